@@ -1,0 +1,43 @@
+package store
+
+// The bbolt bucket tree. Every value is a versioned encoding (see codec.go):
+// one version byte, then JSON. Keys are plain strings unless noted; numeric
+// keys are big-endian so cursor order is numeric order.
+//
+//	meta/
+//	  schema            -> uint32 BE: the schema version the migrations reached
+//	  created           -> RFC 3339 time the data folder was first opened
+//	  seal              -> SealParams: how the secrets key is obtained + a check blob
+//	projects/
+//	  <projectID>/
+//	    info            -> Project
+//	    mailboxes/
+//	      <mailboxID>   -> Mailbox (mailboxID = lower-cased source address)
+//	    checklist/
+//	      <stepID>      -> StepState (absent = never touched: "to do")
+//	    audit/
+//	      <seq u64 BE>  -> AuditRecord, hash-chained to the previous one
+//	    secrets/
+//	      <name>        -> XChaCha20-Poly1305 sealed bytes (nonce || ciphertext)
+//	    snapshots/
+//	      <kind>/
+//	        <unix-nanos u64 BE> -> opaque JSON (domain findings, inventories, reports)
+//	mail/               -> the message index (sync engine), drawn in msgindex.go
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketProjects = []byte("projects")
+	bucketMail     = []byte("mail")
+
+	keySchema  = []byte("schema")
+	keyCreated = []byte("created")
+	keySeal    = []byte("seal")
+
+	keyInfo         = []byte("info")
+	bucketMailboxes = []byte("mailboxes")
+	bucketChecklist = []byte("checklist")
+	bucketAudit     = []byte("audit")
+	bucketSecrets   = []byte("secrets")
+	bucketSnapshots = []byte("snapshots")
+	projectSubtrees = [][]byte{bucketMailboxes, bucketChecklist, bucketAudit, bucketSecrets, bucketSnapshots}
+)
