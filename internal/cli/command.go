@@ -29,7 +29,8 @@ type Env struct {
 	Stderr   io.Writer
 	DataDir  string // --data, or the user's default data folder
 	Getenv   func(string) string
-	Terminal bool // stdin is an interactive terminal (only then may a command prompt)
+	Terminal bool   // stdin is an interactive terminal (only then may a command prompt)
+	Version  string // the app version (from FyneApp.toml)
 }
 
 // NewFlagSet returns a flag set that reports errors instead of exiting and
