@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	gosync "sync"
 	"time"
 
 	"mailshift/store"
@@ -19,6 +20,9 @@ type App struct {
 	db     *store.DB
 	Events *Bus
 	now    func() time.Time
+
+	demoMu        gosync.Mutex
+	demoPasswords map[string]string // this run's demo credentials, never stored
 }
 
 // Options configure Open.

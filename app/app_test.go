@@ -159,3 +159,28 @@ func TestImportCSV(t *testing.T) {
 		})
 	}
 }
+
+func TestStartDemoCreatesAProjectThatReopens(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for run := 0; run < 2; run++ {
+		a, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, stop, err := a.StartDemo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mbs, _ := a.Mailboxes(ctx, p.ID)
+		if !p.Demo || p.Source.Host != "127.0.0.1" || len(mbs) != 3 {
+			t.Fatalf("run %d: %+v, %d mailboxes", run, p, len(mbs))
+		}
+		if pw, err := a.Password(ctx, p, mbs[0].ID, false); err != nil || len(pw) == 0 {
+			t.Fatalf("demo password: %v", err)
+		}
+		stop()
+		a.Close()
+	}
+}
