@@ -164,3 +164,13 @@ func actorOr(a string) string {
 	}
 	return strings.TrimSpace(a)
 }
+
+// ParseWhen reads a local date or date and time as people type them.
+func ParseWhen(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(s), time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date: use 2026-12-05 or 2026-12-05 18:00", s)
+}

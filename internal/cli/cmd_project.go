@@ -66,7 +66,7 @@ func projectNew(ctx context.Context, env *Env, args []string) error {
 		return usageError("--dest: %v", err)
 	}
 	if *cutover != "" {
-		if np.CutoverAt, err = parseWhen(*cutover); err != nil {
+		if np.CutoverAt, err = app.ParseWhen(*cutover); err != nil {
 			return usageError("--cutover: %v", err)
 		}
 	}
@@ -89,15 +89,6 @@ func splitPositional(args []string) (string, []string) {
 		return args[0], args[1:]
 	}
 	return "", args
-}
-
-func parseWhen(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date: use 2026-12-05 or 2026-12-05T18:00", s)
 }
 
 func projectList(ctx context.Context, env *Env, args []string) error {
