@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/mailshift
-ENGINE := ./app/... ./store/... ./sync/... ./domain/... ./export/... ./internal/...
+ENGINE := $(foreach d,app store sync domain export internal,$(if $(wildcard $(d)/*.go $(d)/*/*.go),./$(d)/...))
 ENGINE_DIRS := app store sync domain export
 
 .PHONY: run build test deps-build deps-test fmt-check vet fyne-free test-engine test-views gui-smoke bench clean
