@@ -44,7 +44,7 @@ test-engine:
 
 # views/ builds without cgo: Fyne's test driver needs no GL.
 test-views:
-	CGO_ENABLED=0 $(GO) test -count=1 ./views/...
+	LANG=en_US.UTF-8 CGO_ENABLED=0 $(GO) test -count=1 ./views/...
 
 # A real window under Xvfb: the app starts on the demo project, stays up,
 # and a screenshot is written to bin/screenshot.png.

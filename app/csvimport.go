@@ -186,8 +186,8 @@ func parseRow(line int, rec []string, width int, col map[string]int, seen map[st
 	email := strings.TrimSpace(get("EmailAddress"))
 	m := store.NewMailbox{Mailbox: store.Mailbox{Email: email, SourceLogin: strings.TrimSpace(get("UserName")),
 		DestLogin: strings.TrimSpace(get("DestinationUserName"))}}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-		errs = append(errs, RowError{Line: line, Column: "EmailAddress", Msg: fmt.Sprintf("%q is not an email address", email)})
+	if _, _, err := validAddress(email); err != nil {
+		errs = append(errs, RowError{Line: line, Column: "EmailAddress", Msg: err.Error()})
 	} else if prev, dup := seen[store.MailboxID(email)]; dup {
 		where := "is already in this project"
 		if prev > 0 {
@@ -215,4 +215,14 @@ func headerName(col map[string]int, i int) string {
 		}
 	}
 	return fmt.Sprintf("column %d", i+1)
+}
+
+// validAddress checks a bare address (no display name) and splits it.
+func validAddress(email string) (local, domain string, err error) {
+	addr, perr := mail.ParseAddress(email)
+	if perr != nil || addr.Address != email {
+		return "", "", fmt.Errorf("%q is not an email address", email)
+	}
+	at := strings.LastIndex(email, "@")
+	return email[:at], email[at+1:], nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"mailshift/store"
@@ -39,8 +37,7 @@ func NewActivityScreen(s *Shell, projectID string) *ActivityScreen {
 			o.(*widget.Label).SetText(line)
 		})
 	a.Chain = widget.NewLabel("")
-	back := widget.NewButtonWithIcon("Plan", theme.NavigateBackIcon(), func() { s.Open("plan", projectID) })
-	a.content = container.NewBorder(container.NewBorder(nil, nil, back, nil, a.Chain), nil, nil, nil, a.List)
+	a.content = projectFrame(s, projectID, "activity", a.Chain, a.List)
 	return a
 }
 

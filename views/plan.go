@@ -82,12 +82,9 @@ func NewPlanScreen(s *Shell, projectID string) *PlanScreen {
 	panel := container.NewVBox(p.StepTitle, p.StepInfo,
 		widget.NewForm(widget.NewFormItem("Your name", p.Who), widget.NewFormItem("Note", p.Note), widget.NewFormItem("Reason", p.Reason)),
 		container.NewHBox(p.Tick, p.Untick, p.Save), p.Problem)
-	back := widget.NewButtonWithIcon("Projects", theme.NavigateBackIcon(), func() { s.Open("projects", "") })
-	activity := widget.NewButtonWithIcon("Activity log", theme.ListIcon(), func() { s.Open("activity", projectID) })
-	top := container.NewBorder(nil, nil, back, activity, p.Header)
 	split := container.NewHSplit(container.NewVScroll(timeline), container.NewVScroll(panel))
 	split.Offset = 0.6
-	p.content = container.NewBorder(top, nil, nil, nil, split)
+	p.content = projectFrame(s, projectID, "plan", p.Header, split)
 	return p
 }
 

@@ -1,19 +1,28 @@
 package views
 
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
 // screenDef is one row of the table of screens.
 type screenDef struct {
-	ID    string
-	Title string
-	New   func(s *Shell, projectID string) Screen
+	ID        string
+	Title     string
+	InProject bool // shown in a project's navigation bar
+	New       func(s *Shell, projectID string) Screen
 }
 
 // screenTable is the one table of screens; navigation goes through Open.
 // (A function, not a var, because screens navigate through it.)
 func screenTable() []screenDef {
 	return []screenDef{
-		{"projects", "Projects", func(s *Shell, _ string) Screen { return NewProjectsScreen(s) }},
-		{"plan", "Plan", func(s *Shell, id string) Screen { return NewPlanScreen(s, id) }},
-		{"activity", "Activity", func(s *Shell, id string) Screen { return NewActivityScreen(s, id) }},
+		{"projects", "Projects", false, func(s *Shell, _ string) Screen { return NewProjectsScreen(s) }},
+		{"plan", "Plan", true, func(s *Shell, id string) Screen { return NewPlanScreen(s, id) }},
+		{"setup", "1 · Setup", true, func(s *Shell, id string) Screen { return NewSetupScreen(s, id) }},
+		{"activity", "Activity", true, func(s *Shell, id string) Screen { return NewActivityScreen(s, id) }},
 	}
 }
 
@@ -27,4 +36,25 @@ func (s *Shell) Open(id, projectID string) Screen {
 		}
 	}
 	panic("views: no screen " + id) // a programming error: IDs are constants
+}
+
+// projectFrame puts a project screen's body under the navigation bar that
+// leads to the project's other screens.
+func projectFrame(s *Shell, projectID, active string, header fyne.CanvasObject, body fyne.CanvasObject) fyne.CanvasObject {
+	bar := container.NewHBox(widget.NewButtonWithIcon("Projects", theme.NavigateBackIcon(), func() { s.Open("projects", "") }))
+	for _, d := range screenTable() {
+		if !d.InProject {
+			continue
+		}
+		id := d.ID
+		b := widget.NewButton(d.Title, func() { s.Open(id, projectID) })
+		if id == active {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.LowImportance
+		}
+		bar.Add(b)
+	}
+	top := container.NewVBox(bar, header, widget.NewSeparator())
+	return container.NewBorder(top, nil, nil, nil, body)
 }

@@ -22,6 +22,11 @@ type Shell struct {
 	Window fyne.Window
 	Actor  string // the person using the app, for the audit log
 
+	// NoKeychain keeps the OS keychain out of it (tests; a user's choice).
+	NoKeychain bool
+	// AskPassphrase, when set, replaces the passphrase dialog (tests).
+	AskPassphrase func(problem string, answer func(pass []byte, ok bool))
+
 	content *fyne.Container
 	status  *widget.Label
 	current Screen

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
 )
@@ -22,6 +23,7 @@ func openShell(t *testing.T, dir string) (*Shell, *app.App) {
 	w.Resize(fyne.NewSize(1024, 700))
 	s := NewShell(a, w)
 	s.Actor = "Tess Tester"
+	s.NoKeychain = true // never the developer's real keychain
 	s.WaitIdle()
 	return s, a
 }
@@ -117,3 +119,5 @@ func TestUntickWithReasonAndActivityLog(t *testing.T) {
 		t.Fatalf("activity: %d records, %q", len(act.records), act.Chain.Text)
 	}
 }
+
+func cellID(row, col int) widget.TableCellID { return widget.TableCellID{Row: row, Col: col} }

@@ -1,0 +1,291 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mailshift/app"
+	"mailshift/store"
+)
+
+// SetupScreen is Phase 1: the project's server settings and its mailboxes
+// (added one by one or imported from CSV, with per-row errors).
+type SetupScreen struct {
+	shell     *Shell
+	projectID string
+	project   store.Project
+	mailboxes []store.Mailbox
+	rowErrors []app.RowError
+
+	Header                         *widget.Label
+	Domain, Source, Pin, Dest, Max *widget.Entry
+	SourcePlain                    *widget.Check
+	Profile                        *widget.Select
+	Cutover                        *widget.Entry
+	SaveSettings                   *widget.Button
+	SettingsMsg                    *widget.Label
+
+	Mailboxes  *widget.Table
+	ImportCSV  *widget.Button
+	AddMailbox *widget.Button
+	ImportMsg  *widget.Label
+	ImportRows *widget.List
+	content    fyne.CanvasObject
+}
+
+var mailboxColumns = []string{"Address", "Old host login", "New host login", "Status"}
+
+// NewSetupScreen builds the Phase 1 screen for a project.
+func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
+	u := &SetupScreen{shell: s, projectID: projectID}
+	u.Header = widget.NewLabelWithStyle("Phase 1 — account setup and pre-flight", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	u.Domain, u.Source, u.Dest = entry("example.com"), entry("imaps://mail.oldhost.com:993"), entry("imaps://outlook.office365.com")
+	u.Pin = entry("SHA-256 of a self-signed certificate (only if needed)")
+	u.Max = entry("4")
+	u.Cutover = entry("2026-12-05 18:00")
+	u.SourcePlain = widget.NewCheck("Allow unencrypted imap:// for the old host", nil)
+	u.Profile = widget.NewSelect(app.Profiles, nil)
+	u.SettingsMsg = widget.NewLabel("")
+	u.SettingsMsg.Wrapping = fyne.TextWrapWord
+	u.SaveSettings = widget.NewButtonWithIcon("Save settings", theme.DocumentSaveIcon(), u.save)
+	settings := widget.NewForm(
+		widget.NewFormItem("Email domain", u.Domain),
+		widget.NewFormItem("Old host", u.Source),
+		widget.NewFormItem("", u.SourcePlain),
+		widget.NewFormItem("Old host certificate pin", u.Pin),
+		widget.NewFormItem("Connections to old host", u.Max),
+		widget.NewFormItem("New host", u.Dest),
+		widget.NewFormItem("New host profile", u.Profile),
+		widget.NewFormItem("Cutover", u.Cutover),
+	)
+	u.Mailboxes = widget.NewTable(func() (int, int) { return len(u.mailboxes) + 1, len(mailboxColumns) },
+		func() fyne.CanvasObject { return widget.NewLabel("someone@example.com long") },
+		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(u.cell(id)) })
+	for i, w := range []float32{240, 170, 200, 110} {
+		u.Mailboxes.SetColumnWidth(i, w)
+	}
+	u.ImportCSV = widget.NewButtonWithIcon("Import CSV…", theme.FolderOpenIcon(), u.pickCSV)
+	u.AddMailbox = widget.NewButtonWithIcon("Add mailbox…", theme.ContentAddIcon(), u.addDialog)
+	u.ImportMsg = widget.NewLabel("CSV columns: EmailAddress,UserName,Password (optional: DestinationUserName,DestinationPassword)")
+	u.ImportMsg.Wrapping = fyne.TextWrapWord
+	u.ImportRows = widget.NewList(func() int { return len(u.rowErrors) },
+		func() fyne.CanvasObject { return widget.NewLabel("line 12, Password: is empty") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(u.rowErrors[i].Error()) })
+	left := container.NewVScroll(container.NewVBox(widget.NewLabelWithStyle("Servers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		settings, u.SaveSettings, u.SettingsMsg))
+	right := container.NewBorder(
+		container.NewVBox(container.NewHBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), u.ImportCSV, u.AddMailbox), u.ImportMsg),
+		container.NewGridWrap(fyne.NewSize(600, 120), u.ImportRows), nil, nil, u.Mailboxes)
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.42
+	u.content = projectFrame(s, projectID, "setup", u.Header, split)
+	return u
+}
+
+func (u *SetupScreen) Title() string              { return "Setup" }
+func (u *SetupScreen) Content() fyne.CanvasObject { return u.content }
+
+func (u *SetupScreen) cell(id widget.TableCellID) string {
+	if id.Row == 0 {
+		return mailboxColumns[id.Col]
+	}
+	m := u.mailboxes[id.Row-1]
+	return []string{m.Email, m.SourceLogin, orDash(m.DestLogin), string(m.Status)}[id.Col]
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// Start loads the project and its mailboxes.
+func (u *SetupScreen) Start(ctx context.Context) { u.reload() }
+
+func (u *SetupScreen) reload() {
+	type loaded struct {
+		p   store.Project
+		mbs []store.Mailbox
+	}
+	Background(u.shell, func(ctx context.Context) (loaded, error) {
+		p, err := u.shell.App.Project(ctx, u.projectID)
+		if err != nil {
+			return loaded{}, err
+		}
+		mbs, err := u.shell.App.Mailboxes(ctx, u.projectID)
+		return loaded{p, mbs}, err
+	}, func(l loaded) {
+		u.project, u.mailboxes = l.p, l.mbs
+		u.Header.SetText(fmt.Sprintf("Phase 1 — setup and pre-flight · %s · %d mailbox(es)", l.p.Name, len(l.mbs)))
+		u.Domain.SetText(l.p.Domain)
+		u.Source.SetText(app.ServerURL(l.p.Source))
+		u.SourcePlain.SetChecked(l.p.Source.AllowPlaintext)
+		u.Pin.SetText(l.p.Source.PinSHA256)
+		u.Max.SetText(strconv.Itoa(max(l.p.Source.MaxConnections, 0)))
+		u.Dest.SetText(app.ServerURL(l.p.Destination))
+		u.Profile.SetSelected(l.p.Profile)
+		if !l.p.CutoverAt.IsZero() {
+			u.Cutover.SetText(l.p.CutoverAt.Local().Format("2006-01-02 15:04"))
+		}
+		u.Mailboxes.Refresh()
+	})
+}
+
+func (u *SetupScreen) settingsFromForm() (app.ProjectSettings, error) {
+	ps := app.ProjectSettings{Domain: u.Domain.Text, Profile: u.Profile.Selected}
+	var err error
+	if ps.Source, err = app.ParseServer(u.Source.Text, u.SourcePlain.Checked); err != nil {
+		return ps, fmt.Errorf("Old host: %v", err)
+	}
+	ps.Source.PinSHA256 = strings.TrimSpace(u.Pin.Text)
+	if t := strings.TrimSpace(u.Max.Text); t != "" && t != "0" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 64 {
+			return ps, errors.New("Connections to old host: give a number from 1 to 64")
+		}
+		ps.Source.MaxConnections = n
+	}
+	// Keep settings the form does not show.
+	if u.project.Demo {
+		ps.Destination = u.project.Destination
+	} else if ps.Destination, err = app.ParseServer(u.Dest.Text, false); err != nil {
+		return ps, fmt.Errorf("New host: %v", err)
+	}
+	ps.Destination.PinSHA256 = u.project.Destination.PinSHA256
+	ps.Destination.MaxConnections = u.project.Destination.MaxConnections
+	if t := strings.TrimSpace(u.Cutover.Text); t != "" {
+		if ps.CutoverAt, err = app.ParseWhen(t); err != nil {
+			return ps, fmt.Errorf("Cutover: %v", err)
+		}
+	}
+	return ps, nil
+}
+
+func (u *SetupScreen) save() {
+	ps, err := u.settingsFromForm()
+	if err != nil {
+		u.SettingsMsg.SetText(err.Error())
+		return
+	}
+	type result struct {
+		p   store.Project
+		err error
+	}
+	Background(u.shell, func(ctx context.Context) (result, error) {
+		p, err := u.shell.App.UpdateSettings(ctx, u.projectID, u.shell.Actor, ps)
+		return result{p, err}, nil
+	}, func(r result) {
+		if r.err != nil {
+			u.SettingsMsg.SetText(sentence(r.err.Error()))
+			return
+		}
+		u.project = r.p
+		u.SettingsMsg.SetText("Saved.")
+	})
+}
+
+func (u *SetupScreen) pickCSV() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil || rc == nil {
+			return
+		}
+		u.ImportFrom(rc)
+	}, u.shell.Window)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// ImportFrom imports a CSV in the background (closing r), asking for the
+// passphrase first when saved passwords are locked.
+func (u *SetupScreen) ImportFrom(r io.ReadCloser) {
+	u.ImportCSV.Disable()
+	u.ImportMsg.SetText("Importing…")
+	u.shell.WithSecrets(func(ok bool) {
+		if !ok {
+			r.Close()
+			u.ImportCSV.Enable()
+			u.ImportMsg.SetText("Not imported: saved passwords need the passphrase.")
+			return
+		}
+		type result struct {
+			n   int
+			err error
+		}
+		Background(u.shell, func(ctx context.Context) (result, error) {
+			defer r.Close()
+			n, err := u.shell.App.ImportMailboxesCSV(ctx, u.projectID, u.shell.Actor, r)
+			return result{n, err}, nil
+		}, func(res result) {
+			u.ImportCSV.Enable()
+			u.rowErrors = nil
+			var ie *app.ImportError
+			switch {
+			case errors.As(res.err, &ie):
+				u.rowErrors = ie.Rows
+				u.ImportMsg.SetText(fmt.Sprintf("Nothing was imported: %d problem(s) in the file. Fix them and import again.", len(ie.Rows)))
+			case res.err != nil:
+				u.ImportMsg.SetText("Nothing was imported: " + sentence(res.err.Error()))
+			default:
+				u.ImportMsg.SetText(fmt.Sprintf("Imported %d mailbox(es).", res.n))
+				u.reload()
+			}
+			u.ImportRows.Refresh()
+		})
+	})
+}
+
+// RowErrors are the problems the last import found (for tests).
+func (u *SetupScreen) RowErrors() []app.RowError { return u.rowErrors }
+
+// MailboxList is what the table shows (for tests).
+func (u *SetupScreen) MailboxList() []store.Mailbox { return u.mailboxes }
+
+func (u *SetupScreen) addDialog() {
+	email, login, pw := widget.NewEntry(), widget.NewEntry(), widget.NewPasswordEntry()
+	dlogin, dpw := widget.NewEntry(), widget.NewPasswordEntry()
+	items := []*widget.FormItem{
+		widget.NewFormItem("Email address", email),
+		widget.NewFormItem("Old host login", login),
+		widget.NewFormItem("Old host password", pw),
+		widget.NewFormItem("New host login", dlogin),
+		widget.NewFormItem("New host password", dpw),
+	}
+	dialog.ShowForm("Add mailbox", "Add", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		m := store.NewMailbox{Mailbox: store.Mailbox{Email: email.Text, SourceLogin: login.Text, DestLogin: dlogin.Text},
+			SourcePassword: []byte(pw.Text), DestPassword: []byte(dpw.Text)}
+		u.Add(m)
+	}, u.shell.Window)
+}
+
+// Add stores one mailbox in the background.
+func (u *SetupScreen) Add(m store.NewMailbox) {
+	u.shell.WithSecrets(func(ok bool) {
+		if !ok {
+			return
+		}
+		Background(u.shell, func(ctx context.Context) (error, error) {
+			return u.shell.App.AddMailbox(ctx, u.projectID, u.shell.Actor, m), nil
+		}, func(err error) {
+			if err != nil {
+				u.ImportMsg.SetText("Not added: " + sentence(err.Error()))
+				return
+			}
+			u.ImportMsg.SetText("Added " + m.Email + ".")
+			u.reload()
+		})
+	})
+}
