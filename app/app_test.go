@@ -184,3 +184,37 @@ func TestStartDemoCreatesAProjectThatReopens(t *testing.T) {
 		a.Close()
 	}
 }
+
+func TestSignOffWaitsForGreenThenReportCarriesIt(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	if err := a.SignOff(ctx, "acme", "Carla Customer", "Tess", ""); err == nil || !strings.Contains(err.Error(), "still open") {
+		t.Fatalf("early sign-off: %v", err)
+	}
+	for _, ph := range ThePlan {
+		for _, s := range ph.Steps {
+			if s.ID != "sign-off" {
+				if _, err := a.Tick(ctx, "acme", s.ID, "Tess", "", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := a.SignOff(ctx, "acme", " ", "Tess", ""); err == nil {
+		t.Fatal("sign-off without a name")
+	}
+	if err := a.SignOff(ctx, "acme", "Carla Customer", "Tess", "all good"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.BuildReport(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SignOff == nil || r.SignOff.Customer != "Carla Customer" || !r.AuditOK || r.AuditCount < 13 || r.Steps[11].Status != "done" {
+		t.Fatalf("report: %+v", r.SignOff)
+	}
+	htmlPath, pdfPath, err := a.ExportReport(ctx, "acme", t.TempDir(), "Tess")
+	if err != nil || !strings.HasSuffix(pdfPath, ".pdf") || !strings.HasSuffix(htmlPath, ".html") {
+		t.Fatalf("export: %v", err)
+	}
+}

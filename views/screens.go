@@ -22,6 +22,7 @@ func screenTable() []screenDef {
 		{"projects", "Projects", false, func(s *Shell, _ string) Screen { return NewProjectsScreen(s) }},
 		{"plan", "Plan", true, func(s *Shell, id string) Screen { return NewPlanScreen(s, id) }},
 		{"setup", "1 · Setup", true, func(s *Shell, id string) Screen { return NewSetupScreen(s, id) }},
+		{"report", "Sign-off", true, func(s *Shell, id string) Screen { return NewReportScreen(s, id) }},
 		{"activity", "Activity", true, func(s *Shell, id string) Screen { return NewActivityScreen(s, id) }},
 	}
 }
