@@ -84,6 +84,14 @@ func runGUI(g cli.Global) {
 	defer a.Close()
 
 	shell := views.NewShell(a, w)
+	shell.Version = version()
+	if st, err := a.Settings(ctx); err == nil {
+		if st.Actor != "" {
+			shell.Actor = st.Actor
+		}
+		shell.NoKeychain = st.NoKeychain
+	}
+	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Help", fyne.NewMenuItem("About Mailshift", shell.ShowAbout))))
 	startDemo := g.Demo
 	if !startDemo {
 		if ps, err := a.Projects(ctx); err == nil && (len(ps) == 0 || hasDemo(ps)) {
@@ -104,7 +112,9 @@ func runGUI(g cli.Global) {
 			shell.SetStatus("Demo: the old and new hosts are two IMAP servers inside this app, on this computer only.")
 		}
 	}
-	go unlockSecrets(ctx, a, shell)
+	if !shell.NoKeychain {
+		go unlockSecrets(ctx, a, shell)
+	}
 	w.SetCloseIntercept(func() {
 		shell.Close()
 		w.Close()

@@ -218,3 +218,21 @@ func TestSignOffWaitsForGreenThenReportCarriesIt(t *testing.T) {
 		t.Fatalf("export: %v", err)
 	}
 }
+
+func TestSaveSettingsValidates(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	if err := a.SaveSettings(ctx, store.Settings{Resolvers: []string{"dns.google"}}); err == nil {
+		t.Error("a host name accepted as resolver")
+	}
+	if err := a.SaveSettings(ctx, store.Settings{MaxConnections: 500}); err == nil {
+		t.Error("500 connections accepted")
+	}
+	if err := a.SaveSettings(ctx, store.Settings{Actor: " Tess ", Resolvers: []string{"9.9.9.9", "", "127.0.0.1:5353"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := a.Settings(ctx)
+	if s.Actor != "Tess" || len(s.Resolvers) != 2 {
+		t.Fatalf("%+v", s)
+	}
+}

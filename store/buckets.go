@@ -8,6 +8,7 @@ package store
 //	  schema            -> uint32 BE: the schema version the migrations reached
 //	  created           -> RFC 3339 time the data folder was first opened
 //	  seal              -> SealParams: how the secrets key is obtained + a check blob
+//	  settings          -> Settings: this installation's preferences
 //	projects/
 //	  <projectID>/
 //	    info            -> Project
@@ -29,9 +30,10 @@ var (
 	bucketProjects = []byte("projects")
 	bucketMail     = []byte("mail")
 
-	keySchema  = []byte("schema")
-	keyCreated = []byte("created")
-	keySeal    = []byte("seal")
+	keySchema   = []byte("schema")
+	keyCreated  = []byte("created")
+	keySeal     = []byte("seal")
+	keySettings = []byte("settings")
 
 	keyInfo         = []byte("info")
 	bucketMailboxes = []byte("mailboxes")

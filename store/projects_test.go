@@ -92,3 +92,18 @@ func TestSnapshotsKeepHistory(t *testing.T) {
 		t.Fatalf("snapshots: %+v", snaps)
 	}
 }
+
+func TestSettingsRoundTrip(t *testing.T) {
+	db := openTemp(t)
+	if s, err := db.Settings(); err != nil || s.Actor != "" {
+		t.Fatalf("fresh settings: %+v %v", s, err)
+	}
+	want := Settings{Actor: "Tess", MaxConnections: 6, Resolvers: []string{"1.1.1.1", "9.9.9.9"}, NoKeychain: true}
+	if err := db.SaveSettings(want); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.Settings()
+	if got.Actor != "Tess" || got.MaxConnections != 6 || len(got.Resolvers) != 2 || !got.NoKeychain {
+		t.Fatalf("got %+v", got)
+	}
+}

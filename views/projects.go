@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
@@ -67,7 +68,9 @@ func NewProjectsScreen(s *Shell) *ProjectsScreen {
 	)
 	right := container.NewVBox(widget.NewLabelWithStyle("New project", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, p.Create, p.FormError)
-	left := container.NewBorder(widget.NewLabelWithStyle("Projects", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, p.List)
+	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.Open("settings", "") })
+	left := container.NewBorder(container.NewBorder(nil, nil, nil, settings,
+		widget.NewLabelWithStyle("Projects", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})), nil, nil, nil, p.List)
 	split := container.NewHSplit(left, container.NewVScroll(right))
 	split.Offset = 0.5
 	p.content = split

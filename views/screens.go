@@ -3,6 +3,7 @@ package views
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -20,6 +21,7 @@ type screenDef struct {
 func screenTable() []screenDef {
 	return []screenDef{
 		{"projects", "Projects", false, func(s *Shell, _ string) Screen { return NewProjectsScreen(s) }},
+		{"settings", "Settings", false, func(s *Shell, _ string) Screen { return NewSettingsScreen(s) }},
 		{"plan", "Plan", true, func(s *Shell, id string) Screen { return NewPlanScreen(s, id) }},
 		{"setup", "1 · Setup", true, func(s *Shell, id string) Screen { return NewSetupScreen(s, id) }},
 		{"report", "Sign-off", true, func(s *Shell, id string) Screen { return NewReportScreen(s, id) }},
@@ -56,6 +58,8 @@ func projectFrame(s *Shell, projectID, active string, header fyne.CanvasObject, 
 		}
 		bar.Add(b)
 	}
+	bar.Add(layout.NewSpacer())
+	bar.Add(widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { s.Open("settings", "") }))
 	top := container.NewVBox(bar, header, widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, body)
 }

@@ -22,6 +22,8 @@ type Shell struct {
 	Window fyne.Window
 	Actor  string // the person using the app, for the audit log
 
+	Version string // shown in About
+
 	// NoKeychain keeps the OS keychain out of it (tests; a user's choice).
 	NoKeychain bool
 	// AskPassphrase, when set, replaces the passphrase dialog (tests).
