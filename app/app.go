@@ -21,6 +21,9 @@ type App struct {
 	Events *Bus
 	now    func() time.Time
 
+	jobsOnce gosync.Once
+	jobs     *Jobs
+
 	demoMu        gosync.Mutex
 	demoPasswords map[string]string // this run's demo credentials, never stored
 }
