@@ -23,7 +23,8 @@ package store
 //	    snapshots/
 //	      <kind>/
 //	        <unix-nanos u64 BE> -> opaque JSON (domain findings, inventories, reports)
-//	mail/               -> the message index (sync engine), drawn in msgindex.go
+//	mail/               -> the message index (blobs, boxes), drawn in msgindex.go;
+//	                       message bytes live in <data>/packs (packs.go)
 
 var (
 	bucketMeta     = []byte("meta")

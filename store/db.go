@@ -31,6 +31,8 @@ type DB struct {
 	dir  string
 	path string
 	seal *sealer // nil until UnlockSecrets succeeds
+
+	packs packs
 }
 
 // Options tune Open; the zero value is what the app uses.

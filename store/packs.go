@@ -1,0 +1,215 @@
+package store
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+)
+
+// Message bytes live outside bbolt, in pack files under <data>/packs: each
+// writer appends messages to a pack of its own, and a group of them becomes
+// durable with one fsync of the pack, after which their locations are
+// indexed in bbolt (Blob records). A crash leaves at worst unindexed bytes
+// at a pack's end, which nothing points at; an index entry is only written
+// after its bytes are on disk, so it never points at missing bytes.
+//
+// Hash is the SHA-256 of the exact RFC 5322 bytes.
+type Hash [32]byte
+
+// String is the hex form.
+func (h Hash) String() string { return fmt.Sprintf("%x", h[:]) }
+
+// Blob says where a message's bytes are.
+type Blob struct {
+	Pack   uint32
+	Offset uint64
+	Size   uint64
+}
+
+func (b Blob) encode() []byte {
+	v := make([]byte, 20)
+	binary.BigEndian.PutUint32(v, b.Pack)
+	binary.BigEndian.PutUint64(v[4:], b.Offset)
+	binary.BigEndian.PutUint64(v[12:], b.Size)
+	return v
+}
+
+func decodeBlob(v []byte) (Blob, error) {
+	if len(v) != 20 {
+		return Blob{}, errors.New("damaged blob record")
+	}
+	return Blob{binary.BigEndian.Uint32(v), binary.BigEndian.Uint64(v[4:]), binary.BigEndian.Uint64(v[12:])}, nil
+}
+
+// MaxPackSize starts a new pack past this size (a pack holds many messages;
+// a single larger message still goes into one pack).
+const MaxPackSize = 512 << 20
+
+// packs allocates pack numbers across writers of one DB.
+type packs struct {
+	dir  string
+	next atomic.Uint32
+	once gosync.Once
+	err  error
+}
+
+func (db *DB) packDir() string { return filepath.Join(db.dir, "packs") }
+
+func (db *DB) nextPack() (uint32, error) {
+	p := &db.packs
+	p.once.Do(func() {
+		p.dir = db.packDir()
+		if p.err = os.MkdirAll(p.dir, 0o700); p.err != nil {
+			return
+		}
+		entries, err := os.ReadDir(p.dir)
+		if err != nil {
+			p.err = err
+			return
+		}
+		var max uint32
+		for _, e := range entries {
+			var n uint32
+			if _, err := fmt.Sscanf(e.Name(), "%08x.pack", &n); err == nil && n > max {
+				max = n
+			}
+		}
+		p.next.Store(max)
+	})
+	if p.err != nil {
+		return 0, fmt.Errorf("message folder %s: %w", p.dir, p.err)
+	}
+	return p.next.Add(1), nil
+}
+
+func (db *DB) packPath(n uint32) string {
+	return filepath.Join(db.packDir(), fmt.Sprintf("%08x.pack", n))
+}
+
+// PackWriter appends messages to one pack file. Not safe for concurrent
+// use: each worker has its own.
+type PackWriter struct {
+	db       *DB
+	f        *os.File
+	w        *bufio.Writer
+	pack     uint32
+	size     uint64
+	unsync   int // messages appended since the last Sync
+	lastSync time.Time
+}
+
+// NewPackWriter opens a writer on a fresh pack.
+func (db *DB) NewPackWriter() (*PackWriter, error) {
+	pw := &PackWriter{db: db, lastSync: time.Now()}
+	return pw, pw.rotate()
+}
+
+func (pw *PackWriter) rotate() error {
+	if pw.f != nil {
+		if err := pw.Sync(); err != nil {
+			return err
+		}
+		pw.f.Close()
+	}
+	n, err := pw.db.nextPack()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(pw.db.packPath(n), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create message pack: %w", err)
+	}
+	pw.f, pw.w, pw.pack, pw.size = f, bufio.NewWriterSize(f, 256<<10), n, 0
+	return nil
+}
+
+// Append streams r into the pack while hashing it. The bytes are not yet
+// durable: call Sync, then index the returned Blob. expect, when > 0, is
+// the size the server announced; a short read is an error and the partial
+// bytes are left unreferenced.
+func (pw *PackWriter) Append(r io.Reader, expect int64) (Hash, Blob, error) {
+	if pw.size >= MaxPackSize {
+		if err := pw.rotate(); err != nil {
+			return Hash{}, Blob{}, err
+		}
+	}
+	h := sha256.New()
+	start := pw.size
+	n, err := io.Copy(io.MultiWriter(pw.w, h), r)
+	pw.size += uint64(n)
+	if err != nil {
+		return Hash{}, Blob{}, fmt.Errorf("store message: %w", err)
+	}
+	if expect > 0 && n != expect {
+		return Hash{}, Blob{}, fmt.Errorf("store message: got %d bytes of %d", n, expect)
+	}
+	pw.unsync++
+	return sum(h), Blob{Pack: pw.pack, Offset: start, Size: uint64(n)}, nil
+}
+
+func sum(h hash.Hash) Hash {
+	var out Hash
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// Pending is how many appended messages await Sync, and since when.
+func (pw *PackWriter) Pending() (int, time.Duration) { return pw.unsync, time.Since(pw.lastSync) }
+
+// Sync makes everything appended so far durable (one fsync for the group).
+func (pw *PackWriter) Sync() error {
+	if err := pw.w.Flush(); err != nil {
+		return fmt.Errorf("write message pack: %w", err)
+	}
+	if pw.unsync > 0 {
+		if err := pw.f.Sync(); err != nil {
+			return fmt.Errorf("sync message pack: %w", err)
+		}
+	}
+	pw.unsync, pw.lastSync = 0, time.Now()
+	return nil
+}
+
+// Close syncs and closes the pack. An empty pack is removed.
+func (pw *PackWriter) Close() error {
+	if pw.f == nil {
+		return nil
+	}
+	err := pw.Sync()
+	pw.f.Close()
+	if pw.size == 0 {
+		os.Remove(pw.db.packPath(pw.pack))
+	}
+	pw.f = nil
+	return err
+}
+
+// OpenBlob returns a reader of a stored message's bytes. The caller closes it.
+func (db *DB) OpenBlob(b Blob) (io.ReadCloser, error) {
+	f, err := os.Open(db.packPath(b.Pack))
+	if err != nil {
+		return nil, fmt.Errorf("open message pack %d: %w", b.Pack, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if uint64(st.Size()) < b.Offset+b.Size {
+		f.Close()
+		return nil, fmt.Errorf("message pack %d is shorter than its index says (%d < %d)", b.Pack, st.Size(), b.Offset+b.Size)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.NewSectionReader(f, int64(b.Offset), int64(b.Size)), f}, nil
+}
