@@ -1,0 +1,227 @@
+// Package sync is Mailshift's IMAP engine: connect and test, inventory,
+// pull into the local store, delta, verification (and, built on it, push
+// and reconciliation). It is one-way by construction: source folders are
+// opened read-only (EXAMINE) and bodies fetched with BODY.PEEK.
+//
+// go-imap takes no context, so every blocking call here watches ctx in a
+// goroutine and closes the connection when ctx ends or a command overruns
+// its timeout; that unblocks the pending command.
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/store"
+)
+
+// Endpoint is one server login. Password is used for LOGIN / AUTHENTICATE
+// PLAIN and never appears in errors or logs.
+type Endpoint struct {
+	store.Server
+	Username string
+	Password []byte
+
+	// RootCAs replaces the system roots (tests; a company CA).
+	RootCAs *x509.CertPool
+	// DialTimeout bounds connect + TLS + greeting; CommandTimeout every
+	// command without a literal. Zero means the defaults.
+	DialTimeout    time.Duration
+	CommandTimeout time.Duration
+	// Dial, when set, replaces net.Dialer (fault-injection proxies in tests).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Trace, when set, receives every command line the client sends, with
+	// the password replaced (tests use it to prove the source is never
+	// modified). Not available over STARTTLS.
+	Trace func(line string)
+}
+
+const (
+	defaultDialTimeout    = 20 * time.Second
+	defaultCommandTimeout = 60 * time.Second
+)
+
+// Addr is host:port.
+func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.Port)) }
+
+// Conn is a logged-in IMAP connection.
+type Conn struct {
+	*imapclient.Client
+	ep          Endpoint
+	Fingerprint string // SHA-256 of the server certificate ("" without TLS)
+	raw         net.Conn
+	closeOnce   gosync.Once
+}
+
+// Dial connects, secures and logs in. Certificates are verified against
+// the system roots unless the endpoint pins a SHA-256 fingerprint, in which
+// case exactly that certificate is accepted; a changed pin fails loudly.
+func Dial(ctx context.Context, ep Endpoint) (*Conn, error) {
+	if ep.DialTimeout == 0 {
+		ep.DialTimeout = defaultDialTimeout
+	}
+	if ep.CommandTimeout == 0 {
+		ep.CommandTimeout = defaultCommandTimeout
+	}
+	if ep.Security == store.SecurityPlain && !ep.AllowPlaintext {
+		return nil, &ConnError{Kind: KindPlaintext, Server: ep.Addr()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, ep.DialTimeout)
+	defer cancel()
+	var fp fingerprint
+	raw, err := ep.dialTCP(ctx)
+	if err != nil {
+		return nil, classify(ep.Addr(), err, "")
+	}
+	opts := &imapclient.Options{TLSConfig: ep.tlsConfig(&fp)}
+	// Closing the socket is how ctx reaches go-imap.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+	var c *imapclient.Client
+	switch ep.Security {
+	case store.SecurityTLS:
+		tconn := tls.Client(raw, opts.TLSConfig)
+		if err = tconn.HandshakeContext(ctx); err == nil {
+			c = imapclient.New(traced(tconn, ep.Trace), opts)
+		}
+	case store.SecuritySTARTTLS:
+		c, err = imapclient.NewStartTLS(raw, opts) // not traced: the trace would see ciphertext
+	default:
+		c = imapclient.New(traced(raw, ep.Trace), opts)
+	}
+	if err == nil {
+		err = c.WaitGreeting()
+	}
+	if err != nil {
+		raw.Close()
+		return nil, ep.tlsError(err, fp.get(), ctx)
+	}
+	conn := &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw}
+	if err := conn.login(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (ep Endpoint) dialTCP(ctx context.Context) (net.Conn, error) {
+	if ep.Dial != nil {
+		return ep.Dial(ctx, "tcp", ep.Addr())
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", ep.Addr())
+}
+
+func (ep Endpoint) tlsError(err error, fp string, ctx context.Context) error {
+	if ctx.Err() != nil && !errors.Is(err, errPinMismatch) {
+		return classify(ep.Addr(), context.DeadlineExceeded, fp)
+	}
+	if errors.Is(err, errPinMismatch) {
+		return &ConnError{Kind: KindPinMismatch, Server: ep.Addr(), Fingerprint: fp, Err: err}
+	}
+	return classify(ep.Addr(), err, fp)
+}
+
+var errPinMismatch = errors.New("certificate does not match the pinned fingerprint")
+
+// fingerprint records the certificate seen during the handshake.
+type fingerprint struct {
+	mu sync0
+	v  string
+}
+
+type sync0 = gosync.Mutex
+
+func (f *fingerprint) set(v string) { f.mu.Lock(); f.v = v; f.mu.Unlock() }
+func (f *fingerprint) get() string  { f.mu.Lock(); defer f.mu.Unlock(); return f.v }
+
+// Fingerprint formats a certificate's SHA-256 as users compare and pin it.
+func Fingerprint(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
+
+func normalizePin(p string) string {
+	return strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(p))
+}
+
+// tlsConfig verifies the chain and name itself (so that it can report the
+// fingerprint on failure), or accepts exactly the pinned certificate.
+func (ep Endpoint) tlsConfig(fp *fingerprint) *tls.Config {
+	return &tls.Config{
+		ServerName:         ep.Host,
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // replaced by VerifyConnection below, never skipped
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the server sent no certificate")
+			}
+			leaf := cs.PeerCertificates[0]
+			fp.set(Fingerprint(leaf.Raw))
+			if pin := normalizePin(ep.PinSHA256); pin != "" {
+				if pin != fp.get() {
+					return errPinMismatch
+				}
+				return nil
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			_, err := leaf.Verify(x509.VerifyOptions{DNSName: ep.Host, Roots: ep.RootCAs, Intermediates: inter})
+			return err
+		},
+	}
+}
+
+func (c *Conn) login(ctx context.Context) error {
+	err := c.do(ctx, func() error {
+		if c.Caps().Has(imap.CapLoginDisabled) && c.Caps().Has(imap.AuthCap("PLAIN")) {
+			return c.Authenticate(plainAuth(c.ep.Username, c.ep.Password))
+		}
+		return c.Login(c.ep.Username, string(c.ep.Password)).Wait()
+	})
+	if err != nil {
+		return classify(c.ep.Addr(), err, c.Fingerprint)
+	}
+	return nil
+}
+
+// do runs one blocking command under ctx and the command timeout: when
+// either ends first, the connection is closed, which fails the command.
+func (c *Conn) do(ctx context.Context, f func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.ep.CommandTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	err := f()
+	if !stop() && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return classify(c.ep.Addr(), fmt.Errorf("%w: command took longer than %v", context.DeadlineExceeded, c.ep.CommandTimeout), "")
+		}
+		return ctx.Err()
+	}
+	return err
+}
+
+// Close closes the connection (without LOGOUT's round trip when broken).
+func (c *Conn) Close() error {
+	var err error
+	c.closeOnce.Do(func() { err = c.Client.Close() })
+	return err
+}
+
+// Endpoint is what the connection was made to.
+func (c *Conn) Endpoint() Endpoint { return c.ep }
