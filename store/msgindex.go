@@ -53,6 +53,9 @@ type FolderState struct {
 	Inventory     Inventory `json:"inventory"` // the source as seen at the last pull
 	PulledAt      time.Time `json:"pulled_at"`
 	SpecialUse    string    `json:"special_use,omitempty"`
+	// RematchPending: UIDVALIDITY changed and the old map, kept aside, is
+	// still being matched to the new UIDs by content.
+	RematchPending bool `json:"rematch_pending,omitempty"`
 }
 
 // Inventory is a folder's counts on the source.
@@ -356,3 +359,94 @@ func (db *DB) SetAside(k BoxKey, folder string, oldUV uint32) ([]MessageRecord, 
 
 // MarshalJSON lets a Hash print as hex in reports.
 func (h Hash) MarshalJSON() ([]byte, error) { return json.Marshal(h.String()) }
+
+// StoredUIDsFrom returns the UIDs at or above from that are stored for a
+// folder under uidValidity (the few a crashed run stored past the high-water
+// mark, so a resume skips them).
+func (db *DB) StoredUIDsFrom(k BoxKey, folder string, uidValidity, from uint32) (map[uint32]bool, error) {
+	out := map[uint32]bool{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		bb, err := box(tx, k, false)
+		if err != nil || bb == nil {
+			return err
+		}
+		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+		if mb == nil {
+			return nil
+		}
+		c := mb.Cursor()
+		for key, _ := c.Seek(msgKey(uidValidity, from)); key != nil && binary.BigEndian.Uint32(key) == uidValidity; key, _ = c.Next() {
+			out[binary.BigEndian.Uint32(key[4:])] = true
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Boxes lists the mailboxes of a project that have a message index.
+func (db *DB) Boxes(projectID string) ([]BoxKey, error) {
+	var out []BoxKey
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		boxes := tx.Bucket(bucketMail).Bucket(bucketBoxes)
+		if boxes == nil {
+			return nil
+		}
+		prefix := []byte(projectID + "\x00")
+		c := boxes.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
+			out = append(out, BoxKey{ProjectID: projectID, MailboxID: string(k[len(prefix):])})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// VanishedCount is how many UIDs of a folder were recorded as vanished.
+func (db *DB) VanishedCount(k BoxKey, folder string, uidValidity uint32) int {
+	n := 0
+	db.bolt.View(func(tx *bolt.Tx) error {
+		bb, err := box(tx, k, false)
+		if err != nil || bb == nil {
+			return err
+		}
+		vb := bb.Bucket(bucketVanished).Bucket([]byte(folder))
+		if vb == nil {
+			return nil
+		}
+		prefix := msgKey(uidValidity, 0)[:4]
+		c := vb.Cursor()
+		for key, _ := c.Seek(prefix); key != nil && string(key[:4]) == string(prefix); key, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// AsideRecords returns every record kept aside for a folder (from all
+// earlier UIDVALIDITY values), for re-matching by content.
+func (db *DB) AsideRecords(k BoxKey, folder string) ([]MessageRecord, error) {
+	var out []MessageRecord
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		bb, err := box(tx, k, false)
+		if err != nil || bb == nil {
+			return err
+		}
+		ab := bb.Bucket(bucketAside)
+		prefix := []byte(folder + "\x00")
+		c := ab.Cursor()
+		for name, _ := c.Seek(prefix); name != nil && len(name) > len(prefix) && string(name[:len(prefix)]) == string(prefix); name, _ = c.Next() {
+			if err := ab.Bucket(name).ForEach(func(key, v []byte) error {
+				m, err := decodeRecord(key, v)
+				if err == nil {
+					out = append(out, m)
+				}
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}

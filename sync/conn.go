@@ -225,3 +225,46 @@ func (c *Conn) Close() error {
 
 // Endpoint is what the connection was made to.
 func (c *Conn) Endpoint() Endpoint { return c.ep }
+
+// doStream runs a long command (a FETCH of many bodies) under ctx with an
+// inactivity timeout: f calls touch whenever data arrives, and only a
+// command silent for longer than the command timeout is cut.
+func (c *Conn) doStream(ctx context.Context, f func(touch func()) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu gosync.Mutex
+	last := time.Now()
+	touch := func() { mu.Lock(); last = time.Now(); mu.Unlock() }
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		t := time.NewTicker(c.ep.CommandTimeout / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopped:
+				return
+			case <-ctx.Done():
+				c.Close()
+				return
+			case <-t.C:
+				mu.Lock()
+				idle := time.Since(last)
+				mu.Unlock()
+				if idle > c.ep.CommandTimeout {
+					cancel(errStalled)
+				}
+			}
+		}
+	}()
+	err := f(touch)
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+		if errors.Is(cause, errStalled) {
+			return classify(c.ep.Addr(), fmt.Errorf("%w: no data for %v", context.DeadlineExceeded, c.ep.CommandTimeout), "")
+		}
+		return cause
+	}
+	return err
+}
+
+var errStalled = errors.New("stalled")

@@ -1,0 +1,85 @@
+package sync
+
+import (
+	"context"
+	gosync "sync"
+)
+
+// pool shares a server's connection cap among mailboxes: at most cap
+// connections are open at once; idle ones are reused by their mailbox, or
+// closed to make room for another's.
+type pool struct {
+	mu   gosync.Mutex
+	idle map[string][]*Conn
+	slot chan struct{} // one token per open connection
+	dial func(ctx context.Context, mailbox string) (*Conn, error)
+}
+
+func newPool(cap int, dial func(ctx context.Context, mailbox string) (*Conn, error)) *pool {
+	return &pool{idle: map[string][]*Conn{}, slot: make(chan struct{}, cap), dial: dial}
+}
+
+// get returns a logged-in connection for mailbox; give it back with put,
+// or drop it (broken) with discard.
+func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
+	p.mu.Lock()
+	if cs := p.idle[mailbox]; len(cs) > 0 {
+		c := cs[len(cs)-1]
+		p.idle[mailbox] = cs[:len(cs)-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	select {
+	case p.slot <- struct{}{}:
+		p.mu.Unlock()
+	default:
+		// Full: close someone's idle connection and take its slot.
+		var victim *Conn
+		for mb, cs := range p.idle {
+			if len(cs) > 0 {
+				victim = cs[len(cs)-1]
+				p.idle[mb] = cs[:len(cs)-1]
+				break
+			}
+		}
+		p.mu.Unlock()
+		if victim != nil {
+			victim.Close() // its slot passes to us
+		} else {
+			select {
+			case p.slot <- struct{}{}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	c, err := p.dial(ctx, mailbox)
+	if err != nil {
+		<-p.slot
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *pool) put(mailbox string, c *Conn) {
+	p.mu.Lock()
+	p.idle[mailbox] = append(p.idle[mailbox], c)
+	p.mu.Unlock()
+}
+
+func (p *pool) discard(c *Conn) {
+	c.Close()
+	<-p.slot
+}
+
+func (p *pool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for mb, cs := range p.idle {
+		for _, c := range cs {
+			c.Close()
+			<-p.slot
+		}
+		delete(p.idle, mb)
+	}
+}

@@ -1,0 +1,286 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mailshift/store"
+)
+
+// PullOptions tune a pull; the zero value is sensible.
+type PullOptions struct {
+	MaxConnections int           // open at once to the source server; default 4
+	BatchSize      int           // UIDs per FETCH and per group commit; default 500
+	CommitBytes    int64         // group commit also after this many bytes; default 64 MB
+	Retries        int           // attempts per folder after a transient failure; default 6
+	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
+	Progress       Progress
+}
+
+func (o *PullOptions) defaults() {
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 4
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.CommitBytes <= 0 {
+		o.CommitBytes = 64 << 20
+	}
+	if o.Retries <= 0 {
+		o.Retries = 6
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+}
+
+// PullMailbox is one mailbox to pull.
+type PullMailbox struct {
+	Box      store.BoxKey
+	Endpoint Endpoint
+}
+
+// Pull copies every folder of every mailbox into the store: new messages
+// only (UIDNEXT windows; CONDSTORE flag changes), resuming where any earlier
+// run stopped. The source is never modified. Parallel across mailboxes and
+// folders within MaxConnections. A cancelled ctx stops it with everything
+// committed so far kept; the report always says what was done.
+func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions) (Report, error) {
+	opts.defaults()
+	start := time.Now()
+	eps := map[string]Endpoint{}
+	for _, m := range mbs {
+		eps[m.Box.MailboxID] = m.Endpoint
+	}
+	p := newPool(opts.MaxConnections, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
+	defer p.closeAll()
+	r := &run{db: db, opts: opts, pool: p, reports: map[string]*MailboxReport{}}
+
+	// Plan every mailbox (LIST + one STATUS per folder), then copy folders.
+	units := make(chan unit)
+	var planners, workers gosync.WaitGroup
+	for _, m := range mbs {
+		r.reports[m.Box.MailboxID] = &MailboxReport{Mailbox: m.Box.MailboxID}
+		planners.Add(1)
+		go func(m PullMailbox) {
+			defer planners.Done()
+			r.plan(ctx, m, units)
+		}(m)
+	}
+	go func() { planners.Wait(); close(units) }()
+	for i := 0; i < opts.MaxConnections; i++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for u := range units {
+				r.copyFolder(ctx, u)
+			}
+		}()
+	}
+	workers.Wait()
+
+	rep := Report{Elapsed: time.Since(start), Bytes: r.bytes}
+	for _, m := range mbs {
+		rep.Mailboxes = append(rep.Mailboxes, *r.reports[m.Box.MailboxID])
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// run is one Pull's shared state.
+type run struct {
+	db      *store.DB
+	opts    PullOptions
+	pool    *pool
+	mu      gosync.Mutex
+	reports map[string]*MailboxReport
+	bytes   int64
+}
+
+// unit is one folder of one mailbox to copy.
+type unit struct {
+	m         PullMailbox
+	folder    FolderInfo
+	state     store.FolderState
+	condstore bool
+}
+
+func (r *run) fail(mailbox string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reports[mailbox].Err == "" {
+		r.reports[mailbox].Err = err.Error()
+	}
+}
+
+func (r *run) addFolder(mailbox string, f FolderReport) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reports[mailbox].Folders = append(r.reports[mailbox].Folders, f)
+}
+
+// plan lists a mailbox's folders and asks each one's STATUS; unchanged
+// folders end here, the others become units.
+func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
+	mb := m.Box.MailboxID
+	var info ServerInfo
+	err := r.retry(ctx, mb, func(c *Conn) (err error) {
+		info, err = c.Probe(ctx)
+		if err != nil {
+			return err
+		}
+		return c.statusAll(ctx, &info)
+	})
+	if err != nil {
+		r.fail(mb, err)
+		return
+	}
+	states, err := r.db.FolderStates(m.Box)
+	if err != nil {
+		r.fail(mb, err)
+		return
+	}
+	for _, f := range info.Folders {
+		if f.NoSelect {
+			continue
+		}
+		st := states[f.Name]
+		if unchanged(st, f, info.CondStore) {
+			r.addFolder(mb, FolderReport{Folder: f.Name, SourceMessages: f.Messages, Unchanged: true})
+			continue
+		}
+		if st.UIDValidity == f.UIDValidity && f.UIDNext > st.HighWater {
+			// Bytes unknown until fetched; count messages by UID window.
+			r.opts.Progress.Planned(mb, int(f.UIDNext-max(st.HighWater, 1)), 0)
+		} else if st.UIDValidity != f.UIDValidity {
+			r.opts.Progress.Planned(mb, f.Messages, f.Bytes)
+		}
+		select {
+		case units <- unit{m: m, folder: f, state: st, condstore: info.CondStore}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// unchanged is the no-change test: same UIDVALIDITY, UIDNEXT, count and
+// (with CONDSTORE) HIGHESTMODSEQ, and nothing left below UIDNEXT.
+func unchanged(st store.FolderState, f FolderInfo, condstore bool) bool {
+	return st.UIDValidity != 0 && st.UIDValidity == f.UIDValidity && st.Inventory.UIDNext == f.UIDNext &&
+		st.HighWater >= f.UIDNext && st.Inventory.Messages == f.Messages &&
+		(!condstore || st.HighestModSeq == f.HighestModSeq)
+}
+
+// statusAll fills counts from one STATUS per folder (no SELECT).
+func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
+	for i := range info.Folders {
+		f := &info.Folders[i]
+		if f.NoSelect {
+			continue
+		}
+		opts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: info.CondStore}
+		if c.Caps().Has(imap.CapStatusSize) || c.Caps().Has(imap.CapIMAP4rev2) {
+			opts.Size = true
+		}
+		var st *imap.StatusData
+		err := c.do(ctx, func() (err error) { st, err = c.Status(f.Name, opts).Wait(); return })
+		if err != nil {
+			return fmt.Errorf("status of %q: %w", f.Name, classify(c.ep.Addr(), err, ""))
+		}
+		if st.NumMessages != nil {
+			f.Messages = int(*st.NumMessages)
+		}
+		f.UIDNext, f.UIDValidity, f.HighestModSeq = uint32(st.UIDNext), st.UIDValidity, st.HighestModSeq
+		if st.Size != nil {
+			f.Bytes = *st.Size
+		}
+	}
+	return nil
+}
+
+func (r *run) copyFolder(ctx context.Context, u unit) {
+	mb := u.m.Box.MailboxID
+	var rep FolderReport
+	err := r.retry(ctx, mb, func(c *Conn) (err error) {
+		rep, err = r.pullFolder(ctx, c, u)
+		return err
+	})
+	if err != nil {
+		rep.Folder = u.folder.Name
+		rep.Problems = append(rep.Problems, err.Error())
+		r.opts.Progress.Problem(mb, u.folder.Name, 0, err.Error())
+		if ctx.Err() == nil {
+			r.fail(mb, fmt.Errorf("folder %q: %w", u.folder.Name, err))
+		}
+	}
+	r.addFolder(mb, rep)
+}
+
+var suggestedWait = regexp.MustCompile(`(?i)(?:try again|retry|wait)\D{0,20}(\d{1,4})\s*(s|sec|seconds?|m|min|minutes?)\b`)
+
+// retry runs f with a pooled connection, reconnecting with backoff after
+// transient failures (network, timeouts, too many connections, throttling
+// BYE); a server's suggested wait is honoured. Permanent failures and ctx
+// end it at once.
+func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error) error {
+	wait := r.opts.Backoff
+	var err error
+	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
+		var c *Conn
+		c, err = r.pool.get(ctx, mb)
+		if err == nil {
+			err = f(c)
+			if err == nil {
+				r.pool.put(mb, c)
+				return nil
+			}
+			r.pool.discard(c)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if IsPermanent(err) {
+			return err
+		}
+		d := wait
+		if IsTooMany(err) {
+			d = 4 * wait
+		}
+		var ce *ConnError
+		if errors.As(err, &ce) {
+			if m := suggestedWait.FindStringSubmatch(ce.Text); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				s := time.Duration(n) * time.Second
+				if m[2][0] == 'm' || m[2][0] == 'M' {
+					s = time.Duration(n) * time.Minute
+				}
+				if s > d {
+					d = s
+				}
+			}
+		}
+		r.opts.Progress.Waiting(mb, fmt.Sprintf("%v; trying again in %v", err, d))
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if wait < time.Minute {
+			wait *= 2
+		}
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package sync
+
+import (
+	"fmt"
+	"time"
+)
+
+// FolderReport is what a run did to one folder.
+type FolderReport struct {
+	Folder             string
+	SourceMessages     int // on the source when the folder was read
+	Stored             int // newly stored in this run
+	Rematched          int // recognised by content after a UIDVALIDITY change (no fetch)
+	FlagsUpdated       int
+	Vanished           int  // expunged at the source while being copied
+	Failed             int  // not stored this run (retried next run)
+	Unchanged          bool // nothing new: only STATUS was asked
+	UIDValidityChanged bool
+	Problems           []string
+}
+
+// MailboxReport is what a run did to one mailbox.
+type MailboxReport struct {
+	Mailbox string
+	Folders []FolderReport
+	Err     string // the mailbox could not be (fully) processed
+}
+
+// Report is a pull's final report.
+type Report struct {
+	Mailboxes []MailboxReport
+	Bytes     int64
+	Elapsed   time.Duration
+}
+
+// Counts sums the run.
+func (r Report) Counts() (stored, rematched, vanished, failed, folders int) {
+	for _, m := range r.Mailboxes {
+		for _, f := range m.Folders {
+			stored += f.Stored
+			rematched += f.Rematched
+			vanished += f.Vanished
+			failed += f.Failed
+			folders++
+		}
+	}
+	return
+}
+
+// Exceptions reports whether anything was skipped, failed or errored.
+func (r Report) Exceptions() bool {
+	_, _, vanished, failed, _ := r.Counts()
+	for _, m := range r.Mailboxes {
+		if m.Err != "" {
+			return true
+		}
+	}
+	return vanished > 0 || failed > 0
+}
+
+// Summary is the report in one line of words.
+func (r Report) Summary() string {
+	stored, rematched, vanished, failed, folders := r.Counts()
+	s := fmt.Sprintf("%d mailbox(es), %d folder(s): %d message(s) stored (%.1f MB)", len(r.Mailboxes), folders, stored, float64(r.Bytes)/1e6)
+	if rematched > 0 {
+		s += fmt.Sprintf(", %d recognised after a UIDVALIDITY change without fetching", rematched)
+	}
+	if vanished > 0 {
+		s += fmt.Sprintf(", %d vanished at the source during the copy", vanished)
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(", %d NOT stored (they are retried by the next pull)", failed)
+	}
+	for _, m := range r.Mailboxes {
+		if m.Err != "" {
+			s += fmt.Sprintf("; %s: %s", m.Mailbox, m.Err)
+		}
+	}
+	return s + fmt.Sprintf(" in %s.", r.Elapsed.Round(time.Millisecond))
+}
