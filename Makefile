@@ -57,3 +57,5 @@ bench: deps-test
 
 clean:
 	rm -rf bin dist
+
+include assets/package/package.mk
