@@ -47,6 +47,7 @@ package-linux: deps-package package-src $(FYNE_TOOL)
 
 ## package-check: prove the installers (PE resources, NSIS, .deb, Wine, signing); CI can run it
 package-check: package
+	$(GO) test -count=1 ./$(PKG)/...
 	$(PKG)/check-linux.sh $(DIST) "$(PKG_VERSION)"
 	$(PKG)/check-windows.sh $(DIST) "$(PKG_VERSION)" "$(PKG_BUILD)" "$(PUBLISHER)"
 	@echo "make package-check: all checks passed"
