@@ -143,7 +143,7 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 			return err
 		}
 		return c.statusAll(ctx, &info)
-	})
+	}, nil)
 	if err != nil {
 		r.fail(mb, err)
 		return
@@ -213,11 +213,15 @@ func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
 
 func (r *run) copyFolder(ctx context.Context, u unit) {
 	mb := u.m.Box.MailboxID
+	// Attempts add up: a retry resumes where the last one committed.
 	var rep FolderReport
-	err := r.retry(ctx, mb, func(c *Conn) (err error) {
-		rep, err = r.pullFolder(ctx, c, u)
+	progressed := false
+	err := r.retry(ctx, mb, func(c *Conn) error {
+		got, err := r.pullFolder(ctx, c, u)
+		progressed = got.Stored+got.Rematched+got.Vanished > 0
+		rep = rep.then(got)
 		return err
-	})
+	}, func() bool { return progressed })
 	if err != nil {
 		rep.Folder = u.folder.Name
 		rep.Problems = append(rep.Problems, err.Error())
@@ -235,7 +239,11 @@ var suggestedWait = regexp.MustCompile(`(?i)(?:try again|retry|wait)\D{0,20}(\d{
 // transient failures (network, timeouts, too many connections, throttling
 // BYE); a server's suggested wait is honoured. Permanent failures and ctx
 // end it at once.
-func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error) error {
+//
+// progressed, when not nil, tells whether the failed attempt still moved the
+// work forward (committed something); such an attempt does not use up the
+// retry budget, so a link that drops every few megabytes still completes.
+func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progressed func() bool) error {
 	wait := r.opts.Backoff
 	var err error
 	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
@@ -254,6 +262,9 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error) error {
 		}
 		if IsPermanent(err) {
 			return err
+		}
+		if progressed != nil && progressed() {
+			attempt, wait = -1, r.opts.Backoff
 		}
 		d := wait
 		if IsTooMany(err) {

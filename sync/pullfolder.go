@@ -185,6 +185,18 @@ func contentKey(msgID string, size int64, date time.Time) string {
 	return msgID + "\x00" + strconv.FormatInt(size, 10) + "\x00" + strconv.FormatInt(date.Unix(), 10)
 }
 
+// sameContent is true when every candidate has the same bytes. Equal
+// metadata with different bodies (imapsync's classic loss) is ambiguous:
+// those messages are fetched again rather than guessed.
+func sameContent(list []store.MessageRecord) bool {
+	for _, m := range list[1:] {
+		if m.Hash != list[0].Hash {
+			return false
+		}
+	}
+	return true
+}
+
 // rematch recognises messages of a renumbered folder among the records
 // kept aside, by metadata only (no body fetch), and indexes them under
 // their new UIDs with their known content hash.
@@ -216,7 +228,7 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 					msgID = buf.Envelope.MessageID
 				}
 				k := contentKey(msgID, buf.RFC822Size, buf.InternalDate)
-				if list := cands[k]; len(list) > 0 {
+				if list := cands[k]; len(list) > 0 && sameContent(list) {
 					rec := list[0]
 					cands[k] = list[1:]
 					rec.UIDValidity, rec.UID, rec.Flags = st.UIDValidity, uint32(buf.UID), flagStrings(buf.Flags)
@@ -253,8 +265,8 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 	defer pw.Close()
 	mb := box.MailboxID
 	var firstFailed uint32
-	for start := 0; start < len(todo); {
-		batch := todo[start:min(start+r.opts.BatchSize, len(todo))]
+	for len(todo) > 0 {
+		batch := todo[:min(r.opts.BatchSize, len(todo))]
 		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
 		err := c.doStream(ctx, func(touch func()) error {
 			return r.fetchBatch(c, pw, batch, st.UIDValidity, &res, touch, r.opts.CommitBytes)
@@ -262,25 +274,17 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 		if err != nil && len(res.recs) == 0 {
 			return firstFailed, fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
 		}
-		// Everything up to the last UID the server answered (or the whole
-		// batch when it finished) has been seen.
-		seenUpTo := res.lastUID
-		if err == nil && !res.cut {
-			seenUpTo = batch[len(batch)-1]
-		}
+		seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
 		vanished := map[uint32]string{}
 		for _, u := range batch {
-			if u > seenUpTo {
-				break
-			}
 			switch {
 			case res.failed[u] != "":
 				rep.Failed++
 				r.opts.Progress.Problem(mb, st.Name, u, res.failed[u])
-				if firstFailed == 0 {
+				if firstFailed == 0 || u < firstFailed {
 					firstFailed = u
 				}
-			case !res.got[u]:
+			case u <= seenUpTo && !res.got[u]:
 				vanished[u] = "expunged at the source while being copied"
 				rep.Vanished++
 			}
@@ -288,11 +292,12 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 		if err := pw.Sync(); err != nil {
 			return firstFailed, err
 		}
+		// The high-water mark never passes a UID not yet dealt with.
 		next := st.HighWater
-		if firstFailed == 0 && seenUpTo+1 > next {
-			next = seenUpTo + 1
-		} else if firstFailed != 0 && firstFailed > next {
-			next = firstFailed
+		if cand := seenUpTo + 1; firstFailed != 0 && firstFailed < cand {
+			next = max(next, firstFailed)
+		} else {
+			next = max(next, cand)
 		}
 		commit := *st
 		commit.HighWater = next
@@ -309,12 +314,41 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 		if err != nil {
 			return firstFailed, fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
 		}
-		// A batch cut short by the byte threshold continues after its last UID.
-		for start < len(todo) && todo[start] <= seenUpTo {
-			start++
-		}
+		todo = remaining(todo, len(batch), seenUpTo, &res)
 	}
 	return firstFailed, nil
+}
+
+// remaining drops a committed batch from todo. Of a batch cut short (byte
+// threshold), the UIDs neither stored nor dealt with are asked again; every
+// round stores at least one message, so the loop ends.
+func remaining(todo []uint32, batchLen int, upTo uint32, res *batchResult) []uint32 {
+	var again []uint32
+	for _, u := range todo[:batchLen] {
+		if u > upTo && !res.got[u] && res.failed[u] == "" {
+			again = append(again, u)
+		}
+	}
+	return append(again, todo[batchLen:]...)
+}
+
+// answeredUpTo is the UID up to which a batch has been dealt with. A FETCH
+// that finished answered everything it will ever answer: UIDs it skipped
+// were expunged. A FETCH cut short (error, byte threshold) only vouches for
+// the answered prefix: a server may answer out of order, so an unanswered
+// UID below the last answered one is asked again, never taken as vanished.
+func answeredUpTo(batch []uint32, res *batchResult, finished bool) uint32 {
+	if finished {
+		return batch[len(batch)-1]
+	}
+	var upTo uint32
+	for _, u := range batch {
+		if !res.got[u] && res.failed[u] == "" {
+			break
+		}
+		upTo = u
+	}
+	return upTo
 }
 
 type batchResult struct {

@@ -19,6 +19,18 @@ type FolderReport struct {
 	Problems           []string
 }
 
+// then folds a later attempt's report into an earlier one's: work adds up,
+// failures and the source count are the latest attempt's.
+func (f FolderReport) then(next FolderReport) FolderReport {
+	next.Stored += f.Stored
+	next.Rematched += f.Rematched
+	next.FlagsUpdated += f.FlagsUpdated
+	next.Vanished += f.Vanished
+	next.UIDValidityChanged = next.UIDValidityChanged || f.UIDValidityChanged
+	next.Problems = append(f.Problems, next.Problems...)
+	return next
+}
+
 // MailboxReport is what a run did to one mailbox.
 type MailboxReport struct {
 	Mailbox string
