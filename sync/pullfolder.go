@@ -119,6 +119,32 @@ func (c *Conn) uidsFrom(ctx context.Context, from uint32) ([]uint32, error) {
 	return out, nil
 }
 
+// missing returns those of uids that no longer exist in the selected folder.
+func (c *Conn) missing(ctx context.Context, uids map[uint32]string) (map[uint32]bool, error) {
+	var set imap.UIDSet
+	for u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	var data *imap.SearchData
+	err := c.do(ctx, func() (err error) {
+		if err = c.Noop().Wait(); err == nil { // collect pending EXPUNGE news first
+			data, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+		}
+		return
+	})
+	if err != nil {
+		return nil, classify(c.ep.Addr(), err, "")
+	}
+	gone := map[uint32]bool{}
+	for u := range uids {
+		gone[u] = true
+	}
+	for _, u := range data.AllUIDs() {
+		delete(gone, uint32(u))
+	}
+	return gone, nil
+}
+
 func without(uids []uint32, drop map[uint32]bool) []uint32 {
 	if len(drop) == 0 {
 		return uids
@@ -276,6 +302,19 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 		}
 		seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
 		vanished := map[uint32]string{}
+		if err == nil && len(res.failed) > 0 {
+			// A reply without a body is what an expunge under our feet
+			// looks like: ask whether those messages still exist.
+			gone, serr := c.missing(ctx, res.failed)
+			if serr != nil {
+				return firstFailed, fmt.Errorf("re-check messages of %q: %w", st.Name, serr)
+			}
+			for u := range gone {
+				delete(res.failed, u)
+				vanished[u] = "expunged at the source while being copied (the server sent no body)"
+				rep.Vanished++
+			}
+		}
 		for _, u := range batch {
 			switch {
 			case res.failed[u] != "":
@@ -284,7 +323,7 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 				if firstFailed == 0 || u < firstFailed {
 					firstFailed = u
 				}
-			case u <= seenUpTo && !res.got[u]:
+			case u <= seenUpTo && !res.got[u] && vanished[u] == "":
 				vanished[u] = "expunged at the source while being copied"
 				rep.Vanished++
 			}
