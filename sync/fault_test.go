@@ -47,7 +47,7 @@ func addToxic(t *testing.T, p *toxiproxy.Proxy, json string) {
 // onStored and onWaiting, when set, run once at the first such event.
 type eventLog struct {
 	traceLog
-	onStored, onWaiting func()
+	onStored, onWaiting  func()
 	storedOnce, waitOnce gosync.Once
 }
 
