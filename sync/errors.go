@@ -27,6 +27,7 @@ const (
 	KindServerBad    ErrorKind = "server-bad"
 	KindPlaintext    ErrorKind = "plaintext-refused"
 	KindNetwork      ErrorKind = "network"
+	KindProtocol     ErrorKind = "protocol"
 )
 
 // ConnError is a classified failure, worded for the person at the screen.
@@ -59,6 +60,8 @@ func (e *ConnError) Error() string {
 		return fmt.Sprintf("%s refused the request%s", e.Server, serverSaid(e.Text))
 	case KindServerBad:
 		return fmt.Sprintf("%s did not understand a command%s", e.Server, serverSaid(e.Text))
+	case KindProtocol:
+		return fmt.Sprintf("%s sent a reply that does not follow the IMAP protocol (%v); nothing from it was stored", e.Server, e.Err)
 	case KindPlaintext:
 		return fmt.Sprintf("%s would receive the password unencrypted: allow plaintext for this server only if it is on a network you trust", e.Server)
 	}
@@ -110,6 +113,8 @@ func classify(server string, err error, fingerprint string) error {
 		default:
 			e.Kind = KindServerNo
 		}
+	case strings.Contains(err.Error(), "imapwire:"):
+		e.Kind = KindProtocol
 	default:
 		e.Kind = KindNetwork
 	}

@@ -21,7 +21,10 @@ type PullOptions struct {
 	CommitBytes    int64         // group commit also after this many bytes; default 64 MB
 	Retries        int           // attempts per folder after a transient failure; default 6
 	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
-	Progress       Progress
+	// MaxMessageBytes refuses a body literal announced larger than this
+	// (a hostile or broken server); default 2 GiB.
+	MaxMessageBytes int64
+	Progress        Progress
 }
 
 func (o *PullOptions) defaults() {
@@ -39,6 +42,9 @@ func (o *PullOptions) defaults() {
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 2 << 30
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}

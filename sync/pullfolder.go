@@ -430,6 +430,9 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 				if it.Literal == nil {
 					continue
 				}
+				if it.Literal.Size() > r.opts.MaxMessageBytes {
+					return fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", it.Literal.Size(), rec.UID, r.opts.MaxMessageBytes)
+				}
 				h, bl, err := pw.Append(touchReader{it.Literal, touch}, it.Literal.Size())
 				if err != nil {
 					return err
