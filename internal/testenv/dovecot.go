@@ -80,6 +80,18 @@ func StartDovecot(t testing.TB, opts DovecotOptions) *Dovecot {
 	return d
 }
 
+// Start starts an instance outside a test (the benchmark program); the
+// caller must call Stop. It fails with the install hint when Dovecot is
+// missing.
+func Start(opts DovecotOptions) (*Dovecot, error) {
+	for _, bin := range []string{"dovecot", "doveadm"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return nil, fmt.Errorf("%s is not installed: install dovecot-imapd (`make test` does this on Debian/Ubuntu)", bin)
+		}
+	}
+	return startDovecot(opts)
+}
+
 func startDovecot(opts DovecotOptions) (*Dovecot, error) {
 	if opts.Separator == "" {
 		opts.Separator = "/"

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -94,5 +95,58 @@ func TestMemServerLogsIn(t *testing.T) {
 	defer c.Close()
 	if err := c.Login("bob", "pw").Wait(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Maildir files written directly are indexed by Dovecot with their bytes,
+// flags, keywords and dates, in order, on both separator styles.
+func TestLoadMaildirKeepsBytesFlagsKeywordsAndDates(t *testing.T) {
+	for _, o := range []DovecotOptions{{Separator: "/"}, {Separator: ".", Prefix: "INBOX."}} {
+		d := StartDovecot(t, o)
+		date := time.Date(2023, 5, 17, 9, 30, 0, 0, time.UTC)
+		var msgs []Message
+		for i := 0; i < 300; i++ {
+			flags := []imap.Flag{}
+			if i%2 == 0 {
+				flags = append(flags, imap.FlagSeen)
+			}
+			if i%3 == 0 {
+				flags = append(flags, "$Label1", imap.FlagFlagged)
+			}
+			msgs = append(msgs, Message{Raw: SimpleMessage(i, "maildir"), Flags: flags, Date: date.Add(time.Duration(i) * time.Hour)})
+		}
+		for _, folder := range []string{"INBOX", "Projects/Café & Co"} {
+			if err := d.LoadMaildir(DefaultUser, folder, msgs); err != nil {
+				t.Fatal(err)
+			}
+			c := d.Dial(t, DefaultUser)
+			if _, err := c.Select(d.Mailbox(folder), nil).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
+				BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+			c.Close()
+			if err != nil || len(got) != 300 {
+				t.Fatalf("%s: %d messages, %v", folder, len(got), err)
+			}
+			for _, m := range got {
+				want := msgs[m.UID-1]
+				var fl []string
+				for _, f := range m.Flags {
+					if f != `\Recent` {
+						fl = append(fl, string(f))
+					}
+				}
+				var wf []string
+				for _, f := range want.Flags {
+					wf = append(wf, string(f))
+				}
+				sort.Strings(fl)
+				sort.Strings(wf)
+				if string(m.BodySection[0].Bytes) != string(want.Raw) || strings.Join(fl, " ") != strings.Join(wf, " ") || !m.InternalDate.Equal(want.Date) {
+					t.Fatalf("%s uid %d: flags %v date %v, want %v %v", folder, m.UID, fl, m.InternalDate, wf, want.Date)
+				}
+			}
+		}
 	}
 }
