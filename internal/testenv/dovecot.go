@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -45,10 +46,11 @@ type Dovecot struct {
 	Users     map[string]string
 	Cert      *Cert // the server's self-signed certificate when TLS
 
-	dir    string
-	conf   string
-	cmd    *exec.Cmd
-	exited chan error
+	dir        string
+	conf       string
+	maildirSeq atomic.Int64 // LoadMaildir's file numbering
+	cmd        *exec.Cmd
+	exited     chan error
 }
 
 // DefaultUser and DefaultPassword are the login of an instance started

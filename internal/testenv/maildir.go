@@ -40,14 +40,14 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 	if err != nil {
 		return err
 	}
-	keywords := map[imap.Flag]byte{}
+	keywords := readKeywords(dir)
 	for _, m := range msgs {
 		for _, f := range m.Flags {
 			if _, sys := maildirFlags[f]; !sys && !strings.HasPrefix(string(f), `\`) && keywords[f] == 0 {
 				if len(keywords) == 26 {
 					return fmt.Errorf("more than 26 keywords in %s", folder)
 				}
-				keywords[f] = byte('a' + len(keywords))
+				keywords[f] = byte('a' + len(keywords)) // letters already used stay as they are
 			}
 		}
 	}
@@ -60,7 +60,7 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 	}
 	os.Chown(cur, acct.uid, acct.gid)
 	base := time.Now().Unix()
-	for i, m := range msgs {
+	for _, m := range msgs {
 		var info []byte
 		for _, f := range m.Flags {
 			if c, ok := maildirFlags[f]; ok {
@@ -70,7 +70,8 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 			}
 		}
 		sort.Slice(info, func(a, b int) bool { return info[a] < info[b] })
-		path := filepath.Join(cur, fmt.Sprintf("%d.M%dP%d.mailshift,S=%d:2,%s", base, i, os.Getpid(), len(m.Raw), info))
+		seq := d.maildirSeq.Add(1) // unique across calls, in load order
+		path := filepath.Join(cur, fmt.Sprintf("%d.M%09dP%d.mailshift,S=%d:2,%s", base, seq, os.Getpid(), len(m.Raw), info))
 		if err := os.WriteFile(path, m.Raw, 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
@@ -85,6 +86,20 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 	}
 	_, err = d.Doveadm("force-resync", "-u", user, name)
 	return err
+}
+
+// readKeywords reads the keyword letters a folder already uses.
+func readKeywords(dir string) map[imap.Flag]byte {
+	out := map[imap.Flag]byte{}
+	b, _ := os.ReadFile(filepath.Join(dir, "dovecot-keywords"))
+	for _, line := range strings.Split(string(b), "\n") {
+		var n int
+		var kw string
+		if _, err := fmt.Sscanf(line, "%d %s", &n, &kw); err == nil && n < 26 {
+			out[imap.Flag(kw)] = byte('a' + n)
+		}
+	}
+	return out
 }
 
 // writeKeywords records the keyword letters Dovecot reads for a folder.
