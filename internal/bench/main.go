@@ -1,0 +1,136 @@
+// Command bench measures Mailshift's pull against a local Dovecot filled
+// with a deterministic corpus, and in the same run mbsync (Debian isync)
+// pulling the same mailbox into a Maildir and the raw bound (one client
+// streaming UID FETCH 1:* BODY.PEEK[] of every folder to nowhere); then
+// the no-change delta, and the fidelity of every stored message (bytes,
+// flags with keywords, INTERNALDATE).
+//
+//	go run ./internal/bench            # 10,000 messages, about 300 MB
+//	go run ./internal/bench -n 100000
+//
+// Pulls run as child processes (this program with -child) so that their
+// peak RSS is measured alone.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mailshift/internal/testenv"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "messages in the corpus")
+	conns := flag.Int("connections", 4, "Mailshift's connections to the server")
+	keep := flag.Bool("keep", false, "keep the work folder")
+	child := flag.String("child", "", "internal: run one pull into this data folder")
+	addr := flag.String("addr", "", "internal: server for -child")
+	flag.Parse()
+	if *child != "" {
+		os.Exit(childPull(*child, *addr, *conns))
+	}
+	if err := run(*n, *conns, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, conns int, keep bool) error {
+	work, err := os.MkdirTemp("", "mailshift-bench-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	d, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50})
+	if err != nil {
+		return err
+	}
+	defer d.Stop()
+	t0 := time.Now()
+	msgs, bytes, err := load(d, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("corpus: %d messages, %.0f MB in %d folders, loaded in %v (Maildir files + doveadm force-resync)\n",
+		msgs, float64(bytes)/1e6, len(benchFolders), time.Since(t0).Round(time.Millisecond))
+
+	var rows []row
+	raw, err := rawBound(d)
+	if err != nil {
+		return fmt.Errorf("raw bound: %w", err)
+	}
+	rows = append(rows, raw)
+	data := filepath.Join(work, "mailshift")
+	pull, err := runChild(data, d.Addr, conns)
+	if err != nil {
+		return err
+	}
+	pull.name = fmt.Sprintf("Mailshift pull (%d connections)", conns)
+	rows = append(rows, pull)
+	mb, err := runMbsync(d, filepath.Join(work, "mbsync"))
+	if err != nil {
+		return fmt.Errorf("mbsync: %w", err)
+	}
+	rows = append(rows, mb)
+	delta, err := runChild(data, d.Addr, conns)
+	if err != nil {
+		return err
+	}
+	delta.name = "Mailshift no-change delta"
+	rows = append(rows, delta)
+	printTable(rows, msgs, bytes)
+	fmt.Printf("pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %.2f (target >= 4)   delta: %v (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
+		pull.msgsPerSec()/raw.msgsPerSec(), pull.msgsPerSec()/mb.msgsPerSec(), delta.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
+	return fidelity(d, data, msgs)
+}
+
+// load writes the corpus in chunks, so memory stays bounded for -n 100000.
+func load(d *testenv.Dovecot, n int) (msgs int, bytes int64, err error) {
+	const chunk = 2000
+	for start := 0; start < n; start += chunk {
+		part := corpusRange(n, start, min(start+chunk, n))
+		for _, f := range benchFolders {
+			if len(part[f.name]) == 0 {
+				continue
+			}
+			if err := d.LoadMaildir(testenv.DefaultUser, f.name, part[f.name]); err != nil {
+				return msgs, bytes, fmt.Errorf("load %s: %w", f.name, err)
+			}
+			for _, m := range part[f.name] {
+				msgs++
+				bytes += int64(len(m.Raw))
+			}
+		}
+	}
+	return msgs, bytes, nil
+}
+
+type row struct {
+	name     string
+	messages int
+	bytes    int64
+	wall     time.Duration
+	rssKB    int64
+	note     string
+}
+
+func (r row) msgsPerSec() float64 { return float64(r.messages) / r.wall.Seconds() }
+
+func printTable(rows []row, msgs int, bytes int64) {
+	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "note")
+	for _, r := range rows {
+		rss := "-"
+		if r.rssKB > 0 {
+			rss = fmt.Sprintf("%.0f MB", float64(r.rssKB)/1024)
+		}
+		fmt.Printf("%-34s %9d %10v %9.0f %8.1f %10s  %s\n", r.name, r.messages, r.wall.Round(time.Millisecond),
+			r.msgsPerSec(), float64(r.bytes)/1e6/r.wall.Seconds(), rss, r.note)
+	}
+	fmt.Println(strings.Repeat("-", 100))
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+	"mailshift/sync"
+)
+
+var benchBox = store.BoxKey{ProjectID: "bench", MailboxID: testenv.DefaultUser}
+
+func endpoint(addr string) sync.Endpoint {
+	host, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return sync.Endpoint{Server: store.Server{Host: host, Port: n, Security: store.SecurityPlain, AllowPlaintext: true},
+		Username: testenv.DefaultUser, Password: []byte(testenv.DefaultPassword)}
+}
+
+type childResult struct {
+	Stored  int   `json:"stored"`
+	Bytes   int64 `json:"bytes"`
+	Elapsed int64 `json:"elapsed_ns"`
+	PeakKB  int64 `json:"peak_kb"` // VmHWM of the child itself
+	Err     string
+}
+
+// vmHWM reads a process's peak resident set (kB) from /proc. (wait4's
+// ru_maxrss would include the parent's size at fork, which is the corpus.)
+func vmHWM(pid string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// watchPeak polls a running process's VmHWM (which only grows) until stop
+// is closed, and returns the last value seen.
+func watchPeak(pid int, stop <-chan struct{}) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := vmHWM(strconv.Itoa(pid)); v > peak {
+				peak = v
+			}
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return out
+}
+
+// childPull is the child process: one pull, its result as JSON on stdout.
+func childPull(data, addr string, conns int) int {
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
+	stored, _, _, _, _ := rep.Counts()
+	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
+	if err != nil || rep.Exceptions() {
+		res.Err = fmt.Sprint(err, " ", rep.Summary())
+	}
+	json.NewEncoder(os.Stdout).Encode(res)
+	return 0
+}
+
+// runChild runs a pull in a child process and measures its wall time and
+// peak RSS.
+func runChild(data, addr string, conns int) (row, error) {
+	cmd := exec.Command(os.Args[0], "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return row{}, fmt.Errorf("pull child: %v: %s", err, out.String())
+	}
+	wall := time.Since(start)
+	var res childResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return row{}, fmt.Errorf("pull child said %q", out.String())
+	}
+	if res.Err != "" {
+		return row{}, fmt.Errorf("pull: %s", res.Err)
+	}
+	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB,
+		note: fmt.Sprintf("engine time %v (the rest is process start and store open)", time.Duration(res.Elapsed).Round(time.Millisecond))}
+	return r, nil
+}
+
+// rawBound streams every folder's UID FETCH 1:* BODY.PEEK[] to nowhere on
+// one connection: what the server can serve to a trivial client.
+func rawBound(d *testenv.Dovecot) (row, error) {
+	r := row{name: "raw UID FETCH 1:* BODY.PEEK[] (1 conn)"}
+	c, err := imapclient.DialInsecure(d.Addr, nil)
+	if err != nil {
+		return r, err
+	}
+	defer c.Close()
+	if err := c.Login(testenv.DefaultUser, testenv.DefaultPassword).Wait(); err != nil {
+		return r, err
+	}
+	start := time.Now()
+	boxes, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		return r, err
+	}
+	buf := make([]byte, 256<<10)
+	for _, b := range boxes {
+		if _, err := c.Select(b.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			continue // \Noselect parents
+		}
+		cmd := c.Fetch(imap.UIDSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				if body, ok := item.(imapclient.FetchItemDataBodySection); ok && body.Literal != nil {
+					n, _ := io.CopyBuffer(io.Discard, body.Literal, buf)
+					r.bytes += n
+					r.messages++
+				}
+			}
+		}
+		if err := cmd.Close(); err != nil {
+			return r, err
+		}
+	}
+	r.wall = time.Since(start)
+	return r, nil
+}
+
+// runMbsync pulls the same mailbox with mbsync into a Maildir.
+func runMbsync(d *testenv.Dovecot, dir string) (row, error) {
+	r := row{name: "mbsync (isync) into a Maildir"}
+	if _, err := exec.LookPath("mbsync"); err != nil {
+		return r, fmt.Errorf("mbsync is not installed: install isync (`make test` does this)")
+	}
+	host, port, _ := net.SplitHostPort(d.Addr)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return r, err
+	}
+	rc := filepath.Join(dir, "mbsyncrc")
+	conf := fmt.Sprintf(`IMAPAccount src
+Host %s
+Port %s
+User %s
+Pass %s
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account src
+
+MaildirStore local
+Path %s/
+Inbox %s/INBOX
+SubFolders Verbatim
+
+Channel pull
+Far :remote:
+Near :local:
+Patterns *
+Create Near
+Sync Pull
+SyncState *
+`, host, port, testenv.DefaultUser, testenv.DefaultPassword, dir, dir)
+	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
+		return r, err
+	}
+	cmd := exec.Command("mbsync", "-c", rc, "-a", "-q")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Start()
+	if err == nil {
+		stop := make(chan struct{})
+		peak := watchPeak(cmd.Process.Pid, stop)
+		err = cmd.Wait()
+		close(stop)
+		r.rssKB = <-peak
+	}
+	r.wall = time.Since(start)
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && (filepath.Base(filepath.Dir(path)) == "cur" || filepath.Base(filepath.Dir(path)) == "new") {
+			r.messages++
+			r.bytes += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
+	}
+	return r, nil
+}
