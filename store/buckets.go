@@ -23,6 +23,8 @@ package store
 //	    snapshots/
 //	      <kind>/
 //	        <unix-nanos u64 BE> -> opaque JSON (domain findings, inventories, reports)
+//	    mappings/       (created on first save: mapping.go)
+//	      <mailboxID>   -> folder mapping (JSON of sync.Mapping)
 //	mail/               -> the message index (blobs, boxes), drawn in msgindex.go;
 //	                       message bytes live in <data>/packs (packs.go)
 
