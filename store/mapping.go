@@ -50,3 +50,20 @@ func (db *DB) LoadMapping(projectID, mailboxID string) (json.RawMessage, error) 
 	})
 	return out, err
 }
+
+// MappedMailboxes lists the mailboxes of a project that have a saved mapping.
+func (db *DB) MappedMailboxes(projectID string) ([]string, error) {
+	var out []string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		pb, err := projectBucket(tx, projectID)
+		if err != nil {
+			return err
+		}
+		mb := pb.Bucket(bucketMappings)
+		if mb == nil {
+			return nil
+		}
+		return mb.ForEach(func(k, _ []byte) error { out = append(out, string(k)); return nil })
+	})
+	return out, err
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"mailshift/store"
 )
@@ -70,4 +71,100 @@ func FoldersFromStore(db *store.DB, box store.BoxKey) ([]SourceFolder, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return folderLess(out[i].Name, out[j].Name) })
 	return out, nil
+}
+
+// MappingFor builds a mailbox's mapping from what the store knows: the
+// newest source inventory (else the folders of the local store), the
+// newest destination probe (else the project profile's assumption), and
+// the saved mapping's overrides and kept names. notes say what had to be
+// assumed. Nothing is saved.
+func MappingFor(db *store.DB, projectID, mailboxID string) (m Mapping, notes []string, err error) {
+	in, notes, err := mappingInput(db, projectID, mailboxID)
+	if err != nil {
+		return m, notes, err
+	}
+	return BuildMapping(in), notes, nil
+}
+
+func mappingInput(db *store.DB, projectID, mailboxID string) (in MapInput, notes []string, err error) {
+	p, err := db.Project(projectID)
+	if err != nil {
+		return in, nil, err
+	}
+	if in.Profile, err = ProfileByName(p.Profile); err != nil {
+		return in, nil, err
+	}
+	src, ok, err := LatestInventory(db, projectID, SnapshotSourceInventory, mailboxID)
+	if err != nil {
+		return in, nil, err
+	}
+	if ok {
+		in.Source, in.Folders = SourceFoldersOf(src)
+	} else {
+		in.Folders, err = FoldersFromStore(db, store.BoxKey{ProjectID: projectID, MailboxID: store.MailboxID(mailboxID)})
+		if err != nil {
+			return in, nil, err
+		}
+		if len(in.Folders) == 0 {
+			return in, nil, fmt.Errorf("no folders known for %s in project %s: take an inventory or pull it first", mailboxID, projectID)
+		}
+		in.Source = guessNamespace(in.Folders)
+		notes = append(notes, fmt.Sprintf("no source inventory kept: folders from the local store, separator %q and prefix %q guessed", in.Source.Separator, in.Source.Prefix))
+	}
+	dst, ok, err := LatestInventory(db, projectID, SnapshotDestInventory, mailboxID)
+	if err != nil {
+		return in, nil, err
+	}
+	if ok {
+		in.Dest, in.DestFolders = SourceFoldersOf(dst)
+	} else {
+		notes = append(notes, fmt.Sprintf("destination not probed yet: assuming the %s profile's separator %q and prefix %q", in.Profile.Name, in.Profile.Separator, in.Profile.Prefix))
+	}
+	prev, ok, err := LoadMapping(db, projectID, mailboxID)
+	if err != nil {
+		return in, nil, err
+	}
+	if ok {
+		in.Previous, in.Overrides = &prev, prev.Overrides
+	}
+	return in, notes, nil
+}
+
+// guessNamespace infers a source's namespace from folder names alone.
+func guessNamespace(fs []SourceFolder) Namespace {
+	dotted, slashed := false, false
+	for _, f := range fs {
+		dotted = dotted || len(f.Name) > 6 && strings.EqualFold(f.Name[:6], "INBOX.")
+		slashed = slashed || strings.Contains(f.Name, "/")
+	}
+	if dotted && !slashed {
+		return Namespace{Separator: ".", Prefix: "INBOX."}
+	}
+	return Namespace{Separator: "/"}
+}
+
+// SetFolderOverride records the user's choice for one source folder
+// (o.To, o.Exclude, or neither for automatic), rebuilds the mailbox's
+// mapping and saves it. It fails when the source has no such folder.
+func SetFolderOverride(db *store.DB, projectID, mailboxID string, o Override) (FolderMap, Mapping, error) {
+	in, _, err := mappingInput(db, projectID, mailboxID)
+	if err != nil {
+		return FolderMap{}, Mapping{}, err
+	}
+	found := false
+	for _, f := range in.Folders {
+		found = found || f.Name == o.Source
+	}
+	if !found {
+		return FolderMap{}, Mapping{}, fmt.Errorf("%s has no folder %q on the source (names are exact; see mapping show)", mailboxID, o.Source)
+	}
+	cur := Mapping{Overrides: in.Overrides}
+	cur.SetOverride(o)
+	in.Overrides = cur.Overrides
+	m := BuildMapping(in)
+	if err := SaveMapping(db, projectID, mailboxID, m); err != nil {
+		return FolderMap{}, m, err
+	}
+	f, _ := m.Lookup(o.Source)
+	return f, m, nil
 }

@@ -42,6 +42,9 @@ func TestMappingSavedAndLoaded(t *testing.T) {
 	if f, _ := got.Lookup("INBOX.Files"); !f.Excluded {
 		t.Fatalf("exclusion lost: %+v", f)
 	}
+	if ids, err := db.MappedMailboxes("acme"); err != nil || len(ids) != 1 || ids[0] != "bob@acme.test" {
+		t.Fatalf("mapped mailboxes: %v %v", ids, err)
+	}
 	if err := SaveMapping(db, "nope", "bob@acme.test", m); err == nil {
 		t.Fatal("saved into a project that does not exist")
 	}
