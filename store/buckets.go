@@ -25,6 +25,11 @@ package store
 //	        <unix-nanos u64 BE> -> opaque JSON (domain findings, inventories, reports)
 //	    mappings/       (created on first save: mapping.go)
 //	      <mailboxID>   -> folder mapping (JSON of sync.Mapping)
+//	    push/           (created on first write: pushjournal.go)
+//	      <mailboxID>/
+//	        <destination folder>/
+//	          state     -> PushFolder (UIDVALIDITY, UIDNEXT, count after the last complete push)
+//	          <sha256 32 bytes><ordinal u32 BE> -> PushRecord (intent | done + UID | failed + reason)
 //	mail/               -> the message index (blobs, boxes), drawn in msgindex.go;
 //	                       message bytes live in <data>/packs (packs.go)
 

@@ -98,13 +98,23 @@ func mappingInput(db *store.DB, projectID, mailboxID string) (in MapInput, notes
 	if err != nil {
 		return in, nil, err
 	}
+	stored, err := FoldersFromStore(db, store.BoxKey{ProjectID: projectID, MailboxID: store.MailboxID(mailboxID)})
+	if err != nil {
+		return in, nil, err
+	}
 	if ok {
 		in.Source, in.Folders = SourceFoldersOf(src)
-	} else {
-		in.Folders, err = FoldersFromStore(db, store.BoxKey{ProjectID: projectID, MailboxID: store.MailboxID(mailboxID)})
-		if err != nil {
-			return in, nil, err
+		listed := map[string]bool{}
+		for _, f := range in.Folders {
+			listed[f.Name] = true
 		}
+		for _, f := range stored { // pulled after the inventory was taken
+			if !listed[f.Name] {
+				in.Folders = append(in.Folders, f)
+			}
+		}
+	} else {
+		in.Folders = stored
 		if len(in.Folders) == 0 {
 			return in, nil, fmt.Errorf("no folders known for %s in project %s: take an inventory or pull it first", mailboxID, projectID)
 		}

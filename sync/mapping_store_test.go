@@ -11,12 +11,17 @@ import (
 
 func newStoreWithProject(t *testing.T, id string) *store.DB {
 	t.Helper()
+	return newStoreWithProfile(t, id, ProfileM365)
+}
+
+func newStoreWithProfile(t *testing.T, id, profile string) *store.DB {
+	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.CreateProject(store.Project{Name: id, Profile: ProfileM365}); err != nil {
+	if _, err := db.CreateProject(store.Project{Name: id, Profile: profile}); err != nil {
 		t.Fatal(err)
 	}
 	return db

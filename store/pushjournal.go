@@ -1,0 +1,164 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The push journal (projects/<id>/push/, drawn in buckets.go) records, per
+// destination folder, every upload's intent before it is sent and its
+// outcome after. A message to push is identified by its content hash and
+// its ordinal among equal copies meant for that folder, so byte-identical
+// duplicates keep their multiplicity and a source UIDVALIDITY change does
+// not make old uploads look new. Created on first write: no migration.
+var (
+	bucketPush  = []byte("push")
+	keyPushMeta = []byte("state") // never 36 bytes long, unlike message keys
+)
+
+// PushState is where one upload stands.
+type PushState string
+
+const (
+	PushIntent PushState = "intent" // recorded before sending; outcome unknown until resolved
+	PushDone   PushState = "done"   // on the destination (UID when the server said)
+	PushFailed PushState = "failed" // refused by the server or over a limit (Reason, Text)
+)
+
+// PushKey names one message meant for a destination folder.
+type PushKey struct {
+	Hash    Hash
+	Ordinal uint32 // 0 for the first copy of these bytes in the folder, 1 for the next...
+}
+
+func (k PushKey) bytes() []byte {
+	b := make([]byte, 36)
+	copy(b, k.Hash[:])
+	binary.BigEndian.PutUint32(b[32:], k.Ordinal)
+	return b
+}
+
+// PushRecord is one upload's journal entry.
+type PushRecord struct {
+	State       PushState `json:"state"`
+	UIDValidity uint32    `json:"uidvalidity"`       // the destination folder's, when recorded
+	UIDNext     uint32    `json:"uidnext,omitempty"` // the destination's UIDNEXT before the upload (intent)
+	UID         uint32    `json:"uid,omitempty"`     // APPENDUID, or found by search
+	Size        int64     `json:"size"`
+	MessageID   string    `json:"message_id,omitempty"`
+	Reason      string    `json:"reason,omitempty"` // reason code when failed
+	Text        string    `json:"text,omitempty"`   // the server's words
+	SourceUID   uint32    `json:"source_uid,omitempty"`
+	At          time.Time `json:"at"`
+}
+
+// PushFolder is a destination folder's push state.
+type PushFolder struct {
+	UIDValidity uint32    `json:"uidvalidity"`
+	UIDNext     uint32    `json:"uidnext"`  // after the last complete push
+	Messages    int       `json:"messages"` // on the destination after it
+	Wanted      int       `json:"wanted"`   // messages meant for it then
+	Complete    bool      `json:"complete"` // every wanted message done or failed for good
+	At          time.Time `json:"at"`
+}
+
+func pushFolderBucket(tx *bolt.Tx, projectID, mailboxID, folder string, create bool) (*bolt.Bucket, error) {
+	pb, err := projectBucket(tx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if !create {
+		b := pb.Bucket(bucketPush)
+		if b != nil {
+			b = b.Bucket([]byte(MailboxID(mailboxID)))
+		}
+		if b != nil {
+			b = b.Bucket([]byte(folder))
+		}
+		return b, nil
+	}
+	b, err := pb.CreateBucketIfNotExists(bucketPush)
+	if err == nil {
+		b, err = b.CreateBucketIfNotExists([]byte(MailboxID(mailboxID)))
+	}
+	if err == nil {
+		b, err = b.CreateBucketIfNotExists([]byte(folder))
+	}
+	return b, err
+}
+
+// PushJournal returns a destination folder's state and records (empty
+// when nothing was pushed there).
+func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[PushKey]PushRecord, error) {
+	var st PushFolder
+	recs := map[PushKey]PushRecord{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, false)
+		if err != nil || b == nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if string(k) == string(keyPushMeta) {
+				return decode(v, &st)
+			}
+			if len(k) != 36 {
+				return fmt.Errorf("push journal of %q: damaged key", folder)
+			}
+			var r PushRecord
+			if err := decode(v, &r); err != nil {
+				return fmt.Errorf("push journal of %q: %w", folder, err)
+			}
+			var pk PushKey
+			copy(pk.Hash[:], k[:32])
+			pk.Ordinal = binary.BigEndian.Uint32(k[32:])
+			recs[pk] = r
+			return nil
+		})
+	})
+	return st, recs, err
+}
+
+// RecordPush writes records (and, when st is not nil, the folder's state)
+// in one transaction that is durable when it returns: call it with the
+// intents before sending, and with the outcomes after. It uses Update,
+// never Batch, because it gates uploads.
+func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, recs map[PushKey]PushRecord) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, true)
+		if err != nil {
+			return err
+		}
+		for k, r := range recs {
+			if err := putJSON(b, k.bytes(), r); err != nil {
+				return err
+			}
+		}
+		if st != nil {
+			return putJSON(b, keyPushMeta, st)
+		}
+		return nil
+	})
+}
+
+// PushedFolders lists the destination folders of a mailbox with a journal.
+func (db *DB) PushedFolders(projectID, mailboxID string) ([]string, error) {
+	var out []string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		pb, err := projectBucket(tx, projectID)
+		if err != nil {
+			return err
+		}
+		b := pb.Bucket(bucketPush)
+		if b != nil {
+			b = b.Bucket([]byte(MailboxID(mailboxID)))
+		}
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error { out = append(out, string(k)); return nil })
+	})
+	return out, err
+}

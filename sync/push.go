@@ -1,0 +1,204 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"mailshift/store"
+)
+
+// PushOptions tune a push; the zero value is sensible.
+type PushOptions struct {
+	MaxConnections int           // open at once to the destination server; default 4
+	Window         int           // APPENDs in flight per connection between journal commits; default 32
+	WindowBytes    int64         // ... or this many bytes; default 16 MB
+	Retries        int           // attempts per folder after a transient failure; default 6
+	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
+	Progress       Progress
+	// CrashHook, when set, is called at each journal step ("intent",
+	// "sent", "recorded") with the number of messages in the window; tests
+	// kill the process there.
+	CrashHook func(step string, n int)
+}
+
+func (o *PushOptions) defaults() {
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 4
+	}
+	if o.Window <= 0 {
+		o.Window = 32
+	}
+	if o.WindowBytes <= 0 {
+		o.WindowBytes = 16 << 20
+	}
+	if o.Retries <= 0 {
+		o.Retries = 6
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	if o.CrashHook == nil {
+		o.CrashHook = func(string, int) {}
+	}
+}
+
+// PushMailbox is one mailbox to push: its messages in the local store
+// (Box) go to Endpoint, the destination login.
+type PushMailbox struct {
+	Box      store.BoxKey
+	Endpoint Endpoint
+}
+
+// Push copies every stored message of every mailbox to the destination,
+// exactly once across any number of interrupted runs: each upload's intent
+// is journaled before it is sent, and a later run finds uploads whose
+// outcome it never learned before sending anything again. Messages already
+// on the destination (an earlier tool, a partial run) are recognised by
+// Message-ID, size and content hash. Folders follow the mailbox's mapping,
+// which is saved. Messages over the destination's limit are recorded, not
+// sent; a refused message is recorded with the server's words and the run
+// goes on; OVERQUOTA stops that mailbox only. The source is not contacted.
+func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions) (PushReport, error) {
+	opts.defaults()
+	start := time.Now()
+	eps := map[string]Endpoint{}
+	for _, m := range mbs {
+		eps[m.Box.MailboxID] = m.Endpoint
+	}
+	p := newPool(opts.MaxConnections, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
+	defer p.closeAll()
+	pr := &pushRun{db: db, opts: opts, pool: p, reports: map[string]*PushMailboxReport{},
+		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, Progress: opts.Progress}}}
+	units := make(chan pushUnit)
+	var planners, workers gosync.WaitGroup
+	for _, m := range mbs {
+		pr.reports[m.Box.MailboxID] = &PushMailboxReport{Mailbox: m.Box.MailboxID}
+		planners.Add(1)
+		go func(m PushMailbox) {
+			defer planners.Done()
+			pr.plan(ctx, m, units)
+		}(m)
+	}
+	go func() { planners.Wait(); close(units) }()
+	for i := 0; i < opts.MaxConnections; i++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for u := range units {
+				pr.pushFolder(ctx, u)
+			}
+		}()
+	}
+	workers.Wait()
+	rep := PushReport{Elapsed: time.Since(start), Bytes: pr.bytes.Load()}
+	for _, m := range mbs {
+		rep.Mailboxes = append(rep.Mailboxes, *pr.reports[m.Box.MailboxID])
+	}
+	return rep, ctx.Err()
+}
+
+// pushRun is one Push's shared state.
+type pushRun struct {
+	db      *store.DB
+	opts    PushOptions
+	pool    *pool
+	retrier *run // the pull's reconnect-and-backoff loop over the same pool
+	mu      gosync.Mutex
+	reports map[string]*PushMailboxReport
+	bytes   atomic.Int64
+}
+
+// pushUnit is one source folder going to one destination folder.
+type pushUnit struct {
+	m       PushMailbox
+	src     store.FolderState
+	dest    string
+	limit   int64 // bytes; 0 = none known
+	stopped *atomic.Bool
+	quota   *gosync.Once
+}
+
+func (pr *pushRun) fail(mb string, err error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.reports[mb].Err == "" {
+		pr.reports[mb].Err = err.Error()
+	}
+}
+
+func (pr *pushRun) addFolder(mb string, f PushFolderReport) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.reports[mb].Folders = append(pr.reports[mb].Folders, f)
+}
+
+// plan probes the destination, builds and saves the mailbox's mapping, and
+// hands out one unit per mapped source folder.
+func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUnit) {
+	mb := m.Box.MailboxID
+	var info ServerInfo
+	err := pr.retrier.retry(ctx, mb, func(c *Conn) (err error) { info, err = c.Probe(ctx); return }, nil)
+	if err != nil {
+		pr.fail(mb, fmt.Errorf("read the destination's folders: %w", err))
+		return
+	}
+	raw, _ := json.Marshal(info)
+	if err := pr.db.AddSnapshot(m.Box.ProjectID, SnapshotDestInventory+mb, time.Now().UTC(), raw); err != nil {
+		pr.fail(mb, err)
+		return
+	}
+	mapping, err := pushMapping(pr.db, m.Box, info)
+	if err != nil {
+		pr.fail(mb, err)
+		return
+	}
+	limit := info.AppendLimit
+	if p, err := ProfileByName(mapping.Profile); err == nil && p.MaxMessageBytes > 0 && (limit == 0 || p.MaxMessageBytes < limit) {
+		limit = p.MaxMessageBytes
+	}
+	states, err := pr.db.FolderStates(m.Box)
+	if err != nil {
+		pr.fail(mb, err)
+		return
+	}
+	stopped, quota := &atomic.Bool{}, &gosync.Once{}
+	for _, fm := range mapping.Folders {
+		st, stored := states[fm.Source]
+		if !stored || fm.Container {
+			continue
+		}
+		if fm.Excluded {
+			n := 0
+			pr.db.ForEachMessage(m.Box, fm.Source, st.UIDValidity, func(store.MessageRecord) error { n++; return nil })
+			pr.addFolder(mb, PushFolderReport{Source: fm.Source, Excluded: true, Wanted: n})
+			continue
+		}
+		select {
+		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, stopped: stopped, quota: quota}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// pushMapping rebuilds the mailbox's mapping against the probed
+// destination (keeping the saved names and choices) and saves it.
+func pushMapping(db *store.DB, box store.BoxKey, dest ServerInfo) (Mapping, error) {
+	in, _, err := mappingInput(db, box.ProjectID, box.MailboxID)
+	if err != nil {
+		return Mapping{}, err
+	}
+	in.Dest, in.DestFolders = SourceFoldersOf(dest)
+	if in.Dest.Separator == "" {
+		in.Dest.Separator = in.Profile.Separator
+	}
+	m := BuildMapping(in)
+	return m, SaveMapping(db, box.ProjectID, box.MailboxID, m)
+}

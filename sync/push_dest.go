@@ -1,0 +1,129 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/store"
+)
+
+// destStatus asks a destination folder's UIDVALIDITY, UIDNEXT and count;
+// exists is false when the server says there is no such folder.
+func (c *Conn) destStatus(ctx context.Context, name string) (st *imap.StatusData, exists bool, err error) {
+	err = c.do(ctx, func() (err error) {
+		st, err = c.Status(name, &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true}).Wait()
+		return
+	})
+	var ie *imap.Error
+	if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("status of destination folder %q: %w", name, classify(c.ep.Addr(), err, ""))
+	}
+	return st, true, nil
+}
+
+// createFolder creates a destination folder (and, on servers that need it,
+// its parents); one that already exists is fine.
+func (c *Conn) createFolder(ctx context.Context, name string) error {
+	if isInbox(name) {
+		return nil
+	}
+	err := c.do(ctx, func() error { return c.Create(name, nil).Wait() })
+	var ie *imap.Error
+	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create destination folder %q: %w", name, classify(c.ep.Addr(), err, ""))
+	}
+	return nil
+}
+
+// listDest reads the selected folder's UIDs, sizes and Message-IDs (no
+// bodies), streaming: memory is a few dozen bytes per message.
+func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
+	var out []destMsg
+	err := c.doStream(ctx, func(touch func()) error {
+		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true})
+		defer cmd.Close()
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			touch()
+			var d destMsg
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				switch it := item.(type) {
+				case imapclient.FetchItemDataUID:
+					d.UID = uint32(it.UID)
+				case imapclient.FetchItemDataRFC822Size:
+					d.Size = it.Size
+				case imapclient.FetchItemDataEnvelope:
+					if it.Envelope != nil {
+						d.MessageID = it.Envelope.MessageID
+					}
+				}
+			}
+			if d.UID != 0 {
+				out = append(out, d)
+			}
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return nil, classify(c.ep.Addr(), err, "")
+	}
+	return out, nil
+}
+
+// hashDest fetches whole messages of the selected folder and returns their
+// SHA-256, streaming each body through the hasher (memory stays flat).
+func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Hash, error) {
+	out := map[uint32]store.Hash{}
+	for len(uids) > 0 {
+		batch := uids[:min(len(uids), 200)]
+		uids = uids[len(batch):]
+		var set imap.UIDSet
+		for _, u := range batch {
+			set.AddNum(imap.UID(u))
+		}
+		err := c.doStream(ctx, func(touch func()) error {
+			cmd := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+			defer cmd.Close()
+			for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+				var uid uint32
+				var sum store.Hash
+				got := false
+				for item := msg.Next(); item != nil; item = msg.Next() {
+					switch it := item.(type) {
+					case imapclient.FetchItemDataUID:
+						uid = uint32(it.UID)
+					case imapclient.FetchItemDataBodySection:
+						if it.Literal == nil {
+							continue
+						}
+						h := sha256.New()
+						if _, err := io.Copy(h, touchReader{it.Literal, touch}); err != nil {
+							return err
+						}
+						copy(sum[:], h.Sum(nil))
+						got = true
+					}
+				}
+				if uid != 0 && got {
+					out[uid] = sum
+				}
+			}
+			return cmd.Close()
+		})
+		if err != nil {
+			return nil, classify(c.ep.Addr(), err, "")
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,227 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mailshift/store"
+)
+
+// folderPush is one folder's push across retries.
+type folderPush struct {
+	pr   *pushRun
+	u    pushUnit
+	want []wantMsg
+	rep  PushFolderReport
+	mine map[store.PushKey]bool // confirmed by this run (uploaded or found)
+	done int                    // confirmations so far: a retry that added some keeps its budget
+}
+
+func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit) {
+	mb := u.m.Box.MailboxID
+	fp := &folderPush{pr: pr, u: u, mine: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
+	pr.opts.Progress.Folder(mb, u.src.Name)
+	want, err := wantedMessages(pr.db, u.m.Box, u.src)
+	fp.want, fp.rep.Wanted = want, len(want)
+	if err == nil {
+		progressed := false
+		err = pr.retrier.retry(ctx, mb, func(c *Conn) error {
+			before := fp.done
+			err := fp.attempt(ctx, c)
+			progressed = fp.done > before
+			return err
+		}, func() bool { return progressed })
+	}
+	if err != nil {
+		fp.rep.Err = err.Error()
+		pr.opts.Progress.Problem(mb, u.src.Name, 0, err.Error())
+		if ctx.Err() == nil {
+			pr.fail(mb, fmt.Errorf("folder %q: %w", u.src.Name, err))
+		}
+	}
+	pr.addFolder(mb, fp.rep)
+}
+
+// attempt is one pass over the folder on one connection. It starts from the
+// journal every time, so a retry resumes instead of repeating.
+func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
+	db, box, dest := fp.pr.db, fp.u.m.Box, fp.u.dest
+	jst, recs, err := db.PushJournal(box.ProjectID, box.MailboxID, dest)
+	if err != nil {
+		return err
+	}
+	status, exists, err := c.destStatus(ctx, dest)
+	if err != nil {
+		return err
+	}
+	if exists && fp.unchanged(jst, recs, status) {
+		fp.rep.Unchanged = true
+		fp.tally(recs, nil)
+		return nil
+	}
+	if !exists {
+		if err := c.createFolder(ctx, dest); err != nil {
+			return err
+		}
+	}
+	var sel *imap.SelectData
+	err = c.do(ctx, func() (err error) { sel, err = c.Select(dest, &imap.SelectOptions{ReadOnly: true}).Wait(); return })
+	if err != nil {
+		return fmt.Errorf("open destination folder %q: %w", dest, classify(c.ep.Addr(), err, ""))
+	}
+	var listing []destMsg
+	if sel.NumMessages > 0 {
+		if listing, err = c.listDest(ctx); err != nil {
+			return fmt.Errorf("list destination folder %q: %w", dest, err)
+		}
+	}
+	res := resolveJournal(fp.want, recs, sel.UIDValidity, listing)
+	if uids := res.checkUIDs(); len(uids) > 0 {
+		hashes, err := c.hashDest(ctx, uids)
+		if err != nil {
+			return fmt.Errorf("compare messages already in %q: %w", dest, err)
+		}
+		found := res.claimByHash(fp.want, hashes)
+		outcome := map[store.PushKey]store.PushRecord{}
+		for _, w := range fp.want {
+			if uid, ok := found[w.Key]; ok {
+				outcome[w.Key] = doneRecord(w, sel.UIDValidity, uid)
+				res.confirmed[w.Key] = uid
+				if !fp.mine[w.Key] {
+					fp.mine[w.Key] = true
+					fp.rep.Found++
+				}
+			}
+		}
+		if err := db.RecordPush(box.ProjectID, box.MailboxID, dest, nil, outcome); err != nil {
+			return err
+		}
+	}
+	for k, uid := range res.confirmed {
+		r := recs[k]
+		r.State, r.UID, r.UIDValidity = store.PushDone, uid, sel.UIDValidity
+		recs[k] = r
+	}
+	todo, err := fp.limitCheck(res, recs)
+	if err != nil {
+		return err
+	}
+	if err := fp.upload(ctx, c, todo, sel.UIDValidity, uint32(sel.UIDNext), recs); err != nil {
+		return err
+	}
+	return fp.finish(ctx, c, recs)
+}
+
+// unchanged: the journal says every wanted message is there, and the
+// destination folder's UIDVALIDITY, UIDNEXT and count are what the last
+// complete push left.
+func (fp *folderPush) unchanged(jst store.PushFolder, recs map[store.PushKey]store.PushRecord, st *imap.StatusData) bool {
+	if !jst.Complete || jst.UIDValidity != st.UIDValidity || jst.UIDNext != uint32(st.UIDNext) ||
+		st.NumMessages == nil || jst.Messages != int(*st.NumMessages) || jst.Wanted != len(fp.want) {
+		return false
+	}
+	for _, w := range fp.want {
+		r, ok := recs[w.Key]
+		if !ok || !(r.State == store.PushDone && r.UIDValidity == st.UIDValidity || r.State == store.PushFailed && r.Reason == CodeTooBig) {
+			return false
+		}
+	}
+	return true
+}
+
+// tally fills the report's counts from the journal at the end.
+func (fp *folderPush) tally(recs map[store.PushKey]store.PushRecord, pending map[store.PushKey]string) {
+	r := &fp.rep
+	r.Already, r.TooBig, r.Failed, r.Unknown, r.NotPushed, r.Problems = 0, 0, 0, 0, 0, nil
+	for _, w := range fp.want {
+		rec, ok := recs[w.Key]
+		code := pending[w.Key]
+		switch {
+		case ok && rec.State == store.PushDone:
+			if !fp.mine[w.Key] {
+				r.Already++
+			}
+			continue
+		case code == "" && ok && rec.State == store.PushFailed:
+			code = rec.Reason
+		case code == "" && ok && rec.State == store.PushIntent:
+			code = CodeUnknown
+		case code == "":
+			code = CodeNotPushed
+		}
+		switch code {
+		case CodeTooBig:
+			r.TooBig++
+		case CodeRejected, CodeOverQuota:
+			r.Failed++
+		case CodeUnknown:
+			r.Unknown++
+		default:
+			r.NotPushed++
+		}
+		r.Problems = append(r.Problems, PushProblem{SourceUID: w.Rec.UID, Hash: w.Key.Hash.String(), Size: w.Rec.Size, Code: code, Text: rec.Text})
+	}
+}
+
+func doneRecord(w wantMsg, uv, uid uint32) store.PushRecord {
+	return store.PushRecord{State: store.PushDone, UIDValidity: uv, UID: uid, Size: w.Rec.Size, MessageID: w.Rec.MessageID,
+		SourceUID: w.Rec.UID, At: time.Now().UTC()}
+}
+
+// limitCheck records messages over the size limit (never sent) and
+// returns the rest that still need an upload.
+func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.PushRecord) ([]wantMsg, error) {
+	var todo []wantMsg
+	over := map[store.PushKey]store.PushRecord{}
+	for _, w := range fp.want {
+		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] {
+			continue
+		}
+		if fp.u.limit > 0 && w.Rec.Size > fp.u.limit {
+			r := store.PushRecord{State: store.PushFailed, Reason: CodeTooBig, Size: w.Rec.Size, MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID,
+				Text: fmt.Sprintf("%d bytes, over the destination's limit of %d bytes: not sent", w.Rec.Size, fp.u.limit), At: time.Now().UTC()}
+			over[w.Key], recs[w.Key] = r, r
+			fp.pr.opts.Progress.Problem(fp.u.m.Box.MailboxID, fp.u.src.Name, w.Rec.UID, r.Text)
+			continue
+		}
+		todo = append(todo, w)
+	}
+	if len(over) > 0 {
+		box := fp.u.m.Box
+		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, over); err != nil {
+			return nil, err
+		}
+	}
+	return todo, nil
+}
+
+// finish records the folder's state after the push (one STATUS).
+func (fp *folderPush) finish(ctx context.Context, c *Conn, recs map[store.PushKey]store.PushRecord) error {
+	st, _, err := c.destStatus(ctx, fp.u.dest)
+	if err != nil {
+		return err
+	}
+	complete := true
+	for _, w := range fp.want {
+		r := recs[w.Key]
+		if !(r.State == store.PushDone || r.State == store.PushFailed && r.Reason == CodeTooBig) {
+			complete = false
+		}
+	}
+	fst := store.PushFolder{UIDValidity: st.UIDValidity, UIDNext: uint32(st.UIDNext), Wanted: len(fp.want), Complete: complete, At: time.Now().UTC()}
+	if st.NumMessages != nil {
+		fst.Messages = int(*st.NumMessages)
+	}
+	box := fp.u.m.Box
+	if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, &fst, nil); err != nil {
+		return err
+	}
+	fp.tally(recs, nil)
+	return nil
+}
+
+var errQuotaStop = errors.New("the destination mailbox is over its quota")
