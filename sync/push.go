@@ -18,7 +18,10 @@ type PushOptions struct {
 	WindowBytes    int64         // ... or this many bytes; default 16 MB
 	Retries        int           // attempts per folder after a transient failure; default 6
 	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
-	Progress       Progress
+	// MaxMessageBytes is the operator's own size limit; the lowest of it,
+	// the server's APPENDLIMIT and the profile's limit applies.
+	MaxMessageBytes int64
+	Progress        Progress
 	// CrashHook, when set, is called at each journal step ("intent",
 	// "sent", "recorded") with the number of messages in the window; tests
 	// kill the process there.
@@ -160,8 +163,11 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		return
 	}
 	limit := info.AppendLimit
-	if p, err := ProfileByName(mapping.Profile); err == nil && p.MaxMessageBytes > 0 && (limit == 0 || p.MaxMessageBytes < limit) {
-		limit = p.MaxMessageBytes
+	p, _ := ProfileByName(mapping.Profile)
+	for _, l := range []int64{p.MaxMessageBytes, pr.opts.MaxMessageBytes} {
+		if l > 0 && (limit == 0 || l < limit) {
+			limit = l
+		}
 	}
 	states, err := pr.db.FolderStates(m.Box)
 	if err != nil {

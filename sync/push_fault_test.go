@@ -1,0 +1,56 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+)
+
+// The link to the destination is cut again and again: after the server's
+// answers are partly sent (the literal arrived, the tagged OK did not) and
+// in the middle of literals (upstream cut at random offsets). Each run
+// resolves the lost outcomes by searching the destination before sending
+// anything again; when the link is healthy the destination holds every
+// message exactly once.
+func TestPushThroughResetsAndCutLiterals(t *testing.T) {
+	e := newPushEnv(t, styleSlash, styleDot, 2)
+	proxy, port := startProxy(t, e.dst.Addr)
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	found, unknown, cuts := 0, 0, 0
+	for round := 0; round < 14; round++ {
+		proxy.Toxics.ResetToxics(context.Background())
+		if round%2 == 0 { // answers cut: APPENDs committed, OKs lost
+			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"downstream","attributes":{"bytes":%d}}`, 6000+round*2500+rng.Intn(4000)))
+		} else { // requests cut mid-literal
+			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"upstream","attributes":{"bytes":%d}}`, 2000+rng.Intn(30000)))
+		}
+		ep := endpointFor(e.dst, fmt.Sprintf("127.0.0.1:%d", port), store.SecurityPlain, testenv.DefaultUser)
+		ep.CommandTimeout = 3 * time.Second
+		rep, _ := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: ep}},
+			PushOptions{Window: 6, MaxConnections: 2, Retries: 2, Backoff: time.Millisecond})
+		tot := rep.Totals()
+		found += tot.Found
+		unknown += tot.Unknown
+		if rep.Exceptions() {
+			cuts++
+		}
+	}
+	proxy.Toxics.ResetToxics(context.Background())
+	rep := e.push(t, PushOptions{}, nil)
+	if rep.Exceptions() {
+		t.Fatalf("healthy run: %s", rep.Summary())
+	}
+	found += rep.Totals().Found
+	if n := e.assertDestMatchesSource(t); n != 196 {
+		t.Fatalf("%d compared", n)
+	}
+	if cuts == 0 || found == 0 {
+		t.Fatalf("the faults never hit: %d runs cut, %d lost outcomes found by search", cuts, found)
+	}
+	t.Logf("%d of 14 runs cut; %d uploads whose answer was lost were found on the destination instead of sent again; %d left unknown along the way", cuts, found, unknown)
+}
