@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	gosync "sync"
+	"time"
 )
 
 // pool shares a server's connection cap among mailboxes: at most cap
@@ -22,43 +23,46 @@ func newPool(cap int, dial func(ctx context.Context, mailbox string) (*Conn, err
 // get returns a logged-in connection for mailbox; give it back with put,
 // or drop it (broken) with discard.
 func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
-	p.mu.Lock()
-	if cs := p.idle[mailbox]; len(cs) > 0 {
-		c := cs[len(cs)-1]
-		p.idle[mailbox] = cs[:len(cs)-1]
-		p.mu.Unlock()
-		return c, nil
-	}
-	select {
-	case p.slot <- struct{}{}:
-		p.mu.Unlock()
-	default:
-		// Full: close someone's idle connection and take its slot.
-		var victim *Conn
-		for mb, cs := range p.idle {
-			if len(cs) > 0 {
-				victim = cs[len(cs)-1]
-				p.idle[mb] = cs[:len(cs)-1]
-				break
+	for {
+		p.mu.Lock()
+		if cs := p.idle[mailbox]; len(cs) > 0 {
+			c := cs[len(cs)-1]
+			p.idle[mailbox] = cs[:len(cs)-1]
+			p.mu.Unlock()
+			return c, nil
+		}
+		got := false
+		select {
+		case p.slot <- struct{}{}:
+			got = true
+		default:
+			// Full: close someone's idle connection and take its slot.
+			for mb, cs := range p.idle {
+				if len(cs) > 0 {
+					cs[len(cs)-1].Close() // its slot passes to us
+					p.idle[mb] = cs[:len(cs)-1]
+					got = true
+					break
+				}
 			}
 		}
 		p.mu.Unlock()
-		if victim != nil {
-			victim.Close() // its slot passes to us
-		} else {
-			select {
-			case p.slot <- struct{}{}:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+		if got {
+			c, err := p.dial(ctx, mailbox)
+			if err != nil {
+				<-p.slot
+				return nil, err
 			}
+			return c, nil
+		}
+		// Every slot is in use: wait a little and look again (a busy
+		// connection may come back idle rather than free its slot).
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	c, err := p.dial(ctx, mailbox)
-	if err != nil {
-		<-p.slot
-		return nil, err
-	}
-	return c, nil
 }
 
 func (p *pool) put(mailbox string, c *Conn) {

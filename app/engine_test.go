@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// The demo project runs end to end through the engine: test a login, pull
+// every mailbox from the in-process old host, verify offline.
+func TestDemoPullAndVerify(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	info, err := a.TestConnection(ctx, p.ID, "ann@demo-company.test", false)
+	if err != nil || len(info.Folders) < 8 {
+		t.Fatalf("test connection: %d folders, %v", len(info.Folders), err)
+	}
+	events, unsub := a.Events.Subscribe(4096)
+	defer unsub()
+	if err := a.StartPull(ctx, p.ID, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	var final JobInfo
+	for ev := range events {
+		if jc, ok := ev.(JobChanged); ok && jc.Job.State != JobRunning {
+			final = jc.Job
+			break
+		}
+	}
+	if final.State != JobDone {
+		t.Fatalf("pull ended %s: %s", final.State, final.Message)
+	}
+	if final.Progress.Done < 290 || !strings.Contains(final.Message, "3 mailbox(es)") {
+		t.Fatalf("pull: %+v", final)
+	}
+	v, err := a.Verify(ctx, p.ID, nil)
+	if err != nil || !v.OK() || v.Messages != int(final.Progress.Done) {
+		t.Fatalf("verify: %s %v (%d vs %d)", v.Verdict(), err, v.Messages, final.Progress.Done)
+	}
+	mbs, _ := a.Mailboxes(ctx, p.ID)
+	for _, m := range mbs {
+		if m.Status != "pulled" {
+			t.Errorf("%s is %s", m.Email, m.Status)
+		}
+	}
+	// A second pull copies nothing.
+	rep, err := a.Pull(ctx, p.ID, nil, 2, nopSink{})
+	if s, _, _, _, _ := rep.Counts(); err != nil || s != 0 {
+		t.Fatalf("re-run stored %d: %v", s, err)
+	}
+}
+
+type nopSink struct{}
+
+func (nopSink) Update(func(*Progress)) {}
