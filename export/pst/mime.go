@@ -1,0 +1,314 @@
+package pst
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+
+	gomessage "github.com/emersion/go-message"
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+// errMalformed marks MIME that cannot be walked; the message is then
+// exported raw (see rawMessage).
+var errMalformed = errors.New("malformed MIME")
+
+const maxMIMEDepth = 40
+
+// mapper turns one RFC 5322 message into the message model, streaming large
+// bodies and attachments into the file as it reads them.
+type mapper struct {
+	d     *ndb
+	m     *message
+	warns []string
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+
+// rawHeaderBlock returns the header block of a message (up to and excluding
+// the blank line), with line ends made CRLF.
+func rawHeaderBlock(head []byte) string {
+	h := string(head[:headerEnd(head)])
+	h = strings.TrimRight(h, "\r\n")
+	h = strings.ReplaceAll(h, "\r\n", "\n")
+	return strings.ReplaceAll(h, "\n", "\r\n") + "\r\n"
+}
+
+// headerEnd is the offset of the body: after the first empty line.
+func headerEnd(head []byte) int {
+	end := len(head)
+	if i := bytes.Index(head, []byte("\r\n\r\n")); i >= 0 {
+		end = i + 4
+	}
+	if i := bytes.Index(head, []byte("\n\n")); i >= 0 && i+2 < end {
+		end = i + 2
+	}
+	return end
+}
+
+// mapMessage parses src; errMalformed-wrapped errors mean the caller should
+// roll back and export the message raw.
+func (mp *mapper) mapMessage(src *spooled) error {
+	mp.m = &message{importance: 1, headers: rawHeaderBlock(src.head(1 << 20))}
+	br := bufio.NewReaderSize(src.reader(), 64<<10)
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return fmt.Errorf("%w: header: %v", errMalformed, err)
+	}
+	mp.envelope(h)
+	return mp.walk(h, br, 0)
+}
+
+// envelope fills subject, addresses, dates and ids from the top header.
+func (mp *mapper) envelope(th textproto.Header) {
+	m := mp.m
+	h := mail.Header{Header: gomessage.Header{Header: th}}
+	var err error
+	if m.subject, err = h.Subject(); err != nil {
+		m.subject = strings.TrimSpace(th.Get("Subject"))
+		mp.warn("subject: %v", err)
+	}
+	addrs := func(key string) []*mail.Address {
+		l, err := h.AddressList(key)
+		if err != nil && th.Get(key) != "" {
+			mp.warn("%s: %v", key, err)
+			return []*mail.Address{{Name: decodeWords(th.Get(key))}}
+		}
+		return l
+	}
+	if from := addrs("From"); len(from) > 0 {
+		m.fromName, m.fromAddr = from[0].Name, from[0].Address
+	}
+	if s := addrs("Sender"); len(s) > 0 {
+		m.senderName, m.senderAddr = s[0].Name, s[0].Address
+	}
+	for _, kk := range []struct {
+		kind int32
+		key  string
+	}{{1, "To"}, {2, "Cc"}, {3, "Bcc"}} {
+		for _, a := range addrs(kk.key) {
+			m.recipients = append(m.recipients, recipient{kind: kk.kind, name: firstNonEmpty(a.Name, a.Address), addr: a.Address})
+		}
+	}
+	if th.Get("Date") != "" {
+		if t, err := h.Date(); err == nil {
+			m.submit = t.UTC()
+		} else {
+			mp.warn("date: %v", err)
+		}
+	}
+	m.messageID = strings.TrimSpace(th.Get("Message-Id"))
+	m.inReplyTo = strings.TrimSpace(th.Get("In-Reply-To"))
+	m.refs = strings.TrimSpace(th.Get("References"))
+	switch strings.ToLower(strings.TrimSpace(th.Get("Importance"))) {
+	case "low":
+		m.importance = 0
+	case "high":
+		m.importance = 2
+	}
+	if p := strings.TrimSpace(th.Get("X-Priority")); p != "" {
+		switch p[0] {
+		case '1', '2':
+			m.importance = 2
+		case '4', '5':
+			m.importance = 0
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(th.Get("Sensitivity"))) {
+	case "personal":
+		m.sensitivity = 1
+	case "private":
+		m.sensitivity = 2
+	case "company-confidential":
+		m.sensitivity = 3
+	}
+	if kw := th.Get("Keywords"); kw != "" {
+		for _, k := range strings.Split(decodeWords(kw), ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				m.keywords = append(m.keywords, k)
+			}
+		}
+	}
+}
+
+func decodeWords(s string) string {
+	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+		return d
+	}
+	return s
+}
+
+func (mp *mapper) warn(format string, args ...any) {
+	mp.warns = append(mp.warns, fmt.Sprintf(format, args...))
+}
+
+// walk maps one entity (header already read, body in r).
+func (mp *mapper) walk(h textproto.Header, r io.Reader, depth int) error {
+	if depth > maxMIMEDepth {
+		return fmt.Errorf("%w: nesting deeper than %d", errMalformed, maxMIMEDepth)
+	}
+	mh := gomessage.Header{Header: h}
+	mediaType, params, err := mh.ContentType()
+	if err != nil {
+		if h.Get("Content-Type") != "" {
+			mp.warn("content-type %q: %v", h.Get("Content-Type"), err)
+		}
+		mediaType, params = "text/plain", map[string]string{}
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		boundary := params["boundary"]
+		if boundary == "" {
+			return fmt.Errorf("%w: multipart without boundary", errMalformed)
+		}
+		mr := textproto.NewMultipartReader(r, boundary)
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %v", errMalformed, err)
+			}
+			if err := mp.walk(p.Header, p, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	disp, dparams, _ := mh.ContentDisposition()
+	filename := decodeWords(firstNonEmpty(dparams["filename"], params["name"]))
+	isText := mediaType == "text/plain" || mediaType == "text/html"
+	if isText && !strings.EqualFold(disp, "attachment") && filename == "" {
+		if mediaType == "text/plain" && mp.m.body == nil {
+			v, err := mp.text(h, params, r, true)
+			mp.m.body = v
+			return err
+		}
+		if mediaType == "text/html" && mp.m.html == nil {
+			v, err := mp.text(h, params, r, false)
+			mp.m.html = v
+			return err
+		}
+	}
+	return mp.attachment(h, mediaType, disp, filename, r)
+}
+
+// decoded undoes the Content-Transfer-Encoding.
+func (mp *mapper) decoded(h textproto.Header, r io.Reader) io.Reader {
+	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); enc {
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &base64Clean{r: r})
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	case "", "7bit", "8bit", "binary":
+		return r
+	default:
+		mp.warn("unknown transfer encoding %q: kept as is", enc)
+		return r
+	}
+}
+
+// text streams a text body, converted from its charset.
+func (mp *mapper) text(h textproto.Header, params map[string]string, r io.Reader, asUTF16 bool) (*value, error) {
+	body := mp.decoded(h, r)
+	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
+		if cr, err := charset.Reader(cs, body); err == nil {
+			body = cr
+		} else {
+			mp.warn("unknown charset %q: text kept as UTF-8 / Latin-1", cs)
+		}
+	}
+	sink := newValueSink(mp.d)
+	if _, err := textTo(&writeErrWrap{sink}, body, asUTF16); err != nil {
+		return nil, mp.bodyErr(err)
+	}
+	return sink.finish()
+}
+
+// bodyErr classifies an error met while reading a part: decoding and
+// multipart framing errors are malformed MIME, file errors are not.
+func (mp *mapper) bodyErr(err error) error {
+	var we *writeError
+	if errors.As(err, &we) {
+		return we.err
+	}
+	return fmt.Errorf("%w: %v", errMalformed, err)
+}
+
+func (mp *mapper) attachment(h textproto.Header, mediaType, disp, filename string, r io.Reader) error {
+	a := attachment{mimeType: mediaType, filename: filename}
+	a.contentID = strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>")
+	a.inline = strings.EqualFold(disp, "inline") && a.contentID != ""
+	if a.filename == "" {
+		a.filename = defaultName(mediaType, len(mp.m.attachments)+1)
+	}
+	sink := newValueSink(mp.d)
+	if _, err := io.Copy(&writeErrWrap{sink}, mp.decoded(h, r)); err != nil {
+		return mp.bodyErr(err)
+	}
+	v, err := sink.finish()
+	if err != nil {
+		return err
+	}
+	a.data = *v
+	mp.m.attachments = append(mp.m.attachments, a)
+	return nil
+}
+
+func defaultName(mediaType string, n int) string {
+	switch mediaType {
+	case "message/rfc822":
+		return fmt.Sprintf("message-%d.eml", n)
+	case "text/plain":
+		return fmt.Sprintf("part-%d.txt", n)
+	case "text/html":
+		return fmt.Sprintf("part-%d.html", n)
+	}
+	if exts, _ := mime.ExtensionsByType(mediaType); len(exts) > 0 {
+		return fmt.Sprintf("part-%d%s", n, exts[0])
+	}
+	return fmt.Sprintf("part-%d.bin", n)
+}
+
+// writeError marks errors of the destination (the PST file), so that they
+// are not mistaken for malformed input.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+type writeErrWrap struct{ w io.Writer }
+
+func (w *writeErrWrap) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil {
+		return n, &writeError{err}
+	}
+	return n, nil
+}
+
+// base64Clean drops bytes outside the base64 alphabet (line breaks, stray
+// spaces) so that the decoder sees one clean stream.
+type base64Clean struct{ r io.Reader }
+
+func (b *base64Clean) Read(p []byte) (int, error) {
+	for {
+		n, err := b.r.Read(p)
+		k := 0
+		for _, c := range p[:n] {
+			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
+				p[k] = c
+				k++
+			}
+		}
+		if k > 0 || err != nil {
+			return k, err
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package pst
+
+import (
+	"cmp"
+	"slices"
+)
+
+// writePC writes a Property Context and returns its bidData. Values larger
+// than a heap allocation become subnodes in subs (which the caller writes).
+// The BTH header is HID 0x20, as java-libpst lineage readers require.
+func writePC(d *ndb, props []prop, subs *subnodes) (uint64, int, error) {
+	h := newHeap(d, 0xBC, subs)
+	bth, err := newBTH(h, 2, 6)
+	if err != nil {
+		return 0, 0, err
+	}
+	slices.SortStableFunc(props, func(a, b prop) int { return cmp.Compare(a.id, b.id) })
+	for i, p := range props {
+		if i > 0 && props[i-1].id == p.id {
+			continue
+		}
+		val := p.inline
+		switch {
+		case p.preset:
+			val = p.hnid
+		case p.typ != ptI32 && p.typ != ptBool:
+			if val, err = h.value(p.data); err != nil {
+				return 0, 0, err
+			}
+		}
+		var k [2]byte
+		var v [6]byte
+		le.PutUint16(k[:], p.id)
+		le.PutUint16(v[0:], p.typ)
+		le.PutUint32(v[2:], val)
+		if err := bth.add(k[:], v[:]); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := bth.finish(); err != nil {
+		return 0, 0, err
+	}
+	bid, err := h.finish(bth.hdr)
+	return bid, h.bytes, err
+}

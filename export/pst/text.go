@@ -1,0 +1,100 @@
+package pst
+
+import (
+	"io"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// textTo writes src as UTF-16LE (utf16 true) or UTF-8 to dst, chunk by
+// chunk. Invalid UTF-8 bytes are taken as Latin-1, so text in an unknown or
+// wrong charset is kept rather than replaced.
+func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
+	in := make([]byte, 32<<10)
+	out := make([]byte, 0, 72<<10)
+	carry := 0
+	var total int64
+	for {
+		n, rerr := src.Read(in[carry:])
+		n += carry
+		end := n
+		if rerr == nil {
+			// keep an incomplete trailing rune for the next read
+			for k := max(0, n-3); k < n; k++ {
+				if in[k] >= 0xC0 && !utf8.FullRune(in[k:n]) {
+					end = k
+					break
+				}
+			}
+		}
+		out = out[:0]
+		for i := 0; i < end; {
+			r, size := utf8.DecodeRune(in[i:end])
+			if r == utf8.RuneError && size <= 1 {
+				r, size = rune(in[i]), 1
+			}
+			i += size
+			if asUTF16 {
+				if r >= 0x10000 {
+					a, b := utf16.EncodeRune(r)
+					out = append(out, byte(a), byte(a>>8), byte(b), byte(b>>8))
+				} else {
+					out = append(out, byte(r), byte(r>>8))
+				}
+			} else {
+				out = utf8.AppendRune(out, r)
+			}
+		}
+		if len(out) > 0 {
+			if _, err := dst.Write(out); err != nil {
+				return total, err
+			}
+			total += int64(len(out))
+		}
+		carry = copy(in, in[end:n])
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// valueSink collects a property value: in memory while it fits a heap
+// allocation, then streamed into a data tree.
+type valueSink struct {
+	d    *ndb
+	buf  []byte
+	tree *treeWriter
+	n    int64
+}
+
+func newValueSink(d *ndb) *valueSink { return &valueSink{d: d} }
+
+func (s *valueSink) Write(p []byte) (int, error) {
+	s.n += int64(len(p))
+	if s.tree == nil {
+		if len(s.buf)+len(p) <= maxHeapAlloc {
+			s.buf = append(s.buf, p...)
+			return len(p), nil
+		}
+		s.tree = newTreeWriter(s.d)
+		if _, err := s.tree.Write(s.buf); err != nil {
+			return 0, err
+		}
+		s.buf = nil
+	}
+	return s.tree.Write(p)
+}
+
+func (s *valueSink) finish() (*value, error) {
+	if s.tree == nil {
+		return &value{data: s.buf, size: s.n}, nil
+	}
+	bid, _, err := s.tree.finish()
+	if err != nil {
+		return nil, err
+	}
+	return &value{bid: bid, size: s.n, big: true}, nil
+}
