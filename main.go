@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
@@ -116,8 +117,23 @@ func runGUI(g cli.Global) {
 		go unlockSecrets(ctx, a, shell)
 	}
 	w.SetCloseIntercept(func() {
-		shell.Close()
-		w.Close()
+		quit := func() {
+			go func() {
+				a.Jobs().PauseAll() // committed work is kept; the next pull resumes
+				fyne.Do(func() { shell.Close(); w.Close() })
+			}()
+		}
+		if !a.Jobs().Running() {
+			quit()
+			return
+		}
+		dialog.ShowConfirm("A migration is running",
+			"Pause it and quit? Everything copied so far is kept, and the next start continues where it stopped.",
+			func(ok bool) {
+				if ok {
+					quit()
+				}
+			}, w)
 	})
 	w.ShowAndRun()
 }
