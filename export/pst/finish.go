@@ -1,7 +1,6 @@
 package pst
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math/bits"
@@ -43,13 +42,14 @@ func (d *ndb) finish(nbtNext func() ([]byte, error), hi headerInfo) (int64, erro
 	d.nextPID++
 	nreg := (d.pos - amapFirst + regionSize - 1) / regionSize
 	eof := regionStart(nreg)
+	used := d.pos
 	if err := d.pad(eof); err != nil {
 		return 0, err
 	}
 	if err := d.w.Flush(); err != nil {
 		return 0, fmt.Errorf("write pst: %w", err)
 	}
-	free, err := d.writeMaps(nreg)
+	free, err := d.writeMaps(nreg, used)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +66,7 @@ func (d *ndb) finish(nbtNext func() ([]byte, error), hi headerInfo) (int64, erro
 
 // writeMaps computes and writes the AMap, PMap, FMap and FPMap pages of
 // every region and returns the total free bytes (cbAMapFree).
-func (d *ndb) writeMaps(nreg int64) (int64, error) {
+func (d *ndb) writeMaps(nreg, used int64) (int64, error) {
 	var free int64
 	var fmap []byte // bytes for FMap pages: one per region from 128
 	gi := 0
@@ -84,7 +84,7 @@ func (d *ndb) writeMaps(nreg int64) (int64, error) {
 				bm[s/8] &^= 0x80 >> (s % 8)
 			}
 		}
-		setRange(rs, min(d.pos, re))
+		setRange(rs, min(used, re))
 		for gi < len(d.gaps) && d.gaps[gi].start < re {
 			g := d.gaps[gi]
 			clearRange(max(g.start, rs), min(g.end, re))
@@ -192,5 +192,3 @@ func (d *ndb) header(hi headerInfo, eof, amapLast, free int64, nbt, bbt btRef) [
 	le.PutUint32(h[524:], crc(h[8:8+516]))
 	return h
 }
-
-var _ = bufio.NewReader
