@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"time"
+
 	"mailshift/store"
 )
 
@@ -28,6 +30,8 @@ type destMsg struct {
 	UID       uint32
 	Size      int64
 	MessageID string
+	Date      time.Time
+	Flags     []string // without \Recent
 }
 
 // resolution is what the journal and the destination's listing say

@@ -47,12 +47,12 @@ func (c *Conn) createFolder(ctx context.Context, name string) error {
 	return nil
 }
 
-// listDest reads the selected folder's UIDs, sizes and Message-IDs (no
-// bodies), streaming: memory is a few dozen bytes per message.
+// listDest reads the selected folder's UIDs, sizes, Message-IDs, dates and
+// flags (no bodies), streaming: memory is about a hundred bytes per message.
 func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
 	var out []destMsg
 	err := c.doStream(ctx, func(touch func()) error {
-		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true})
+		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true, InternalDate: true, Flags: true})
 		defer cmd.Close()
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			touch()
@@ -67,6 +67,10 @@ func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
 					if it.Envelope != nil {
 						d.MessageID = it.Envelope.MessageID
 					}
+				case imapclient.FetchItemDataInternalDate:
+					d.Date = it.Time
+				case imapclient.FetchItemDataFlags:
+					d.Flags = flagStrings(it.Flags)
 				}
 			}
 			if d.UID != 0 {

@@ -1,0 +1,340 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/store"
+)
+
+// reconcileFolderState is one folder's comparison.
+type reconcileFolderState struct {
+	db     *store.DB
+	box    store.BoxKey
+	fm     FolderMap
+	st     store.FolderState
+	stored bool
+	src    FolderInfo // the source's counts (fresh or last inventory)
+	listed bool
+	fresh  bool
+	opts   ReconcileOptions
+}
+
+func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderReconcile, error) {
+	f := FolderReconcile{Source: r.fm.Source, Dest: r.fm.Dest, SourceFresh: r.fresh}
+	f.SourceMessages, f.SourceBytes = r.src.Messages, r.src.Bytes
+	if !r.listed {
+		f.SourceMessages, f.SourceBytes = r.st.Inventory.Messages, r.st.Inventory.Bytes
+	}
+	var want []wantMsg
+	if r.stored {
+		var err error
+		if want, err = wantedMessages(r.db, r.box, r.st); err != nil {
+			return f, err
+		}
+	}
+	f.Local = len(want)
+	for _, w := range want {
+		f.LocalBytes += w.Rec.Size
+	}
+	if r.fm.Excluded {
+		for _, w := range want {
+			f.Skipped = append(f.Skipped, issueOf(w, CodeExcluded, "the folder is excluded from the migration"))
+		}
+		return f, nil
+	}
+	if n := r.db.VanishedCount(r.box, r.fm.Source, r.st.UIDValidity); r.stored && n > 0 {
+		for i := 0; i < n; i++ {
+			f.Skipped = append(f.Skipped, Issue{Code: CodeVanished, Text: "expunged at the source while it was being copied"})
+		}
+	}
+	if sc != nil {
+		late, err := r.lateAtSource(ctx, sc)
+		if err != nil {
+			return f, err
+		}
+		f.Missing = append(f.Missing, late...)
+	}
+	if err := r.compareDest(ctx, dc, want, &f); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func issueOf(w wantMsg, code, text string) Issue {
+	return Issue{SourceUID: w.Rec.UID, Hash: w.Key.Hash.String(), Size: w.Rec.Size, MessageID: w.Rec.MessageID, Code: code, Text: text}
+}
+
+// lateAtSource lists source messages the store does not have: new since
+// the last pull (or a folder never pulled).
+func (r *reconcileFolderState) lateAtSource(ctx context.Context, sc *Conn) ([]Issue, error) {
+	var sel *imap.SelectData
+	err := sc.do(ctx, func() (err error) {
+		sel, err = sc.Select(r.fm.Source, &imap.SelectOptions{ReadOnly: true}).Wait()
+		return
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open source folder read-only: %w", classify(sc.ep.Addr(), err, ""))
+	}
+	const text = "arrived at the source after the last pull: run delta"
+	if r.stored && sel.UIDValidity != r.st.UIDValidity {
+		var out []Issue
+		for i := r.st.Inventory.Messages; i < int(sel.NumMessages); i++ {
+			out = append(out, Issue{Code: CodeLate, Text: text + " (the source renumbered the folder)"})
+		}
+		return out, nil
+	}
+	if sel.NumMessages == 0 {
+		return nil, nil
+	}
+	from := uint32(1)
+	if r.stored {
+		from = max(r.st.HighWater, 1)
+	}
+	uids, err := sc.uidsFrom(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	have, err := r.db.StoredUIDsFrom(r.box, r.fm.Source, r.st.UIDValidity, from)
+	if err != nil {
+		return nil, err
+	}
+	var out []Issue
+	for _, u := range uids {
+		if !have[u] {
+			out = append(out, Issue{SourceUID: u, Code: CodeLate, Text: text})
+		}
+	}
+	return out, nil
+}
+
+// compareDest fetches the destination folder fresh and matches it.
+func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, want []wantMsg, f *FolderReconcile) error {
+	_, recs, err := r.db.PushJournal(r.box.ProjectID, r.box.MailboxID, r.fm.Dest)
+	if err != nil {
+		return err
+	}
+	_, exists, err := dc.destStatus(ctx, r.fm.Dest)
+	if err != nil {
+		return err
+	}
+	var listing []destMsg
+	var uv uint32
+	if exists {
+		var sel *imap.SelectData
+		err := dc.do(ctx, func() (err error) {
+			sel, err = dc.Select(r.fm.Dest, &imap.SelectOptions{ReadOnly: true}).Wait()
+			return
+		})
+		if err != nil {
+			return fmt.Errorf("open destination folder %q read-only: %w", r.fm.Dest, classify(dc.ep.Addr(), err, ""))
+		}
+		uv = sel.UIDValidity
+		if sel.NumMessages > 0 {
+			if listing, err = dc.listDest(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	byUID := map[uint32]destMsg{}
+	for _, d := range listing {
+		byUID[d.UID] = d
+		f.DestMessages++
+		f.DestBytes += d.Size
+	}
+	res := resolveJournal(want, recs, uv, listing)
+	matched := res.confirmed
+	if uids := res.checkUIDs(); len(uids) > 0 {
+		hashes, err := dc.hashDest(ctx, uids)
+		if err != nil {
+			return err
+		}
+		for k, uid := range res.claimByHash(want, hashes) {
+			matched[k] = uid
+		}
+	}
+	var sample []wantMsg
+	for _, w := range want {
+		uid, ok := matched[w.Key]
+		if !ok {
+			f.unmatched(w, recs, exists)
+			continue
+		}
+		f.Matched++
+		d := byUID[uid]
+		if !d.Date.Equal(w.Rec.InternalDate) {
+			i := issueOf(w, CodeDateDiffers, fmt.Sprintf("destination %s, source %s", d.Date.UTC().Format("2006-01-02 15:04:05"), w.Rec.InternalDate.UTC().Format("2006-01-02 15:04:05")))
+			i.DestUID = uid
+			f.Mismatched = append(f.Mismatched, i)
+		}
+		if a, b := sortedFlags(d.Flags), sortedFlags(w.Rec.Flags); a != b {
+			i := issueOf(w, CodeFlagsDiffer, fmt.Sprintf("destination [%s], source [%s]", a, b))
+			i.DestUID = uid
+			f.FlagsDiffer = append(f.FlagsDiffer, i)
+		}
+		sample = append(sample, w)
+	}
+	for _, d := range listing {
+		if !res.claimed[d.UID] {
+			f.Extra = append(f.Extra, Issue{DestUID: d.UID, Size: d.Size, MessageID: d.MessageID, Code: CodeExtra, Text: "on the destination, not from this migration"})
+		}
+	}
+	return r.sampleBytes(ctx, dc, pickSample(sample, r.opts.Sample), matched, f)
+}
+
+// unmatched files a stored message that is not on the destination, with
+// the reason the journal knows.
+func (f *FolderReconcile) unmatched(w wantMsg, recs map[store.PushKey]store.PushRecord, exists bool) {
+	rec, ok := recs[w.Key]
+	switch {
+	case ok && rec.State == store.PushFailed && rec.Reason == CodeTooBig:
+		f.Skipped = append(f.Skipped, issueOf(w, CodeTooBig, rec.Text))
+	case ok && rec.State == store.PushFailed:
+		f.Missing = append(f.Missing, issueOf(w, rec.Reason, rec.Text))
+	case ok && rec.State == store.PushIntent:
+		f.Missing = append(f.Missing, issueOf(w, CodeUnknown, "sent, but the answer was lost and it is not on the destination: push again"))
+	case !exists:
+		f.Missing = append(f.Missing, issueOf(w, CodeNoDestFolder, "the destination folder does not exist: push"))
+	default:
+		f.Missing = append(f.Missing, issueOf(w, CodeNotPushed, "not on the destination: push"))
+	}
+}
+
+func sortedFlags(fl []string) string {
+	out := make([]string, 0, len(fl))
+	for _, f := range fl {
+		if !strings.EqualFold(f, `\Recent`) {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// pickSample takes n messages spread evenly over the folder (all when n < 0).
+func pickSample(ms []wantMsg, n int) []wantMsg {
+	if n < 0 || n >= len(ms) {
+		return ms
+	}
+	out := make([]wantMsg, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, ms[i*len(ms)/n])
+	}
+	return out
+}
+
+// sampleBytes fetches the sample from the destination and compares each
+// body byte for byte with the store, streaming both (memory stays flat).
+func (r *reconcileFolderState) sampleBytes(ctx context.Context, dc *Conn, sample []wantMsg, matched map[store.PushKey]uint32, f *FolderReconcile) error {
+	if len(sample) == 0 {
+		return nil
+	}
+	byUID := map[uint32]wantMsg{}
+	var set imap.UIDSet
+	for _, w := range sample {
+		uid := matched[w.Key]
+		byUID[uid] = w
+		set.AddNum(imap.UID(uid))
+	}
+	seen := map[uint32]bool{}
+	err := dc.doStream(ctx, func(touch func()) error {
+		cmd := dc.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+		defer cmd.Close()
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			var uid uint32
+			var same bool
+			var got bool
+			var body []byte // only when UID arrives after the body (rare): bounded by the message
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				switch it := item.(type) {
+				case imapclient.FetchItemDataUID:
+					uid = uint32(it.UID)
+				case imapclient.FetchItemDataBodySection:
+					if it.Literal == nil {
+						continue
+					}
+					got = true
+					if w, ok := byUID[uid]; ok && uid != 0 {
+						s, err := r.sameBytes(w, touchReader{it.Literal, touch})
+						if err != nil {
+							return err
+						}
+						same = s
+					} else {
+						b, err := io.ReadAll(touchReader{it.Literal, touch})
+						if err != nil {
+							return err
+						}
+						body = b
+					}
+				}
+			}
+			w, ok := byUID[uid]
+			if !ok || !got {
+				continue
+			}
+			if body != nil {
+				s, err := r.sameBytes(w, bytes.NewReader(body))
+				if err != nil {
+					return err
+				}
+				same = s
+			}
+			seen[uid] = true
+			f.Sampled++
+			if !same {
+				i := issueOf(w, CodeBytesDiffer, "the destination's copy is not byte-identical to the stored message")
+				i.DestUID = uid
+				f.Mismatched = append(f.Mismatched, i)
+			}
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("fetch the sample from %q: %w", r.fm.Dest, classify(dc.ep.Addr(), err, ""))
+	}
+	for uid, w := range byUID {
+		if !seen[uid] {
+			i := issueOf(w, CodeBytesDiffer, "the destination sent no body for the sampled message")
+			i.DestUID = uid
+			f.Mismatched = append(f.Mismatched, i)
+		}
+	}
+	return nil
+}
+
+// sameBytes compares a destination body with the stored message.
+func (r *reconcileFolderState) sameBytes(w wantMsg, dest io.Reader) (bool, error) {
+	rc, err := r.db.OpenMessage(w.Key.Hash)
+	if err != nil {
+		return false, fmt.Errorf("read stored message uid %d: %w", w.Rec.UID, err)
+	}
+	defer rc.Close()
+	a, b := make([]byte, 32<<10), make([]byte, 32<<10)
+	for {
+		n, errA := io.ReadFull(dest, a)
+		m, errB := io.ReadFull(rc, b[:n])
+		if m != n || !bytes.Equal(a[:n], b[:m]) {
+			io.Copy(io.Discard, dest)
+			return false, nil
+		}
+		if errA == io.EOF || errA == io.ErrUnexpectedEOF {
+			extra, _ := io.ReadFull(rc, b[:1])
+			return extra == 0, nil
+		}
+		if errA != nil {
+			return false, errA
+		}
+		if errB != nil {
+			io.Copy(io.Discard, dest)
+			return false, nil
+		}
+	}
+}
