@@ -13,12 +13,13 @@ import (
 
 // folderPush is one folder's push across retries.
 type folderPush struct {
-	pr   *pushRun
-	u    pushUnit
-	want []wantMsg
-	rep  PushFolderReport
-	mine map[store.PushKey]bool // confirmed by this run (uploaded or found)
-	done int                    // confirmations so far: a retry that added some keeps its budget
+	pr      *pushRun
+	u       pushUnit
+	want    []wantMsg
+	rep     PushFolderReport
+	mine    map[store.PushKey]bool // confirmed by this run (uploaded or found)
+	done    int                    // confirmations so far: a retry that added some keeps its budget
+	planned bool
 }
 
 func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit) {
@@ -109,6 +110,14 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	todo, err := fp.limitCheck(res, recs)
 	if err != nil {
 		return err
+	}
+	if !fp.planned {
+		fp.planned = true
+		var bytes int64
+		for _, w := range todo {
+			bytes += w.Rec.Size
+		}
+		fp.pr.opts.Progress.Planned(box.MailboxID, len(todo), bytes)
 	}
 	if err := fp.upload(ctx, c, todo, sel.UIDValidity, uint32(sel.UIDNext), recs); err != nil {
 		return err

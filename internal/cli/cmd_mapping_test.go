@@ -21,7 +21,8 @@ func runMapping(t *testing.T, cmd Command, dataDir string, args ...string) (stri
 	var out, errb bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, DataDir: dataDir,
 		Getenv: func(k string) string {
-			return map[string]string{"MAILSHIFT_PASSWORD": mappingPw, "MAILSHIFT_KEYCHAIN": "off"}[k]
+			return map[string]string{"MAILSHIFT_PASSWORD": mappingPw, "MAILSHIFT_SOURCE_PASSWORD": mappingPw,
+				"MAILSHIFT_DEST_PASSWORD": mappingPw, "MAILSHIFT_KEYCHAIN": "off"}[k]
 		}}
 	err := cmd.Run(context.Background(), env, args)
 	if strings.Contains(out.String()+errb.String(), mappingPw) {

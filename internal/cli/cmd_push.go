@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"mailshift/app"
+	"mailshift/store"
+	"mailshift/sync"
+)
+
+// sideFlags are one server's login flags when a command talks to both
+// servers (delta, reconcile): --source-user, --source-password-file, ...
+// The password comes from the file or $MAILSHIFT_<SIDE>_PASSWORD.
+type sideFlags struct {
+	side, url, user, passwordFile, pin string
+	allowPlaintext                     bool
+}
+
+func (f *sideFlags) register(fs *flag.FlagSet, side string) {
+	f.side = side
+	fs.StringVar(&f.url, side, "", side+" server: imaps://host[:993], imap+starttls://host or imap://host")
+	fs.StringVar(&f.user, side+"-user", "", "login name on the "+side+" server")
+	fs.StringVar(&f.passwordFile, side+"-password-file", "", "file holding the "+side+" password (else $MAILSHIFT_"+strings.ToUpper(side)+"_PASSWORD)")
+	fs.StringVar(&f.pin, side+"-pin", "", "SHA-256 fingerprint of the "+side+" server's self-signed certificate")
+	fs.BoolVar(&f.allowPlaintext, side+"-allow-plaintext", false, "allow imap:// for the "+side+" server")
+}
+
+func (f *sideFlags) endpoint(env *Env, timeout time.Duration) (sync.Endpoint, error) {
+	if f.url == "" || f.user == "" {
+		return sync.Endpoint{}, usageError("give --%s SERVER and --%s-user NAME", f.side, f.side)
+	}
+	srv, err := app.ParseServer(f.url, f.allowPlaintext)
+	if err != nil {
+		return sync.Endpoint{}, usageError("--%s: %v", f.side, err)
+	}
+	srv.PinSHA256 = f.pin
+	var pw []byte
+	envVar := "MAILSHIFT_" + strings.ToUpper(f.side) + "_PASSWORD"
+	switch {
+	case f.passwordFile != "":
+		if pw, err = readSecretFile(f.passwordFile); err != nil {
+			return sync.Endpoint{}, err
+		}
+	case env.Getenv(envVar) != "":
+		pw = []byte(env.Getenv(envVar))
+	default:
+		return sync.Endpoint{}, usageError("give --%s-password-file FILE or set %s", f.side, envVar)
+	}
+	return sync.Endpoint{Server: srv, Username: f.user, Password: pw, DialTimeout: timeout, CommandTimeout: timeout}, nil
+}
+
+// requireProject fails clearly when the push's project does not exist: the
+// mapping and the journal live in it.
+func requireProject(db *store.DB, id string) error {
+	if id == "" {
+		return usageError("give --project (the project the mailbox was pulled into)")
+	}
+	if _, err := db.Project(id); err != nil {
+		return fmt.Errorf("%w (create it with mailshift project new, and pull with --project %s)", err, id)
+	}
+	return nil
+}
+
+func pushCommand() Command {
+	return Command{
+		Name:    "push",
+		Summary: "copy a pulled mailbox to the destination server, exactly once (again = only what is new)",
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			fs := NewFlagSet(env, "push", "push DESTINATION --user NAME --project P [--mailbox M] [--connections N] [--max-message-mb N]\n"+
+				strings.ReplaceAll(serverURLHelp, "SERVER", "DESTINATION")+
+				"\nSends the messages pulled into project P for mailbox M (default: the --user name)\n"+
+				"to the destination, into the folders `mapping show` lists. Interrupt it at any\n"+
+				"time: the next push finds what arrived and sends the rest. Exit 1 when anything\n"+
+				"was not copied (over the size limit, refused, quota); the report lists why.")
+			var sf serverFlags
+			sf.register(fs)
+			project := fs.String("project", "", "project the mailbox was pulled into")
+			mailbox := fs.String("mailbox", "", "mailbox in the local store (default: --user)")
+			conns := fs.Int("connections", 4, "connections open at once to the destination")
+			maxMB := fs.Int64("max-message-mb", 0, "your own message size limit in MB (the server's and the profile's apply too)")
+			quiet := fs.Bool("quiet", false, "no progress lines, only the report")
+			asJSON := fs.Bool("json", false, "print the report as JSON")
+			url, err := parseWithServer(fs, args)
+			if err != nil {
+				return err
+			}
+			ep, err := sf.endpoint(env, url)
+			if err != nil {
+				return err
+			}
+			a, err := openApp(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := requireProject(a.Store(), *project); err != nil {
+				return err
+			}
+			mb := *mailbox
+			if mb == "" {
+				mb = ep.Username
+			}
+			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: boxKey(*project, mb), Endpoint: ep}},
+				sync.PushOptions{MaxConnections: *conns, MaxMessageBytes: *maxMB << 20}, *quiet)
+			return reportPush(env, rep, err, *asJSON)
+		},
+	}
+}
+
+// runPush runs the engine with progress lines on stderr about once a second.
+func runPush(ctx context.Context, env *Env, db *store.DB, mbs []sync.PushMailbox, opts sync.PushOptions, quiet bool) (sync.PushReport, error) {
+	meter := sync.NewMeter()
+	paintCtx, stopPaint := context.WithCancel(ctx)
+	painted := make(chan struct{})
+	go func() {
+		defer close(painted)
+		meter.Publish(paintCtx, time.Second, func(s sync.Snapshot) {
+			if !quiet && !s.Final {
+				fmt.Fprintf(env.Stderr, "%d/%d messages sent, %.1f MB, %.0f msg/s %s\n", s.Stored, s.Planned, float64(s.Bytes)/1e6, s.MessagesPerSec, s.Waiting)
+			}
+		})
+	}()
+	opts.Progress = meter
+	rep, err := sync.Push(ctx, db, mbs, opts)
+	stopPaint()
+	<-painted
+	return rep, err
+}
+
+func reportPush(env *Env, rep sync.PushReport, err error, asJSON bool) error {
+	if asJSON {
+		raw, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Fprintln(env.Stdout, string(raw))
+	} else {
+		printPush(env, rep)
+	}
+	if err != nil {
+		return fmt.Errorf("push interrupted (%v): run it again to resume", err)
+	}
+	if rep.Exceptions() {
+		return ErrExitStatus
+	}
+	return nil
+}
+
+func printPush(env *Env, rep sync.PushReport) {
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MAILBOX\tFOLDER\tDESTINATION\tMESSAGES\tSENT\tFOUND THERE\tEARLIER\tTOO BIG\tREFUSED\tNOT CONFIRMED")
+	for _, m := range rep.Mailboxes {
+		for _, f := range m.Folders {
+			dest := f.Dest
+			if f.Excluded {
+				dest = "(excluded)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Mailbox, f.Source, dest, f.Wanted, f.Uploaded, f.Found, f.Already, f.TooBig, f.Failed, f.Unknown+f.NotPushed)
+		}
+	}
+	tw.Flush()
+	for _, m := range rep.Mailboxes {
+		for _, f := range m.Folders {
+			for _, p := range f.Problems {
+				fmt.Fprintf(env.Stdout, "  %s %s uid %d (%d bytes): %s %s\n", m.Mailbox, f.Source, p.SourceUID, p.Size, p.Code, p.Text)
+			}
+			if f.Err != "" {
+				fmt.Fprintf(env.Stdout, "  %s %s: %s\n", m.Mailbox, f.Source, f.Err)
+			}
+		}
+	}
+	fmt.Fprintln(env.Stdout, rep.Summary())
+}
+
+func deltaCommand() Command {
+	return Command{
+		Name:    "delta",
+		Summary: "final delta: pull what is new on the source, then push it to the destination",
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			fs := NewFlagSet(env, "delta", "delta --source SRC --source-user U --dest DST --dest-user V --project P [--connections N]\n"+
+				"Pulls only what arrived (and flag changes) since the last pull, then pushes only\n"+
+				"what the destination lacks. Passwords: --source-password-file / --dest-password-file\n"+
+				"or MAILSHIFT_SOURCE_PASSWORD / MAILSHIFT_DEST_PASSWORD. Exit 1 unless both are clean.")
+			var src, dst sideFlags
+			src.register(fs, "source")
+			dst.register(fs, "dest")
+			project := fs.String("project", "", "project the mailbox was pulled into")
+			conns := fs.Int("connections", 4, "connections open at once to each server")
+			timeout := fs.Duration("timeout", 30*time.Second, "limit for connecting and for each command")
+			quiet := fs.Bool("quiet", false, "no progress lines")
+			if err := parseFlags(fs, args); err != nil {
+				return err
+			}
+			sep, err := src.endpoint(env, *timeout)
+			if err != nil {
+				return err
+			}
+			dep, err := dst.endpoint(env, *timeout)
+			if err != nil {
+				return err
+			}
+			a, err := openApp(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := requireProject(a.Store(), *project); err != nil {
+				return err
+			}
+			box := boxKey(*project, sep.Username)
+			prep, err := sync.Pull(ctx, a.Store(), []sync.PullMailbox{{Box: box, Endpoint: sep}}, sync.PullOptions{MaxConnections: *conns})
+			fmt.Fprintln(env.Stdout, "pull: "+prep.Summary())
+			if err != nil {
+				return fmt.Errorf("delta interrupted during the pull (%v): run it again to resume", err)
+			}
+			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: box, Endpoint: dep}}, sync.PushOptions{MaxConnections: *conns}, *quiet)
+			perr := reportPush(env, rep, err, false)
+			if perr == nil && prep.Exceptions() {
+				return ErrExitStatus
+			}
+			return perr
+		},
+	}
+}
