@@ -1,0 +1,261 @@
+package pst
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"mailshift/export/internal/corpus"
+)
+
+// requireTool fails (never skips) when an independent reader is missing.
+func requireTool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install %s (apt-get install -y pst-utils pff-tools)", name, pkg)
+	}
+	return p
+}
+
+// readerView is one reader's view of a set of PST files: messages by
+// Message-ID and the folder each was found in.
+type readerView struct {
+	msgs    map[string]summary
+	folder  map[string]string
+	folders map[string]int // messages per folder path
+}
+
+func newView() *readerView {
+	return &readerView{msgs: map[string]summary{}, folder: map[string]string{}, folders: map[string]int{}}
+}
+
+func (v *readerView) add(t testing.TB, folder string, s summary) {
+	if _, dup := v.msgs[s.ID]; dup {
+		t.Errorf("message %s read twice", s.ID)
+	}
+	v.msgs[s.ID] = s
+	v.folder[s.ID] = folder
+	v.folders[folder]++
+}
+
+// readpstView runs `readpst -D -b -e -8 -q` on every file and parses the
+// .eml files it writes (one per message, in a folder per PST folder).
+func readpstView(t testing.TB, files []string) *readerView {
+	t.Helper()
+	bin := requireTool(t, "readpst", "pst-utils")
+	v := newView()
+	for _, f := range files {
+		out := t.TempDir()
+		cmd := exec.Command(bin, "-D", "-b", "-e", "-8", "-q", "-o", out, f)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("readpst %s: %v\n%s", f, err, b)
+		}
+		stores, _ := os.ReadDir(out)
+		if len(stores) != 1 {
+			t.Fatalf("readpst %s: want one store folder, got %d", f, len(stores))
+		}
+		root := filepath.Join(out, stores[0].Name())
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if !strings.HasSuffix(p, ".eml") {
+				return fmt.Errorf("unexpected file %s", p)
+			}
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			s, err := summarize(raw)
+			if err != nil {
+				return fmt.Errorf("parse %s: %w", p, err)
+			}
+			rel, _ := filepath.Rel(root, filepath.Dir(p))
+			v.add(t, filepath.ToSlash(rel), s)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v
+}
+
+// pffView runs `pffexport -m all -f all` on every file and reads its
+// per-message folders: InternetHeaders.txt, Message.txt, Message.html,
+// OutlookHeaders.txt and Attachments/.
+func pffView(t testing.TB, files []string) (*readerView, map[string]string) {
+	t.Helper()
+	bin := requireTool(t, "pffexport", "pff-tools")
+	v := newView()
+	headers := map[string]string{}
+	for _, f := range files {
+		target := filepath.Join(t.TempDir(), "x")
+		cmd := exec.Command(bin, "-q", "-m", "all", "-f", "all", "-t", target, f)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pffexport %s: %v\n%s", f, err, b)
+		}
+		for _, extra := range []string{".orphans", ".recovered"} {
+			if _, err := os.Stat(target + extra); err == nil {
+				t.Errorf("pffexport %s found %s items: the file is not clean", f, extra)
+			}
+		}
+		root := filepath.Join(target+".export", "Top of Personal Folders")
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() || !strings.HasPrefix(d.Name(), "Message") {
+				return err
+			}
+			hdr, err := os.ReadFile(filepath.Join(p, "InternetHeaders.txt"))
+			if err != nil {
+				return err
+			}
+			// Only the header is parsed: the body it announces is not there.
+			s, _ := summarize(append(bytes.Clone(hdr), "\r\n"...))
+			s.Attachments = nil
+			txt, _ := os.ReadFile(filepath.Join(p, "Message.txt"))
+			s.Text = normText(string(txt))
+			html, _ := os.ReadFile(filepath.Join(p, "Message.html"))
+			s.HTML = normText(string(html))
+			// Subject, sender and recipients come from the PST's own
+			// properties and recipient table, not the transport headers.
+			oh, _ := os.ReadFile(filepath.Join(p, "OutlookHeaders.txt"))
+			s.Read = strings.Contains(string(oh), "(Read")
+			s.Subject = pffField(string(oh), "Subject")
+			s.From = strings.ToLower(pffField(string(oh), "Sender email address"))
+			rc, _ := os.ReadFile(filepath.Join(p, "Recipients.txt"))
+			s.To, s.Cc = pffRecipients(string(rc))
+			atts, _ := os.ReadDir(filepath.Join(p, "Attachments"))
+			for _, a := range atts {
+				b, err := os.ReadFile(filepath.Join(p, "Attachments", a.Name()))
+				if err != nil {
+					return err
+				}
+				_, name, _ := strings.Cut(a.Name(), "_")
+				s.Attachments = append(s.Attachments, name+" "+sha(b))
+			}
+			slices.Sort(s.Attachments)
+			rel, _ := filepath.Rel(root, filepath.Dir(p))
+			v.add(t, filepath.ToSlash(rel), s)
+			headers[s.ID] = string(hdr)
+			return filepath.SkipDir
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v, headers
+}
+
+// expectations computes what the readers must show for each source
+// message: its summary by go-message plus its read state and folder.
+func expectations(t testing.TB, mbs ...*corpus.Mailbox) (map[string]summary, map[string]string, map[string]int) {
+	t.Helper()
+	want := map[string]summary{}
+	folder := map[string]string{}
+	counts := map[string]int{}
+	for _, mb := range mbs {
+		for _, m := range mb.Messages {
+			s, err := summarize(m.Raw)
+			if err != nil {
+				t.Fatalf("source %s: %v", m.ID, err)
+			}
+			s.Read = slices.Contains(m.Flags, `\Seen`)
+			want[m.ID] = s
+			folder[m.ID] = m.Folder
+			counts[m.Folder]++
+		}
+	}
+	return want, folder, counts
+}
+
+// verifyReaders compares readpst's and pffexport's view of files with the
+// source mailboxes: same folder tree and count per folder, and for every
+// message the same subject, sender, recipients, date, bodies, attachment
+// bytes and read state. skip names messages compared by their own test.
+func verifyReaders(t *testing.T, files []string, skip map[string]bool, mbs ...*corpus.Mailbox) (*readerView, *readerView) {
+	t.Helper()
+	want, folder, counts := expectations(t, mbs...)
+	rp := readpstView(t, files)
+	pf, headers := pffView(t, files)
+	for name, v := range map[string]*readerView{"readpst": rp, "pffexport": pf} {
+		for f, n := range counts {
+			if v.folders[f] != n {
+				t.Errorf("%s: folder %q has %d messages, want %d", name, f, v.folders[f], n)
+			}
+		}
+		for f, n := range v.folders {
+			if counts[f] == 0 {
+				t.Errorf("%s: unexpected folder %q with %d messages", name, f, n)
+			}
+		}
+		bad := 0
+		for id, w := range want {
+			got, ok := v.msgs[id]
+			if !ok {
+				t.Errorf("%s: message %s missing", name, id)
+				continue
+			}
+			if v.folder[id] != folder[id] {
+				t.Errorf("%s: message %s in folder %q, want %q", name, id, v.folder[id], folder[id])
+			}
+			if skip[id] {
+				continue
+			}
+			if name == "pffexport" {
+				w.HTML = htmlOrNone(w.HTML, got.HTML)
+			}
+			for _, d := range w.diff(got) {
+				if bad++; bad <= 20 {
+					t.Errorf("%s: message %s: %s", name, id, d)
+				}
+			}
+		}
+	}
+	// pffexport's InternetHeaders.txt is the source header block verbatim.
+	for _, mb := range mbs {
+		for _, m := range mb.Messages {
+			if h, ok := headers[m.ID]; ok && !skip[m.ID] {
+				if want := rawHeaderBlock(m.Raw); h != want {
+					t.Errorf("pffexport: message %s: transport headers differ:\n%q\nwant\n%q", m.ID, h, want)
+				}
+			}
+		}
+	}
+	return rp, pf
+}
+
+// htmlOrNone: pffexport writes Message.html only for messages with HTML.
+func htmlOrNone(want, got string) string { return want }
+
+// pffField returns the value of a "Name:<tabs>value" line.
+func pffField(text, name string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// pffRecipients reads Recipients.txt: blocks of display name, email
+// address, address type and recipient type.
+func pffRecipients(text string) (to, cc []string) {
+	for _, block := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		addr := strings.ToLower(pffField(block, "Email address"))
+		switch pffField(block, "Recipient type") {
+		case "To":
+			to = append(to, addr)
+		case "CC":
+			cc = append(cc, addr)
+		}
+	}
+	slices.Sort(to)
+	slices.Sort(cc)
+	return to, cc
+}
