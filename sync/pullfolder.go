@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -404,9 +405,12 @@ type batchResult struct {
 // pack and the hasher together. A reply without a body or INTERNALDATE is
 // never stored as a message.
 func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint32, res *batchResult, touch func(), limit int64) error {
+	// No ENVELOPE: the Message-ID is read from the header as the body
+	// streams by, which spares the server building envelopes.
 	cmd := c.Fetch(uidSet(batch), &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
-		Envelope: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
-	defer cmd.Close()
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	var tap headerTap
+	var lit *endedReader
 	res.failed = map[uint32]string{}
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		touch()
@@ -430,13 +434,16 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 				if it.Literal == nil {
 					continue
 				}
+				lit = &endedReader{r: it.Literal}
 				if it.Literal.Size() > r.opts.MaxMessageBytes {
-					return fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", it.Literal.Size(), rec.UID, r.opts.MaxMessageBytes)
+					return abandon(c, lit, fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", it.Literal.Size(), rec.UID, r.opts.MaxMessageBytes))
 				}
-				h, bl, err := pw.Append(touchReader{it.Literal, touch}, it.Literal.Size())
+				tap.reset()
+				h, bl, err := pw.Append(io.TeeReader(touchReader{lit, touch}, &tap), it.Literal.Size())
 				if err != nil {
-					return err
+					return abandon(c, lit, err)
 				}
+				rec.MessageID = tap.MessageID()
 				rec.Hash, body = h, true
 				res.blobs[h] = bl
 				rec.Size = int64(bl.Size)
@@ -459,10 +466,40 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 		if res.bytes >= limit && rec.UID != batch[len(batch)-1] {
 			// Commit what we have; the rest of the batch is asked again.
 			res.cut = true
-			return nil
+			return cmd.Close()
 		}
 	}
 	return cmd.Close()
+}
+
+// abandon gives up a FETCH in the middle of a literal: the connection is
+// cut, the literal read to its (now immediate) end unless it already
+// ended, and the client closed; the command is never Closed. go-imap
+// (beta.8) blocks its reader goroutine until a literal ends, and lets
+// FetchCommand.Close re-read a literal that failed while that goroutine
+// moves on (a data race); the connection is discarded anyway.
+func abandon(c *Conn, lit *endedReader, err error) error {
+	c.raw.Close()
+	if !lit.ended {
+		io.Copy(io.Discard, lit)
+	}
+	c.Close()
+	return err
+}
+
+// endedReader remembers that a reader returned an error or EOF.
+type endedReader struct {
+	r     io.Reader
+	ended bool
+}
+
+func (e *endedReader) Read(p []byte) (int, error) {
+	if e.ended {
+		return 0, io.EOF
+	}
+	n, err := e.r.Read(p)
+	e.ended = err != nil
+	return n, err
 }
 
 // touchReader marks activity as a long literal streams in.
