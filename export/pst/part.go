@@ -73,8 +73,16 @@ func (p *part) addFolder(parent FolderID, name string) FolderID {
 	return id
 }
 
-// size is the current file size plus what finish will add.
-func (p *part) size() int64 { return p.d.pos + p.estimate }
+// projectedSize is a safe estimate of the file's final size if a message of
+// msgSize input bytes is added: what is written, the message at worst
+// (text doubles as UTF-16, plus tree overhead), the B-tree pages (a BBT
+// leaf entry per block, an NBT entry per message), the contents rows and
+// folder tables, rounded up to whole AMap regions.
+func (p *part) projectedSize(msgSize int64) int64 {
+	n := p.d.pos + p.estimate + 3*msgSize + 64<<10
+	n += (p.d.blocks+msgSize/4000+16)*26 + int64(p.msgs+1)*36 + int64(len(p.folders))*8<<10
+	return regionStart((n - amapFirst + regionSize - 1) / regionSize)
+}
 
 // abort removes the partial file and every temporary file.
 func (p *part) abort() {

@@ -18,7 +18,7 @@ func TestDemoMailboxReadBack(t *testing.T) {
 	if len(warns) != 0 {
 		t.Errorf("warnings on a clean mailbox: %v", warns)
 	}
-	first, _ := verifyReaders(t, files, nil, demo)
+	first, _ := verifyReaders(t, files, nil, nil, demo)
 	for run := 2; run <= 5; run++ {
 		again := readpstView(t, files)
 		for id, s := range first.msgs {

@@ -44,15 +44,21 @@ func (v *readerView) add(t testing.TB, folder string, s summary) {
 	v.folders[folder]++
 }
 
-// readpstView runs `readpst -D -b -e -8 -q` on every file and parses the
-// .eml files it writes (one per message, in a folder per PST folder).
+// readpstView runs `readpst -j 0 -D -b -e -8 -q` on every file and parses
+// the .eml files it writes (one per message, in a folder per PST folder).
+//
+// -j 0: by default readpst forks parallel jobs that share one open file
+// and its offset; on files with thousands of messages that loses messages
+// and mixes one message's body into another (PST.md §5.2b). Measured here:
+// 4,988 of 5,001 messages by default, all 5,001 with -j 0 or -j 1, on a
+// file pffexport and the strict checker both accept.
 func readpstView(t testing.TB, files []string) *readerView {
 	t.Helper()
 	bin := requireTool(t, "readpst", "pst-utils")
 	v := newView()
 	for _, f := range files {
 		out := t.TempDir()
-		cmd := exec.Command(bin, "-D", "-b", "-e", "-8", "-q", "-o", out, f)
+		cmd := exec.Command(bin, "-j", "0", "-D", "-b", "-e", "-8", "-q", "-o", out, f)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("readpst %s: %v\n%s", f, err, b)
 		}
@@ -161,8 +167,8 @@ func expectations(t testing.TB, mbs ...*corpus.Mailbox) (map[string]summary, map
 	counts := map[string]int{}
 	for _, mb := range mbs {
 		for _, m := range mb.Messages {
-			s, err := summarize(m.Raw)
-			if err != nil {
+			s, err := summarize(m.Raw) // malformed sources give a partial summary
+			if err != nil && s.ID == "" {
 				t.Fatalf("source %s: %v", m.ID, err)
 			}
 			s.Read = slices.Contains(m.Flags, `\Seen`)
@@ -177,8 +183,12 @@ func expectations(t testing.TB, mbs ...*corpus.Mailbox) (map[string]summary, map
 // verifyReaders compares readpst's and pffexport's view of files with the
 // source mailboxes: same folder tree and count per folder, and for every
 // message the same subject, sender, recipients, date, bodies, attachment
-// bytes and read state. skip names messages compared by their own test.
-func verifyReaders(t *testing.T, files []string, skip map[string]bool, mbs ...*corpus.Mailbox) (*readerView, *readerView) {
+// bytes and read state. skip names messages compared by their own test;
+// noSubnodesInReadpst names messages with more than 340 subnodes, whose
+// SIBLOCK subnode tree readpst (libpst 0.6.76) does not read (it then shows
+// no attachments at all: 338 attachments read, 339 not); pffexport must
+// still show everything.
+func verifyReaders(t *testing.T, files []string, skip, noSubnodesInReadpst map[string]bool, mbs ...*corpus.Mailbox) (*readerView, *readerView) {
 	t.Helper()
 	want, folder, counts := expectations(t, mbs...)
 	rp := readpstView(t, files)
@@ -207,8 +217,11 @@ func verifyReaders(t *testing.T, files []string, skip map[string]bool, mbs ...*c
 			if skip[id] {
 				continue
 			}
-			if name == "pffexport" {
-				w.HTML = htmlOrNone(w.HTML, got.HTML)
+			if name == "readpst" && noSubnodesInReadpst[id] {
+				if len(got.Attachments) != 0 {
+					t.Errorf("readpst now reads SIBLOCK subnode trees (%s): drop the exception", id)
+				}
+				w.Attachments = nil
 			}
 			for _, d := range w.diff(got) {
 				if bad++; bad <= 20 {
@@ -229,9 +242,6 @@ func verifyReaders(t *testing.T, files []string, skip map[string]bool, mbs ...*c
 	}
 	return rp, pf
 }
-
-// htmlOrNone: pffexport writes Message.html only for messages with HTML.
-func htmlOrNone(want, got string) string { return want }
 
 // pffField returns the value of a "Name:<tabs>value" line.
 func pffField(text, name string) string {

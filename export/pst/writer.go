@@ -169,8 +169,7 @@ func (w *Writer) fail(err error) error {
 // current one past MaxSize.
 func (w *Writer) maybeSplit(msgSize int64) error {
 	p := w.cur
-	growth := 3*msgSize + 64<<10 + p.d.blocks*26/20
-	if p.msgs == 0 || p.size()+growth <= w.opts.MaxSize {
+	if p.msgs == 0 || p.projectedSize(msgSize) <= w.opts.MaxSize {
 		return nil
 	}
 	if err := p.close(); err != nil {
