@@ -9,5 +9,8 @@ func extraCommands() []Command {
 		pullCommand(),
 		verifyCommand(),
 		mappingCommand(),
+		pushCommand(),
+		deltaCommand(),
+		reconcileCommand(),
 	}
 }
