@@ -105,7 +105,8 @@ func (p *part) cleanupTemp() {
 	}
 }
 
-// close finalises the file and renames it into place.
+// close finalises the file; it keeps its .partial name (Writer.Close
+// renames every file of the series once the last one is complete).
 func (p *part) close() error {
 	defer p.cleanupTemp()
 	if err := p.writeFolders(); err != nil {
@@ -141,9 +142,6 @@ func (p *part) close() error {
 		return fmt.Errorf("close %s: %w", p.partial, err)
 	}
 	p.f = nil
-	if err := os.Rename(p.partial, p.path); err != nil {
-		return fmt.Errorf("rename %s: %w", p.partial, err)
-	}
 	return nil
 }
 

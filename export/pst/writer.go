@@ -79,6 +79,7 @@ type Writer struct {
 	folders []folderDef
 	stats   Stats
 	err     error
+	closed  bool
 }
 
 type folderDef struct {
@@ -176,6 +177,7 @@ func (w *Writer) maybeSplit(msgSize int64) error {
 		return err
 	}
 	w.done = append(w.done, p.path)
+	w.cur = nil
 	next, err := openPart(PartPath(w.base, len(w.done)+1), w.opts.TempDir, fmt.Sprintf("%s (%d)", w.opts.DisplayName, len(w.done)+1))
 	if err != nil {
 		return err
@@ -250,8 +252,8 @@ func (mp *mapper) rawMessage(src *spooled) error {
 	return nil
 }
 
-// Close finishes the current file and renames it into place. Files
-// returns every file written.
+// Close finishes the current file and renames every file of the series
+// from <name>.partial into place. Files then lists them.
 func (w *Writer) Close() error {
 	if w.cur == nil {
 		return w.err
@@ -264,14 +266,30 @@ func (w *Writer) Close() error {
 	w.cur = nil
 	if err := p.close(); err != nil {
 		p.abort()
+		w.err = err
 		return err
 	}
 	w.done = append(w.done, p.path)
+	for _, f := range w.done {
+		if err := os.Rename(f+".partial", f); err != nil {
+			w.err = fmt.Errorf("rename %s.partial: %w", f, err)
+			return w.err
+		}
+	}
+	w.closed = true
 	return nil
 }
 
-// Abort stops writing: temporary files are removed and the current file is
-// left as <name>.partial (never under its final name).
+// Current is the path (final name) of the file being written.
+func (w *Writer) Current() string {
+	if w.cur == nil {
+		return ""
+	}
+	return w.cur.path
+}
+
+// Abort stops writing: temporary files are removed and every file of the
+// series is left as <name>.partial (never under its final name).
 func (w *Writer) Abort() {
 	if w.cur != nil {
 		w.cur.abort()
@@ -282,10 +300,13 @@ func (w *Writer) Abort() {
 	}
 }
 
-// Files returns the finished files, in order.
-func (w *Writer) Files() []string { return append([]string(nil), w.done...) }
+// Files returns the files written, in order, once Close has succeeded.
+func (w *Writer) Files() []string {
+	if !w.closed {
+		return nil
+	}
+	return append([]string(nil), w.done...)
+}
 
 // Stats returns counts so far.
 func (w *Writer) Stats() Stats { return w.stats }
-
-var _ = os.Remove

@@ -1,0 +1,223 @@
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"mailshift/export/eml"
+	"mailshift/export/manifest"
+)
+
+// Format is an output format.
+type Format string
+
+// Formats.
+const (
+	PST  Format = "pst"
+	MBOX Format = "mbox"
+	EML  Format = "eml"
+)
+
+// Options configure a run.
+type Options struct {
+	Format Format
+	OutDir string // created if missing
+	// Name is the base name of the output: <Name>.pst (plus <Name>-002.pst …
+	// when split) and <Name>.manifest.json for PST; a folder <Name>/ holding
+	// the files and manifest.json for mbox and eml.
+	Name       string
+	PSTMaxSize int64    // 0: pst.DefaultMaxSize
+	Progress   Progress // nil: NoProgress
+}
+
+// Result summarises a run.
+type Result struct {
+	Files    []string       // output files (PST) or the output folder (mbox, eml)
+	Manifest string         // manifest path
+	Messages int            // messages exported
+	Bytes    int64          // input bytes exported
+	Folders  map[string]int // messages exported per folder path
+	Skipped  []Skipped      // messages not exported, with the reason
+	Warnings []string       // messages exported with a problem
+}
+
+// Skipped is a message the run could not export.
+type Skipped struct{ Folder, Reason string }
+
+// output is one format's writer.
+type output interface {
+	folder(f Folder) error
+	// add exports one message; it returns the manifest entry (File, Index).
+	add(ctx context.Context, f Folder, m Message, r io.Reader) (manifest.Entry, error)
+	// commit finishes every file and renames it into place.
+	commit() ([]string, error)
+	// abort leaves only *.partial names behind.
+	abort()
+	warnings() []string
+}
+
+// Run exports every folder and message of src. On error or cancellation
+// the output stays under *.partial names and the error is returned; a
+// message that cannot be read is skipped with its reason and the run goes
+// on.
+func Run(ctx context.Context, src Source, opts Options) (res *Result, err error) {
+	prog := opts.Progress
+	if prog == nil {
+		prog = NoProgress{}
+	}
+	res = &Result{Folders: map[string]int{}}
+	defer func() { prog.Event(Finished{Result: res, Err: err}) }()
+	if opts.Name == "" || eml.SafeName(opts.Name, 200) != opts.Name {
+		return res, fmt.Errorf("export: %q is not a usable output name", opts.Name)
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
+		return res, fmt.Errorf("create output folder: %w", err)
+	}
+	folders, err := src.Folders(ctx)
+	if err != nil {
+		return res, fmt.Errorf("list folders: %w", err)
+	}
+	var out output
+	var manifestPath, format string
+	switch opts.Format {
+	case PST:
+		manifestPath, format = filepath.Join(opts.OutDir, opts.Name+".manifest.json"), "pst"
+		out, err = newPSTOutput(opts, prog)
+	case MBOX, EML:
+		dir := filepath.Join(opts.OutDir, opts.Name)
+		manifestPath, format = filepath.Join(dir, "manifest.json"), string(opts.Format)
+		out, err = newDirOutput(opts)
+	default:
+		return res, fmt.Errorf("export: unknown format %q (pst, mbox or eml)", opts.Format)
+	}
+	if err != nil {
+		return res, err
+	}
+	mfPartial := manifestPath + ".partial"
+	if opts.Format != PST {
+		mfPartial = filepath.Join(opts.OutDir, opts.Name+".partial", "manifest.json")
+	}
+	mf, err := manifest.Create(mfPartial, format)
+	if err != nil {
+		out.abort()
+		return res, err
+	}
+	fail := func(e error) (*Result, error) {
+		mf.Close()
+		out.abort()
+		return res, e
+	}
+	for _, f := range folders {
+		if err := out.folder(f); err != nil {
+			return fail(fmt.Errorf("create folder %s: %w", f, err))
+		}
+	}
+	for _, f := range folders {
+		prog.Event(FolderStarted{Folder: f.String()})
+		for m, merr := range src.Messages(ctx, f) {
+			if err := ctx.Err(); err != nil {
+				return fail(err)
+			}
+			if merr != nil {
+				res.skip(prog, f, merr.Error())
+				continue
+			}
+			entry, n, err := exportOne(ctx, out, f, m)
+			if errors.Is(err, errSourceRead) {
+				res.skip(prog, f, err.Error())
+				continue
+			}
+			if err != nil {
+				return fail(fmt.Errorf("export a message of %s: %w", f, err))
+			}
+			if err := mf.Add(entry); err != nil {
+				return fail(err)
+			}
+			res.Messages++
+			res.Bytes += n
+			res.Folders[f.String()]++
+			prog.Event(MessageExported{Folder: f.String(), Bytes: n})
+			if m.SHA256 != ([32]byte{}) && hex.EncodeToString(m.SHA256[:]) != entry.SHA256 {
+				w := fmt.Sprintf("%s: message bytes do not match the source's SHA-256", f)
+				res.Warnings = append(res.Warnings, w)
+				prog.Event(MessageWarning{Folder: f.String(), Problem: w})
+			}
+		}
+	}
+	if err := mf.Close(); err != nil {
+		out.abort()
+		return res, err
+	}
+	files, err := out.commit()
+	if err != nil {
+		out.abort()
+		return res, err
+	}
+	if opts.Format == PST {
+		if err := os.Rename(mfPartial, manifestPath); err != nil {
+			return res, fmt.Errorf("rename manifest: %w", err)
+		}
+	}
+	res.Files, res.Manifest = files, manifestPath
+	res.Warnings = append(res.Warnings, out.warnings()...)
+	for _, f := range files {
+		prog.Event(FileWritten{Path: f})
+	}
+	return res, nil
+}
+
+func (r *Result) skip(p Progress, f Folder, reason string) {
+	r.Skipped = append(r.Skipped, Skipped{Folder: f.String(), Reason: reason})
+	p.Event(MessageSkipped{Folder: f.String(), Reason: reason})
+}
+
+// errSourceRead marks failures of the source (the message is skipped),
+// as opposed to failures of the output (the run stops).
+var errSourceRead = errors.New("read from the source")
+
+// sourceReader wraps a source body: it hashes what is read and marks its
+// errors as errSourceRead.
+type sourceReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.h.Write(p[:n])
+	s.n += int64(n)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", errSourceRead, err)
+	}
+	return n, err
+}
+
+func exportOne(ctx context.Context, out output, f Folder, m Message) (manifest.Entry, int64, error) {
+	rc, err := m.Open()
+	if err != nil {
+		return manifest.Entry{}, 0, fmt.Errorf("%w: open: %w", errSourceRead, err)
+	}
+	defer rc.Close()
+	sr := &sourceReader{r: rc, h: sha256.New()}
+	entry, err := out.add(ctx, f, m, sr)
+	if err != nil {
+		return entry, 0, err
+	}
+	entry.Folder = f.String()
+	entry.Size = sr.n
+	entry.SHA256 = hex.EncodeToString(sr.h.Sum(nil))
+	entry.Flags = m.Flags
+	if !m.InternalDate.IsZero() {
+		entry.Date = m.InternalDate.UTC().Format(time.RFC3339)
+	}
+	return entry, sr.n, nil
+}
