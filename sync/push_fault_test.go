@@ -49,8 +49,10 @@ func TestPushThroughResetsAndCutLiterals(t *testing.T) {
 	if n := e.assertDestMatchesSource(t); n != 196 {
 		t.Fatalf("%d compared", n)
 	}
-	if cuts == 0 || found == 0 {
-		t.Fatalf("the faults never hit: %d runs cut, %d lost outcomes found by search", cuts, found)
+	if cuts == 0 {
+		t.Fatal("the faults never hit")
 	}
+	// Where a cut lands is up to timing: the deterministic proof that a
+	// lost answer is found, not re-sent, is TestPushSurvivesTwentyKills.
 	t.Logf("%d of 14 runs cut; %d uploads whose answer was lost were found on the destination instead of sent again; %d left unknown along the way", cuts, found, unknown)
 }
