@@ -1,7 +1,6 @@
 package pst
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,7 @@ import (
 // are left as zeros and written at finish. It is not safe for concurrent use.
 type ndb struct {
 	f    *os.File
-	w    *bufio.Writer
+	w    *asyncWriter
 	pos  int64 // next free byte; the buffered writer is always at pos
 	gaps []extent
 	// nextBID and nextPID are the next block and page BIDs.
@@ -38,7 +37,7 @@ func newNDB(f *os.File, tmpDir string) (*ndb, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &ndb{f: f, w: bufio.NewWriterSize(f, 1<<20), nextBID: 4, nextPID: 1, bbt: bbt}
+	d := &ndb{f: f, w: newAsyncWriter(f), nextBID: 4, nextPID: 1, bbt: bbt}
 	// Header, zeros, DList page: written at finish.
 	if err := d.pad(amapFirst); err != nil {
 		return nil, err

@@ -96,6 +96,7 @@ func (p *part) abort() {
 func (p *part) cleanupTemp() {
 	if p.d != nil {
 		p.d.bbt.close()
+		p.d.w.stop()
 	}
 	p.msgNBT.close()
 	if p.rows != nil {

@@ -18,9 +18,11 @@ type spooled struct {
 	size int64
 }
 
-func spool(r io.Reader, tmpDir string) (*spooled, error) {
-	var buf bytes.Buffer
-	n, err := io.CopyN(&buf, r, spoolMemLimit+1)
+// spool reads a message into buf (reused between messages) or, when it is
+// larger than spoolMemLimit, into a temporary file.
+func spool(r io.Reader, tmpDir string, buf *bytes.Buffer) (*spooled, error) {
+	buf.Reset()
+	n, err := io.CopyN(buf, r, spoolMemLimit+1)
 	if err == io.EOF || (err == nil && n <= spoolMemLimit) {
 		return &spooled{mem: buf.Bytes(), size: n}, nil
 	}

@@ -2,6 +2,7 @@ package pst
 
 import (
 	"io"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -10,8 +11,9 @@ import (
 // chunk. Invalid UTF-8 bytes are taken as Latin-1, so text in an unknown or
 // wrong charset is kept rather than replaced.
 func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
-	in := make([]byte, 32<<10)
-	out := make([]byte, 0, 72<<10)
+	bufs := textBufs.Get().(*textBuf)
+	defer textBufs.Put(bufs)
+	in, out := bufs.in[:], bufs.out[:0]
 	carry := 0
 	var total int64
 	for {
@@ -29,6 +31,15 @@ func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
 		}
 		out = out[:0]
 		for i := 0; i < end; {
+			if c := in[i]; c < utf8.RuneSelf { // ASCII fast path
+				if asUTF16 {
+					out = append(out, c, 0)
+				} else {
+					out = append(out, c)
+				}
+				i++
+				continue
+			}
 			r, size := utf8.DecodeRune(in[i:end])
 			if r == utf8.RuneError && size <= 1 {
 				r, size = rune(in[i]), 1
@@ -60,6 +71,15 @@ func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
 		}
 	}
 }
+
+// textBuf is textTo's scratch space: every byte of input becomes at most
+// four bytes of output.
+type textBuf struct {
+	in  [32 << 10]byte
+	out [4 * 32 << 10]byte
+}
+
+var textBufs = sync.Pool{New: func() any { return new(textBuf) }}
 
 // valueSink collects a property value: in memory while it fits a heap
 // allocation, then streamed into a data tree.

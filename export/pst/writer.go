@@ -11,6 +11,7 @@
 package pst
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,6 +81,8 @@ type Writer struct {
 	stats   Stats
 	err     error
 	closed  bool
+	// spoolBuf holds the message being mapped (reused: one message at a time).
+	spoolBuf bytes.Buffer
 }
 
 type folderDef struct {
@@ -145,7 +148,7 @@ func (w *Writer) AddMessage(ctx context.Context, folder FolderID, r io.Reader, m
 	if folder < 0 || int(folder) > len(w.folders) {
 		return fmt.Errorf("pst: add message: unknown folder %d", folder)
 	}
-	src, err := spool(r, w.opts.TempDir)
+	src, err := spool(r, w.opts.TempDir, &w.spoolBuf)
 	if err != nil {
 		return err
 	}

@@ -98,9 +98,16 @@ func latin1(s string) []byte {
 // Bulk is count messages in folder with bodies and small attachments whose
 // sizes average about avgSize bytes. seed makes different bulks differ.
 func Bulk(folder string, count, avgSize int, seed uint64) *Mailbox {
-	r := rand.New(rand.NewPCG(seed, 7))
 	mb := &Mailbox{}
 	mb.folder(folder)
+	BulkEach(folder, count, avgSize, seed, func(m Message) { mb.Messages = append(mb.Messages, m) })
+	return mb
+}
+
+// BulkEach generates the same messages as Bulk one at a time, so that a
+// large corpus never has to be in memory at once.
+func BulkEach(folder string, count, avgSize int, seed uint64, fn func(Message)) {
+	r := rand.New(rand.NewPCG(seed, 7))
 	for i := 0; i < count; i++ {
 		id := fmt.Sprintf("bulk%d-%06d@corpus.example", seed, i)
 		date := base.Add(time.Duration(i) * time.Minute)
@@ -121,9 +128,8 @@ func Bulk(folder string, count, avgSize int, seed uint64) *Mailbox {
 		if i%3 != 0 {
 			flags = []string{`\Seen`}
 		}
-		mb.add(folder, w.b.Bytes(), id, flags, date)
+		fn(Message{Folder: folder, Raw: w.b.Bytes(), Flags: flags, Date: date, ID: id})
 	}
-	return mb
 }
 
 // ManyAttachments is one message with n small attachments.

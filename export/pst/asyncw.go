@@ -1,0 +1,92 @@
+package pst
+
+import (
+	"fmt"
+	"os"
+)
+
+// asyncWriter is a buffered writer whose full buffers are written to the
+// file by a background goroutine, so mapping the next message (MIME
+// decoding, UTF-16 conversion) overlaps the write system calls. Flush waits
+// until everything is written. Write errors are sticky and reported by the
+// next Write or Flush. Not safe for concurrent use by several callers.
+type asyncWriter struct {
+	f     *os.File
+	buf   []byte
+	queue chan []byte // full buffers to write; nil buffer = flush marker
+	free  chan []byte
+	done  chan error // one reply per flush marker
+	err   error
+}
+
+const asyncBufSize = 1 << 20
+
+func newAsyncWriter(f *os.File) *asyncWriter {
+	w := &asyncWriter{f: f, queue: make(chan []byte, 4), free: make(chan []byte, 4), done: make(chan error)}
+	for i := 0; i < 3; i++ {
+		w.free <- make([]byte, 0, asyncBufSize)
+	}
+	w.buf = make([]byte, 0, asyncBufSize)
+	go w.loop()
+	return w
+}
+
+func (w *asyncWriter) loop() {
+	var err error
+	for b := range w.queue {
+		if b == nil {
+			w.done <- err
+			continue
+		}
+		if err == nil {
+			if _, e := w.f.Write(b); e != nil {
+				err = fmt.Errorf("write pst: %w", e)
+			}
+		}
+		w.free <- b[:0]
+	}
+}
+
+// Write implements io.Writer.
+func (w *asyncWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n := len(p)
+	for len(p) > 0 {
+		k := min(cap(w.buf)-len(w.buf), len(p))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == cap(w.buf) {
+			w.queue <- w.buf
+			w.buf = <-w.free
+		}
+	}
+	return n, nil
+}
+
+// Flush writes everything buffered and waits for it.
+func (w *asyncWriter) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) > 0 {
+		w.queue <- w.buf
+		w.buf = <-w.free
+	}
+	w.queue <- nil
+	w.err = <-w.done
+	return w.err
+}
+
+// Reset is a no-op kept for symmetry with bufio.Writer (the file offset is
+// the writer's: callers Flush before seeking).
+func (w *asyncWriter) Reset(*os.File) {}
+
+// stop ends the background goroutine; the writer is unusable afterwards.
+func (w *asyncWriter) stop() {
+	if w.queue != nil {
+		close(w.queue)
+		w.queue = nil
+	}
+}
