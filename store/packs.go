@@ -105,6 +105,7 @@ type PackWriter struct {
 	size     uint64
 	unsync   int // messages appended since the last Sync
 	lastSync time.Time
+	copyBuf  []byte // reused by every Append: no allocation per message
 }
 
 // NewPackWriter opens a writer on a fresh pack.
@@ -144,7 +145,10 @@ func (pw *PackWriter) Append(r io.Reader, expect int64) (Hash, Blob, error) {
 	}
 	h := sha256.New()
 	start := pw.size
-	n, err := io.Copy(io.MultiWriter(pw.w, h), r)
+	if pw.copyBuf == nil {
+		pw.copyBuf = make([]byte, 64<<10)
+	}
+	n, err := io.CopyBuffer(io.MultiWriter(pw.w, h), r, pw.copyBuf)
 	pw.size += uint64(n)
 	if err != nil {
 		return Hash{}, Blob{}, fmt.Errorf("store message: %w", err)

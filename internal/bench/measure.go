@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,12 @@ func childPull(data, addr string, conns int) int {
 		return 1
 	}
 	defer db.Close()
+	if path := os.Getenv("MAILSHIFT_BENCH_CPUPROFILE"); path != "" { // for finding where the time goes
+		if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
 	stored, _, _, _, _ := rep.Counts()
 	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
