@@ -14,6 +14,26 @@ type pool struct {
 	idle map[string][]*Conn
 	slot chan struct{} // one token per open connection
 	dial func(ctx context.Context, mailbox string) (*Conn, error)
+	held int // slots taken out of use after "too many connections"
+}
+
+// shrink lowers the cap by one (never below one) after the server said
+// "too many connections": the run goes on with fewer. It takes a free slot
+// if one is free now; otherwise the server's limit is met again later and
+// shrink is called again.
+func (p *pool) shrink() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cap(p.slot)-p.held <= 1 {
+		return false
+	}
+	select {
+	case p.slot <- struct{}{}:
+		p.held++
+		return true
+	default:
+		return false
+	}
 }
 
 func newPool(cap int, dial func(ctx context.Context, mailbox string) (*Conn, error)) *pool {

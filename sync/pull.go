@@ -275,6 +275,10 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 		d := wait
 		if IsTooMany(err) {
 			d = 4 * wait
+			if r.pool.shrink() {
+				r.opts.Progress.Waiting(mb, "the server limits connections: continuing with one fewer")
+				attempt-- // backing off is not failing
+			}
 		}
 		var ce *ConnError
 		if errors.As(err, &ce) {
