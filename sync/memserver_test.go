@@ -1,0 +1,60 @@
+package sync
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+)
+
+// The same pull, delta and verification against go-imap's in-memory
+// server (the demo's server), as against Dovecot.
+func TestPullConformsOnMemServer(t *testing.T) {
+	m := testenv.StartMemServer(t, map[string]string{"bob": canaryPassword})
+	c, err := imapclient.DialInsecure(m.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login("bob", canaryPassword).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, folder := range []string{"INBOX", "Archive", "Archive/2024"} {
+		c.Create(folder, nil).Wait() // the in-memory server starts with no INBOX
+		for i := 0; i < 12; i++ {
+			raw := testenv.SimpleMessage(i, folder)
+			cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: time.Date(2024, 1, 1, 0, 0, i, 0, time.UTC)})
+			cmd.Write(raw)
+			cmd.Close()
+			if _, err := cmd.Wait(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c.Close()
+	host, port, _ := net.SplitHostPort(m.Addr)
+	n, _ := strconv.Atoi(port)
+	ep := Endpoint{Server: store.Server{Host: host, Port: n, Security: store.SecurityPlain, AllowPlaintext: true}, Username: "bob", Password: []byte(canaryPassword)}
+	db, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rep := pullWith(t, db, ep, "bob")
+	if s, _, _, failed, _ := rep.Counts(); s != 36 || failed != 0 {
+		t.Fatalf("first pull: %s", rep.Summary())
+	}
+	rep = pullWith(t, db, ep, "bob")
+	if s, _, _, _, _ := rep.Counts(); s != 0 {
+		t.Fatalf("delta: %s", rep.Summary())
+	}
+	if v, err := VerifyOffline(context.Background(), db, "p", nil); err != nil || v.Verdict() != "all 36 messages of 3 folders verified" {
+		t.Fatalf("verify: %s %v", v.Verdict(), err)
+	}
+}
