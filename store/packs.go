@@ -130,7 +130,20 @@ func (pw *PackWriter) rotate() error {
 		return fmt.Errorf("create message pack: %w", err)
 	}
 	pw.f, pw.w, pw.pack, pw.size = f, bufio.NewWriterSize(f, 256<<10), n, 0
+	// The new file's name must survive a crash too, not only its bytes.
+	if err := syncDir(pw.db.packDir()); err != nil {
+		return fmt.Errorf("create message pack: %w", err)
+	}
 	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Append streams r into the pack while hashing it. The bytes are not yet
