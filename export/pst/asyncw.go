@@ -15,25 +15,28 @@ type asyncWriter struct {
 	buf   []byte
 	queue chan []byte // full buffers to write; nil buffer = flush marker
 	free  chan []byte
-	done  chan error // one reply per flush marker
+	done  chan error    // one reply per flush marker
+	ended chan struct{} // closed when the goroutine has returned
 	err   error
 }
 
 const asyncBufSize = 1 << 20
 
 func newAsyncWriter(f *os.File) *asyncWriter {
-	w := &asyncWriter{f: f, queue: make(chan []byte, 4), free: make(chan []byte, 4), done: make(chan error)}
+	w := &asyncWriter{f: f, queue: make(chan []byte, 4), free: make(chan []byte, 4), done: make(chan error),
+		ended: make(chan struct{})}
 	for i := 0; i < 3; i++ {
 		w.free <- make([]byte, 0, asyncBufSize)
 	}
 	w.buf = make([]byte, 0, asyncBufSize)
-	go w.loop()
+	go w.loop(w.queue)
 	return w
 }
 
-func (w *asyncWriter) loop() {
+func (w *asyncWriter) loop(queue <-chan []byte) {
+	defer close(w.ended)
 	var err error
-	for b := range w.queue {
+	for b := range queue {
 		if b == nil {
 			w.done <- err
 			continue
@@ -83,10 +86,12 @@ func (w *asyncWriter) Flush() error {
 // the writer's: callers Flush before seeking).
 func (w *asyncWriter) Reset(*os.File) {}
 
-// stop ends the background goroutine; the writer is unusable afterwards.
+// stop ends the background goroutine and waits for it, so that no write
+// reaches the file after it is closed; the writer is unusable afterwards.
 func (w *asyncWriter) stop() {
 	if w.queue != nil {
 		close(w.queue)
 		w.queue = nil
+		<-w.ended
 	}
 }
