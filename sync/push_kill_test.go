@@ -79,7 +79,7 @@ func atoiOr(s string, def int) int {
 // half at random moments (mid-literal included), then resumed: the
 // destination holds every message exactly once with its flags and date.
 func TestPushSurvivesTwentyKills(t *testing.T) {
-	e := newPushEnv(t, styleSlash, styleDot, 4)
+	e := newPushEnv(t, styleSlash, styleDot, 5)
 	dir := e.db.Dir()
 	e.db.Close()
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -87,9 +87,9 @@ func TestPushSurvivesTwentyKills(t *testing.T) {
 	for round := 0; round < 60 && kills < 20; round++ {
 		die := ""
 		if round%2 == 0 {
-			die = fmt.Sprintf("sent:%d", rng.Intn(3)+1)
+			die = fmt.Sprintf("sent:%d", rng.Intn(2)+1)
 		}
-		finished, lost := runPushChild(t, e.dst, dir, die, rng.Intn(3)+1, time.Duration(rng.Intn(8))*time.Millisecond)
+		finished, lost := runPushChild(t, e.dst, dir, die, rng.Intn(2)+1, time.Duration(rng.Intn(5))*time.Millisecond)
 		if finished {
 			break
 		}
@@ -110,7 +110,7 @@ func TestPushSurvivesTwentyKills(t *testing.T) {
 	}
 	e.db = db
 	defer db.Close()
-	if n := e.assertDestMatchesSource(t); n != 392 {
+	if n := e.assertDestMatchesSource(t); n != 490 {
 		t.Fatalf("%d compared", n)
 	}
 	t.Logf("%d kills (%d right after the server's answer, before its record), then resumed: exactly once", kills, landedLost)
