@@ -12,5 +12,6 @@ func extraCommands() []Command {
 		pushCommand(),
 		deltaCommand(),
 		reconcileCommand(),
+		exportCommand(),
 	}
 }
