@@ -50,9 +50,18 @@ func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderRec
 		}
 		return f, nil
 	}
-	if n := r.db.VanishedCount(r.box, r.fm.Source, r.st.UIDValidity); r.stored && n > 0 {
-		for i := 0; i < n; i++ {
-			f.Skipped = append(f.Skipped, Issue{Code: CodeVanished, Text: "expunged at the source while it was being copied"})
+	vanished := 0
+	if r.stored {
+		vanished = r.db.VanishedCount(r.box, r.fm.Source, r.st.UIDValidity)
+	}
+	for i := 0; i < vanished; i++ {
+		f.Skipped = append(f.Skipped, Issue{Code: CodeVanished, Text: "expunged at the source while it was being copied"})
+	}
+	if sc == nil && r.listed {
+		// No fresh look at the source: trust its last count, never a
+		// silent success when the store holds fewer.
+		for i := f.Local + vanished; i < r.src.Messages; i++ {
+			f.Missing = append(f.Missing, Issue{Code: CodeLate, Text: "counted on the source at the last inventory, not in the local store: pull again"})
 		}
 	}
 	if sc != nil {

@@ -3,8 +3,10 @@ package sync
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -130,4 +132,39 @@ func TestSampleComparisonIsByteExact(t *testing.T) {
 			t.Errorf("%s: same=%v err=%v", name, got, err)
 		}
 	}
+}
+
+// Without a fresh look at the source, the last inventory stands in: a
+// source that counted more than the store holds is never reported as
+// complete.
+func TestReconcileWithoutSourceTrustsTheLastInventory(t *testing.T) {
+	e := newPushEnv(t, styleDot, styleSlash, 1)
+	e.push(t, PushOptions{}, nil)
+	e.src.Load(t, testenv.DefaultUser, "INBOX", []testenv.Message{{Raw: testenv.SimpleMessage(600, "late")}})
+	info := probeInventory(t, endpointFor(e.src, e.src.Addr, store.SecurityPlain, testenv.DefaultUser))
+	raw, _ := json.Marshal(info)
+	if err := e.db.AddSnapshot("p", SnapshotSourceInventory+testenv.DefaultUser, time.Now(), raw); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Reconcile(context.Background(), e.db, []ReconcileMailbox{{Box: e.box, Dest: e.dstEndpoint()}}, ReconcileOptions{})
+	if err != nil || rec.OK() || rec.Totals().Missing != 1 || rec.Totals().Matched != 98 {
+		t.Fatalf("%v %q %+v", err, rec.Verdict(), rec.Totals())
+	}
+	if rec.Mailboxes[0].Folders[0].SourceFresh || rec.Mailboxes[0].Folders[0].Missing[0].Code != CodeLate {
+		t.Fatalf("%+v", rec.Mailboxes[0].Folders[0])
+	}
+}
+
+func probeInventory(t *testing.T, ep Endpoint) ServerInfo {
+	t.Helper()
+	c, err := Dial(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	info, err := c.Inventory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
