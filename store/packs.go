@@ -196,6 +196,26 @@ func (pw *PackWriter) Sync() error {
 	return nil
 }
 
+// Flush hands everything appended so far to the operating system (no
+// fsync) and returns durable, which fsyncs it. The writer may go on
+// appending while another goroutine calls durable (an fsync covers every
+// byte written before it), so fetching the next batch overlaps making the
+// last one durable. durable is safe to call after the pack was rotated or
+// closed: both sync first.
+func (pw *PackWriter) Flush() (durable func() error, err error) {
+	if err := pw.w.Flush(); err != nil {
+		return nil, fmt.Errorf("write message pack: %w", err)
+	}
+	f := pw.f
+	pw.unsync, pw.lastSync = 0, time.Now()
+	return func() error {
+		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return fmt.Errorf("sync message pack: %w", err)
+		}
+		return nil
+	}, nil
+}
+
 // Close syncs and closes the pack. An empty pack is removed.
 func (pw *PackWriter) Close() error {
 	if pw.f == nil {

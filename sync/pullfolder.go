@@ -278,7 +278,8 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 
 // fetchBodies streams the bodies of todo (ascending UIDs) into a pack,
 // committing every batch: the pack is synced once, then records and the
-// folder's high-water mark go into bbolt together. It returns the UID of
+// folder's high-water mark go into bbolt together (on the committer's
+// goroutine, overlapping the next batch's fetch). It returns the UID of
 // the first message that could not be stored (0 when none), which is where
 // the high-water mark must stop.
 func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *store.FolderState, todo []uint32, rep *FolderReport) (uint32, error) {
@@ -291,72 +292,82 @@ func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *st
 	}
 	defer pw.Close()
 	mb := box.MailboxID
-	var firstFailed uint32
-	for len(todo) > 0 {
-		batch := todo[:min(r.opts.BatchSize, len(todo))]
-		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
-		err := c.doStream(ctx, func(touch func()) error {
-			return r.fetchBatch(c, pw, batch, st.UIDValidity, &res, touch, r.opts.CommitBytes)
-		})
-		if err != nil && len(res.recs) == 0 {
-			return firstFailed, fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
-		}
-		seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
-		vanished := map[uint32]string{}
-		if err == nil && len(res.failed) > 0 {
-			// A reply without a body is what an expunge under our feet
-			// looks like: ask whether those messages still exist.
-			gone, serr := c.missing(ctx, res.failed)
-			if serr != nil {
-				return firstFailed, fmt.Errorf("re-check messages of %q: %w", st.Name, serr)
-			}
-			for u := range gone {
-				delete(res.failed, u)
-				vanished[u] = "expunged at the source while being copied (the server sent no body)"
-				rep.Vanished++
-			}
-		}
-		for _, u := range batch {
-			switch {
-			case res.failed[u] != "":
-				rep.Failed++
-				r.opts.Progress.Problem(mb, st.Name, u, res.failed[u])
-				if firstFailed == 0 || u < firstFailed {
-					firstFailed = u
-				}
-			case u <= seenUpTo && !res.got[u] && vanished[u] == "":
-				vanished[u] = "expunged at the source while being copied"
-				rep.Vanished++
-			}
-		}
-		if err := pw.Sync(); err != nil {
-			return firstFailed, err
-		}
-		// The high-water mark never passes a UID not yet dealt with.
-		next := st.HighWater
-		if cand := seenUpTo + 1; firstFailed != 0 && firstFailed < cand {
-			next = max(next, firstFailed)
-		} else {
-			next = max(next, cand)
-		}
-		commit := *st
-		commit.HighWater = next
-		commit.Inventory.UIDNext = 0 // the folder is not finished
-		if err := r.db.CommitPulled(store.PulledBatch{Box: box, Folder: commit, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}); err != nil {
-			return firstFailed, err
-		}
-		st.HighWater = next
-		rep.Stored += len(res.recs)
+	cm := newCommitter(r.db, func(pb pendingBatch) {
+		rep.Stored += len(pb.batch.Messages)
 		r.mu.Lock()
-		r.bytes += res.bytes
+		r.bytes += pb.bytes
 		r.mu.Unlock()
-		r.opts.Progress.Stored(mb, len(res.recs), res.bytes)
-		if err != nil {
-			return firstFailed, fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
+		r.opts.Progress.Stored(mb, len(pb.batch.Messages), pb.bytes)
+	})
+	var firstFailed uint32
+	loopErr := func() error {
+		for len(todo) > 0 {
+			batch := todo[:min(r.opts.BatchSize, len(todo))]
+			res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
+			err := c.doStream(ctx, func(touch func()) error {
+				return r.fetchBatch(c, pw, batch, st.UIDValidity, &res, touch, r.opts.CommitBytes)
+			})
+			if err != nil && len(res.recs) == 0 {
+				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
+			}
+			seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
+			vanished := map[uint32]string{}
+			if err == nil && len(res.failed) > 0 {
+				// A reply without a body is what an expunge under our feet
+				// looks like: ask whether those messages still exist.
+				gone, serr := c.missing(ctx, res.failed)
+				if serr != nil {
+					return fmt.Errorf("re-check messages of %q: %w", st.Name, serr)
+				}
+				for u := range gone {
+					delete(res.failed, u)
+					vanished[u] = "expunged at the source while being copied (the server sent no body)"
+					rep.Vanished++
+				}
+			}
+			for _, u := range batch {
+				switch {
+				case res.failed[u] != "":
+					rep.Failed++
+					r.opts.Progress.Problem(mb, st.Name, u, res.failed[u])
+					if firstFailed == 0 || u < firstFailed {
+						firstFailed = u
+					}
+				case u <= seenUpTo && !res.got[u] && vanished[u] == "":
+					vanished[u] = "expunged at the source while being copied"
+					rep.Vanished++
+				}
+			}
+			durable, ferr := pw.Flush()
+			if ferr != nil {
+				return ferr
+			}
+			// The high-water mark never passes a UID not yet dealt with.
+			next := st.HighWater
+			if cand := seenUpTo + 1; firstFailed != 0 && firstFailed < cand {
+				next = max(next, firstFailed)
+			} else {
+				next = max(next, cand)
+			}
+			commit := *st
+			commit.HighWater = next
+			commit.Inventory.UIDNext = 0 // the folder is not finished
+			if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes,
+				batch: store.PulledBatch{Box: box, Folder: commit, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
+				return cerr
+			}
+			st.HighWater = next
+			if err != nil {
+				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
+			}
+			todo = remaining(todo, len(batch), seenUpTo, &res)
 		}
-		todo = remaining(todo, len(batch), seenUpTo, &res)
+		return nil
+	}()
+	if err := cm.finish(); loopErr == nil {
+		loopErr = err
 	}
-	return firstFailed, nil
+	return firstFailed, loopErr
 }
 
 // remaining drops a committed batch from todo. Of a batch cut short (byte

@@ -27,19 +27,20 @@ func main() {
 	n := flag.Int("n", 10000, "messages in the corpus")
 	conns := flag.Int("connections", 4, "Mailshift's connections to the server")
 	keep := flag.Bool("keep", false, "keep the work folder")
+	withMbsync := flag.Bool("mbsync", true, "also time mbsync (slow at -n 100000)")
 	child := flag.String("child", "", "internal: run one pull into this data folder")
 	addr := flag.String("addr", "", "internal: server for -child")
 	flag.Parse()
 	if *child != "" {
 		os.Exit(childPull(*child, *addr, *conns))
 	}
-	if err := run(*n, *conns, *keep); err != nil {
+	if err := run(*n, *conns, *keep, *withMbsync); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, conns int, keep bool) error {
+func run(n, conns int, keep, withMbsync bool) error {
 	work, err := os.MkdirTemp("", "mailshift-bench-")
 	if err != nil {
 		return err
@@ -73,11 +74,13 @@ func run(n, conns int, keep bool) error {
 	}
 	pull.name = fmt.Sprintf("Mailshift pull (%d connections)", conns)
 	rows = append(rows, pull)
-	mb, err := runMbsync(d, filepath.Join(work, "mbsync"))
-	if err != nil {
-		return fmt.Errorf("mbsync: %w", err)
+	mb := row{name: "mbsync (not run: -mbsync=false)"}
+	if withMbsync {
+		if mb, err = runMbsync(d, filepath.Join(work, "mbsync")); err != nil {
+			return fmt.Errorf("mbsync: %w", err)
+		}
+		rows = append(rows, mb)
 	}
-	rows = append(rows, mb)
 	delta, err := runChild(data, d.Addr, conns)
 	if err != nil {
 		return err
@@ -85,8 +88,12 @@ func run(n, conns int, keep bool) error {
 	delta.name = "Mailshift no-change delta"
 	rows = append(rows, delta)
 	printTable(rows, msgs, bytes)
-	fmt.Printf("pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %.2f (target >= 4)   delta: %v (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
-		pull.msgsPerSec()/raw.msgsPerSec(), pull.msgsPerSec()/mb.msgsPerSec(), delta.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
+	vsMbsync := "not run"
+	if mb.msgsPerSec() > 0 {
+		vsMbsync = fmt.Sprintf("%.2f", pull.msgsPerSec()/mb.msgsPerSec())
+	}
+	fmt.Printf("pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %s (target >= 4)   delta: %v (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
+		pull.msgsPerSec()/raw.msgsPerSec(), vsMbsync, delta.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
 	return fidelity(d, data, msgs)
 }
 
@@ -120,7 +127,12 @@ type row struct {
 	note     string
 }
 
-func (r row) msgsPerSec() float64 { return float64(r.messages) / r.wall.Seconds() }
+func (r row) msgsPerSec() float64 {
+	if r.wall <= 0 {
+		return 0
+	}
+	return float64(r.messages) / r.wall.Seconds()
+}
 
 func printTable(rows []row, msgs int, bytes int64) {
 	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "note")

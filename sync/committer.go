@@ -1,0 +1,77 @@
+package sync
+
+import (
+	gosync "sync"
+
+	"mailshift/store"
+)
+
+// committer makes fetched batches durable and indexes them, in order, on
+// its own goroutine while the next batch streams in, so the source is not
+// left waiting on fsyncs. At most one batch waits; an index entry is
+// written only after its pack bytes are fsynced, in the same transaction
+// as the folder's high-water mark.
+type committer struct {
+	db          *store.DB
+	in          chan pendingBatch
+	done        chan struct{}
+	mu          gosync.Mutex
+	err         error
+	onCommitted func(pendingBatch)
+}
+
+// pendingBatch is one group commit: durable fsyncs its bytes.
+type pendingBatch struct {
+	durable func() error
+	batch   store.PulledBatch
+	bytes   int64
+}
+
+func newCommitter(db *store.DB, onCommitted func(pendingBatch)) *committer {
+	cm := &committer{db: db, in: make(chan pendingBatch), done: make(chan struct{}), onCommitted: onCommitted}
+	go cm.run()
+	return cm
+}
+
+func (cm *committer) run() {
+	defer close(cm.done)
+	for pb := range cm.in {
+		if cm.failed() != nil {
+			continue // after a failure nothing later may be indexed
+		}
+		err := pb.durable()
+		if err == nil {
+			err = cm.db.CommitPulled(pb.batch)
+		}
+		if err != nil {
+			cm.mu.Lock()
+			cm.err = err
+			cm.mu.Unlock()
+			continue
+		}
+		cm.onCommitted(pb)
+	}
+}
+
+func (cm *committer) failed() error {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	return cm.err
+}
+
+// submit queues a batch; it blocks while the previous one is committing,
+// and reports an earlier commit's failure instead of queueing.
+func (cm *committer) submit(pb pendingBatch) error {
+	if err := cm.failed(); err != nil {
+		return err
+	}
+	cm.in <- pb
+	return nil
+}
+
+// finish waits for every queued batch and returns the first failure.
+func (cm *committer) finish() error {
+	close(cm.in)
+	<-cm.done
+	return cm.err
+}
