@@ -93,3 +93,45 @@ func TestPackWriteIndexReadAndCheck(t *testing.T) {
 		t.Fatalf("%d records left under the old UIDVALIDITY", n)
 	}
 }
+
+// Flush hands back the fsync: appending may go on meanwhile, and the
+// fsync still works (as a no-op) once the pack was closed, which syncs.
+func TestPackFlushThenDurableOverlapsAppends(t *testing.T) {
+	db, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, first, _ := pw.Append(strings.NewReader("first message\r\n"), 0)
+	durable, err := pw.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- durable() }()
+	_, second, err := pw.Append(strings.NewReader("second message\r\n"), 0)
+	if err != nil || <-done != nil {
+		t.Fatalf("append during fsync: %v", err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := durable(); err != nil {
+		t.Fatalf("durable after close: %v", err)
+	}
+	for bl, want := range map[Blob]string{first: "first message\r\n", second: "second message\r\n"} {
+		rc, err := db.OpenBlob(bl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) != want {
+			t.Fatalf("read back %q, want %q", b, want)
+		}
+	}
+}
