@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"mailshift/export/manifest"
@@ -22,6 +23,10 @@ type pstOutput struct {
 
 func newPSTOutput(opts Options, prog Progress) (*pstOutput, error) {
 	o := &pstOutput{ids: map[string]pst.FolderID{}, index: map[string]int{}, prog: prog}
+	first := filepath.Join(opts.OutDir, opts.Name+".pst")
+	if _, err := os.Stat(first); err == nil {
+		return nil, fmt.Errorf("export: %s already exists", first)
+	}
 	w, err := pst.Create(filepath.Join(opts.OutDir, opts.Name+".pst"), pst.Options{
 		MaxSize: opts.PSTMaxSize, DisplayName: opts.Name,
 		OnWarning: func(w pst.Warning) {
