@@ -1,0 +1,261 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"mailshift/store"
+)
+
+// fetchBodies streams the bodies of todo (ascending UIDs) into a pack,
+// committing every batch: the pack is synced once, then records and the
+// folder's high-water mark go into bbolt together (on the committer's
+// goroutine, overlapping the next batch's fetch). It returns the UID of
+// the first message that could not be stored (0 when none), which is where
+// the high-water mark must stop.
+func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *store.FolderState, todo []uint32, rep *FolderReport) (uint32, error) {
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	pw, err := r.db.NewPackWriter()
+	if err != nil {
+		return 0, err
+	}
+	defer pw.Close()
+	mb := box.MailboxID
+	cm := newCommitter(r.db, func(pb pendingBatch) {
+		rep.Stored += len(pb.batch.Messages)
+		r.mu.Lock()
+		r.bytes += pb.bytes
+		r.mu.Unlock()
+		r.opts.Progress.Stored(mb, len(pb.batch.Messages), pb.bytes)
+	})
+	var firstFailed uint32
+	loopErr := func() error {
+		for len(todo) > 0 {
+			batch := todo[:min(r.opts.BatchSize, len(todo))]
+			res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
+			err := c.doStream(ctx, func(touch func()) error {
+				return r.fetchBatch(c, pw, batch, st.UIDValidity, &res, touch, r.opts.CommitBytes)
+			})
+			if err != nil && len(res.recs) == 0 {
+				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
+			}
+			seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
+			vanished := map[uint32]string{}
+			if err == nil && len(res.failed) > 0 {
+				// A reply without a body is what an expunge under our feet
+				// looks like: ask whether those messages still exist.
+				gone, serr := c.missing(ctx, res.failed)
+				if serr != nil {
+					return fmt.Errorf("re-check messages of %q: %w", st.Name, serr)
+				}
+				for u := range gone {
+					delete(res.failed, u)
+					vanished[u] = "expunged at the source while being copied (the server sent no body)"
+					rep.Vanished++
+				}
+			}
+			for _, u := range batch {
+				switch {
+				case res.failed[u] != "":
+					rep.Failed++
+					r.opts.Progress.Problem(mb, st.Name, u, res.failed[u])
+					if firstFailed == 0 || u < firstFailed {
+						firstFailed = u
+					}
+				case u <= seenUpTo && !res.got[u] && vanished[u] == "":
+					vanished[u] = "expunged at the source while being copied"
+					rep.Vanished++
+				}
+			}
+			durable, ferr := pw.Flush()
+			if ferr != nil {
+				return ferr
+			}
+			// The high-water mark never passes a UID not yet dealt with.
+			next := st.HighWater
+			if cand := seenUpTo + 1; firstFailed != 0 && firstFailed < cand {
+				next = max(next, firstFailed)
+			} else {
+				next = max(next, cand)
+			}
+			commit := *st
+			commit.HighWater = next
+			commit.Inventory.UIDNext = 0 // the folder is not finished
+			if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes,
+				batch: store.PulledBatch{Box: box, Folder: commit, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
+				return cerr
+			}
+			st.HighWater = next
+			if err != nil {
+				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
+			}
+			todo = remaining(todo, len(batch), seenUpTo, &res)
+		}
+		return nil
+	}()
+	if err := cm.finish(); loopErr == nil {
+		loopErr = err
+	}
+	return firstFailed, loopErr
+}
+
+// remaining drops a committed batch from todo. Of a batch cut short (byte
+// threshold), the UIDs neither stored nor dealt with are asked again; every
+// round stores at least one message, so the loop ends.
+func remaining(todo []uint32, batchLen int, upTo uint32, res *batchResult) []uint32 {
+	var again []uint32
+	for _, u := range todo[:batchLen] {
+		if u > upTo && !res.got[u] && res.failed[u] == "" {
+			again = append(again, u)
+		}
+	}
+	return append(again, todo[batchLen:]...)
+}
+
+// answeredUpTo is the UID up to which a batch has been dealt with. A FETCH
+// that finished answered everything it will ever answer: UIDs it skipped
+// were expunged. A FETCH cut short (error, byte threshold) only vouches for
+// the answered prefix: a server may answer out of order, so an unanswered
+// UID below the last answered one is asked again, never taken as vanished.
+func answeredUpTo(batch []uint32, res *batchResult, finished bool) uint32 {
+	if finished {
+		return batch[len(batch)-1]
+	}
+	var upTo uint32
+	for _, u := range batch {
+		if !res.got[u] && res.failed[u] == "" {
+			break
+		}
+		upTo = u
+	}
+	return upTo
+}
+
+type batchResult struct {
+	recs    []store.MessageRecord
+	blobs   map[store.Hash]store.Blob
+	got     map[uint32]bool   // answered with a body (stored)
+	failed  map[uint32]string // answered without what a message needs
+	lastUID uint32
+	bytes   int64
+	cut     bool // stopped early at the byte threshold
+}
+
+// fetchBatch runs one UID FETCH of bodies, streaming each literal into the
+// pack and the hasher together. A reply without a body or INTERNALDATE is
+// never stored as a message.
+func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint32, res *batchResult, touch func(), limit int64) error {
+	// No ENVELOPE: the Message-ID is read from the header as the body
+	// streams by, which spares the server building envelopes.
+	cmd := c.Fetch(uidSet(batch), &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	var tap headerTap
+	var lit *endedReader
+	res.failed = map[uint32]string{}
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		touch()
+		rec := store.MessageRecord{UIDValidity: uv}
+		var body bool
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				rec.UID = uint32(it.UID)
+			case imapclient.FetchItemDataFlags:
+				rec.Flags = flagStrings(it.Flags)
+			case imapclient.FetchItemDataInternalDate:
+				rec.InternalDate = it.Time
+			case imapclient.FetchItemDataRFC822Size:
+				rec.Size = it.Size
+			case imapclient.FetchItemDataEnvelope:
+				if it.Envelope != nil {
+					rec.MessageID = it.Envelope.MessageID
+				}
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal == nil {
+					continue
+				}
+				lit = &endedReader{r: it.Literal}
+				if it.Literal.Size() > r.opts.MaxMessageBytes {
+					return abandon(c, lit, fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", it.Literal.Size(), rec.UID, r.opts.MaxMessageBytes))
+				}
+				tap.reset()
+				h, bl, err := pw.Append(io.TeeReader(touchReader{lit, touch}, &tap), it.Literal.Size())
+				if err != nil {
+					return abandon(c, lit, err)
+				}
+				rec.MessageID = tap.MessageID()
+				rec.Hash, body = h, true
+				res.blobs[h] = bl
+				rec.Size = int64(bl.Size)
+			}
+		}
+		if rec.UID == 0 {
+			continue // an unsolicited FETCH (flag change) without UID
+		}
+		res.lastUID = max(res.lastUID, rec.UID)
+		switch {
+		case !body:
+			res.failed[rec.UID] = "the server sent no body for this message"
+		case rec.InternalDate.IsZero():
+			res.failed[rec.UID] = "the server sent no received date (INTERNALDATE) for this message"
+		default:
+			res.recs = append(res.recs, rec)
+			res.got[rec.UID] = true
+			res.bytes += rec.Size
+		}
+		if res.bytes >= limit && rec.UID != batch[len(batch)-1] {
+			// Commit what we have; the rest of the batch is asked again.
+			res.cut = true
+			return cmd.Close()
+		}
+	}
+	return cmd.Close()
+}
+
+// abandon gives up a FETCH in the middle of a literal: the connection is
+// cut, the literal read to its (now immediate) end unless it already
+// ended, and the client closed; the command is never Closed. go-imap
+// (beta.8) blocks its reader goroutine until a literal ends, and lets
+// FetchCommand.Close re-read a literal that failed while that goroutine
+// moves on (a data race); the connection is discarded anyway.
+func abandon(c *Conn, lit *endedReader, err error) error {
+	c.raw.Close()
+	if !lit.ended {
+		io.Copy(io.Discard, lit)
+	}
+	c.Close()
+	return err
+}
+
+// endedReader remembers that a reader returned an error or EOF.
+type endedReader struct {
+	r     io.Reader
+	ended bool
+}
+
+func (e *endedReader) Read(p []byte) (int, error) {
+	if e.ended {
+		return 0, io.EOF
+	}
+	n, err := e.r.Read(p)
+	e.ended = err != nil
+	return n, err
+}
+
+// touchReader marks activity as a long literal streams in.
+type touchReader struct {
+	r     interface{ Read([]byte) (int, error) }
+	touch func()
+}
+
+func (t touchReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.touch()
+	return n, err
+}
