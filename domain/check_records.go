@@ -1,0 +1,264 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// cutoverPassed reports whether the planned cutover date is behind us.
+func (rn *run) cutoverPassed() bool {
+	return !rn.req.Cutover.IsZero() && rn.now.After(rn.req.Cutover)
+}
+
+// checkDMARC checks _dmarc.<domain>: present, valid, its policy and reports.
+func (rn *run) checkDMARC(ctx context.Context, z *zoneInfo) []Finding {
+	name := "_dmarc." + rn.domain
+	l := rn.r.lookup(ctx, name, dns.TypeTXT)
+	if l.Err != nil {
+		return []Finding{failed("dmarc", "the DMARC record", l)}
+	}
+	var recs []string
+	var ev []Evidence
+	for _, rr := range l.Records {
+		if s := txtStrings([]dns.RR{rr}); len(s) == 1 && strings.HasPrefix(strings.ToLower(strings.TrimSpace(s[0])), "v=dmarc1") {
+			recs = append(recs, s[0])
+			ev = append(ev, evidenceOf(src(l), []dns.RR{rr})...)
+		}
+	}
+	switch {
+	case len(recs) == 0:
+		return []Finding{{Check: "dmarc", Severity: SeverityWarning, Summary: "The domain has no DMARC record, so receivers get no instruction for forged mail and you get no reports.",
+			Action: fmt.Sprintf("Add a TXT record at %s: v=DMARC1; p=none; rua=mailto:dmarc-reports@%s (start with p=none; tighten after the cutover).", name, rn.domain)}}
+	case len(recs) > 1:
+		return []Finding{{Check: "dmarc", Severity: SeverityWarning, Summary: fmt.Sprintf("There are %d DMARC records; receivers ignore them all.", len(recs)), Evidence: ev,
+			Action: "Keep one DMARC record and delete the others."}}
+	}
+	d, err := ParseDMARC(recs[0])
+	if err != nil {
+		return []Finding{{Check: "dmarc", Severity: SeverityWarning, Summary: "The DMARC record is invalid, so receivers ignore it: " + err.Error() + ".", Evidence: ev,
+			Action: "Correct it, for example: v=DMARC1; p=none; rua=mailto:dmarc-reports@" + rn.domain}}
+	}
+	var out []Finding
+	switch d.Policy {
+	case "none":
+		out = append(out, Finding{Check: "dmarc", Severity: SeverityInfo, Summary: "DMARC is in monitoring mode (p=none): forged mail is reported, not blocked.", Evidence: ev,
+			Action: "Good during a migration. Once SPF and DKIM pass for the new host, move to p=quarantine."})
+	default:
+		f := Finding{Check: "dmarc", Severity: SeverityOK, Summary: fmt.Sprintf("DMARC is enforced (p=%s).", d.Policy), Evidence: ev}
+		if rn.profile.Name != "" || len(rn.req.ExpectMX) > 0 {
+			f.Severity = SeverityInfo
+			f.Action = "Set up SPF and DKIM for the new host before it sends any mail, or receivers will " + map[string]string{"quarantine": "put its mail in spam", "reject": "reject its mail"}[d.Policy] + "."
+		}
+		out = append(out, f)
+	}
+	if len(d.RUA) == 0 {
+		out = append(out, Finding{Check: "dmarc.rua", Severity: SeverityInfo, Summary: "DMARC sends no aggregate reports (no rua=), so you will not see who sends mail as your domain.", Evidence: ev,
+			Action: "Add rua=mailto:<a mailbox you read> to the DMARC record."})
+	}
+	return out
+}
+
+// dkimSelectors are the request's selectors plus the profile's.
+func (rn *run) dkimSelectors() []string {
+	var out []string
+	for _, s := range append(append([]string{}, rn.req.DKIMSelectors...), rn.profile.DKIMSelectors...) {
+		s = bare(s)
+		if s != "" && !containsHost(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkDKIM looks up each selector's key at <selector>._domainkey.<domain>.
+func (rn *run) checkDKIM(ctx context.Context, z *zoneInfo) []Finding {
+	sels := rn.dkimSelectors()
+	if len(sels) == 0 {
+		return []Finding{{Check: "dkim", Severity: SeverityInfo, Summary: "No DKIM selectors were named, so DKIM was not checked.",
+			Action: "Name the selectors your mail host signs with (they are in its DKIM settings) to have them checked."}}
+	}
+	var out []Finding
+	for _, sel := range sels {
+		name := sel + "._domainkey." + rn.domain
+		if !validLabelDots(sel) {
+			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("%q is not a valid DKIM selector name.", sel)})
+			continue
+		}
+		l := rn.r.lookup(ctx, name, dns.TypeTXT)
+		if l.Err != nil {
+			out = append(out, failed("dkim", "the DKIM key "+sel, l))
+			continue
+		}
+		ev := append(evidenceOf(src(l), l.Chain), evidenceOf(src(l), l.Records)...)
+		want := rn.profile.DKIMTarget(rn.domain, sel, rn.req.Tenant)
+		key := strings.Join(txtStrings(l.Records), "")
+		switch {
+		case len(l.Records) == 0 && len(l.Chain) > 0:
+			out = append(out, Finding{Check: "dkim", Severity: SeverityInfo, Summary: fmt.Sprintf("The DKIM selector %s points to %s, which has no key yet.", sel, bare(l.Chain[len(l.Chain)-1].(*dns.CNAME).Target)),
+				Evidence: ev, Action: "Turn on DKIM signing for the domain at the new host; the key appears there once it is on."})
+		case len(l.Records) == 0:
+			act := fmt.Sprintf("Publish the DKIM key for selector %s (from your mail host's DKIM settings) as a TXT record at %s.", sel, name)
+			if want != "" {
+				act = fmt.Sprintf("Add a CNAME record: %s → %s (your tenant's name replaces <tenant>), then turn on DKIM signing in Microsoft 365.", name, want)
+			}
+			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("There is no DKIM key for selector %s: mail signed with it fails DKIM.", sel), Evidence: ev, Action: act})
+		case strings.Contains(strings.ReplaceAll(key, " ", ""), "p=;") || strings.HasSuffix(strings.ReplaceAll(key, " ", ""), "p="):
+			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("The DKIM key for selector %s is revoked (empty p=).", sel), Evidence: ev,
+				Action: "Publish the current key from your mail host, or stop signing with this selector."})
+		case !strings.Contains(key, "p="):
+			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("The TXT record for DKIM selector %s holds no key (no p=).", sel), Evidence: ev,
+				Action: "Replace it with the key from your mail host's DKIM settings."})
+		default:
+			out = append(out, Finding{Check: "dkim", Severity: SeverityOK, Summary: fmt.Sprintf("DKIM selector %s has a key published.", sel), Evidence: ev})
+		}
+	}
+	return out
+}
+
+// validLabelDots accepts a selector, which may have dots ("s1.mail").
+func validLabelDots(s string) bool {
+	for _, l := range strings.Split(s, ".") {
+		if !validLabel(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkAutodiscover looks for autodiscover.<domain> (CNAME or address) and
+// the _autodiscover._tcp SRV record; with a profile, compares with its target.
+func (rn *run) checkAutodiscover(ctx context.Context, z *zoneInfo) []Finding {
+	name := "autodiscover." + rn.domain
+	cl := rn.r.lookup(ctx, name, dns.TypeCNAME)
+	if cl.Err != nil {
+		return []Finding{failed("autodiscover", "the Autodiscover record", cl)}
+	}
+	al := rn.r.lookup(ctx, name, dns.TypeA)
+	sl := rn.r.lookup(ctx, "_autodiscover._tcp."+rn.domain, dns.TypeSRV)
+	ev := append(append(evidenceOf(src(cl), cl.Records), evidenceOf(src(al), al.Records)...), evidenceOf(src(sl), sl.Records)...)
+	target := ""
+	if len(cl.Records) > 0 {
+		target = bare(cl.Records[0].(*dns.CNAME).Target)
+	}
+	for _, rr := range sl.Records {
+		if target == "" {
+			target = bare(rr.(*dns.SRV).Target)
+		}
+	}
+	want := rn.profile.AutodiscoverTarget
+	switch {
+	case want != "" && sameHost(target, want):
+		return []Finding{{Check: "autodiscover", Severity: SeverityOK, Summary: "Autodiscover points at " + want + ": Outlook will find the new host.", Evidence: ev}}
+	case want != "":
+		sev := SeverityInfo
+		if rn.cutoverPassed() {
+			sev = SeverityWarning
+		}
+		now := "Autodiscover is not set up"
+		if target != "" {
+			now = "Autodiscover points at " + target
+		} else if len(al.Records) > 0 {
+			now = "Autodiscover points at the address " + rrValue(al.Records[0])
+		}
+		return []Finding{{Check: "autodiscover", Severity: sev, Summary: now + "; Outlook will not find the new host until it points at " + want + ".", Evidence: ev,
+			Action: fmt.Sprintf("On the cutover day, set a CNAME record: %s → %s (delete any A record or _autodiscover._tcp SRV record for the old host).", name, want)}}
+	case target == "" && len(al.Records) == 0:
+		return []Finding{{Check: "autodiscover", Severity: SeverityInfo, Summary: "Autodiscover is not set up; mail apps must be configured by hand.", Evidence: ev}}
+	}
+	return []Finding{{Check: "autodiscover", Severity: SeverityInfo, Summary: "Autodiscover is set up (" + firstNonEmpty(target, "address record") + ").", Evidence: ev}}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// checkMTASTS reports MTA-STS and TLS-RPT: an MTA-STS policy names the
+// allowed MX hosts and must be updated before the MX changes.
+func (rn *run) checkMTASTS(ctx context.Context, z *zoneInfo) []Finding {
+	var out []Finding
+	sl := rn.r.lookup(ctx, "_mta-sts."+rn.domain, dns.TypeTXT)
+	switch {
+	case sl.Err != nil:
+		out = append(out, failed("mta-sts", "the MTA-STS record", sl))
+	case hasPrefixTXT(sl.Records, "v=STSv1"):
+		f := Finding{Check: "mta-sts", Severity: SeverityInfo, Summary: "MTA-STS is on: senders check that the MX is one its policy file allows.",
+			Evidence: evidenceOf(src(sl), sl.Records)}
+		if len(rn.req.ExpectMX) > 0 {
+			f.Severity = SeverityWarning
+			f.Summary += " The policy must name the new host before the MX changes."
+			f.Action = fmt.Sprintf("Before the cutover, add \"mx: %s\" to https://mta-sts.%s/.well-known/mta-sts.txt and change the id= in the _mta-sts TXT record; remove the old host after the cutover.", rn.req.ExpectMX[0], rn.domain)
+		}
+		out = append(out, f)
+	default:
+		out = append(out, Finding{Check: "mta-sts", Severity: SeverityInfo, Summary: "MTA-STS is not set up (optional: it forces encrypted delivery to your domain)."})
+	}
+	tl := rn.r.lookup(ctx, "_smtp._tls."+rn.domain, dns.TypeTXT)
+	switch {
+	case tl.Err != nil:
+		out = append(out, failed("tls-rpt", "the TLS-RPT record", tl))
+	case hasPrefixTXT(tl.Records, "v=TLSRPTv1"):
+		out = append(out, Finding{Check: "tls-rpt", Severity: SeverityInfo, Summary: "TLS reporting (TLS-RPT) is on.", Evidence: evidenceOf(src(tl), tl.Records)})
+	default:
+		out = append(out, Finding{Check: "tls-rpt", Severity: SeverityInfo, Summary: "TLS reporting (TLS-RPT) is not set up (optional)."})
+	}
+	return out
+}
+
+func hasPrefixTXT(rrs []dns.RR, prefix string) bool {
+	for _, s := range txtStrings(rrs) {
+		if strings.HasPrefix(strings.ToLower(s), strings.ToLower(prefix)) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPTR checks the reverse DNS of each outbound IP and that the name
+// points back to the IP (forward-confirmed).
+func (rn *run) checkPTR(ctx context.Context, z *zoneInfo) []Finding {
+	var out []Finding
+	for _, ipText := range rn.req.OutboundIPs {
+		ip := net.ParseIP(strings.TrimSpace(ipText))
+		if ip == nil {
+			out = append(out, Finding{Check: "ptr", Severity: SeverityWarning, Summary: fmt.Sprintf("%q is not an IP address, so its reverse DNS was not checked.", ipText)})
+			continue
+		}
+		rev, _ := dns.ReverseAddr(ip.String())
+		l := rn.r.lookup(ctx, rev, dns.TypePTR)
+		if l.Err != nil {
+			out = append(out, failed("ptr", "the reverse DNS of "+ip.String(), l))
+			continue
+		}
+		ev := evidenceOf(src(l), l.Records)
+		if len(l.Records) == 0 {
+			out = append(out, Finding{Check: "ptr", Severity: SeverityWarning, Summary: fmt.Sprintf("The sending address %s has no reverse DNS name; many receivers reject its mail.", ip), Evidence: ev,
+				Action: "Ask whoever provides that address (the hosting or internet provider) to set its reverse DNS name to the mail server's name."})
+			continue
+		}
+		name := bare(l.Records[0].(*dns.PTR).Ptr)
+		back := rn.r.addrs(ctx, name, 0)
+		matched := false
+		for _, b := range back {
+			if net.ParseIP(b).Equal(ip) {
+				matched = true
+			}
+		}
+		ev = append(ev, Evidence{Name: name, Note: "resolves to " + firstNonEmpty(strings.Join(back, ", "), "nothing")})
+		if !matched {
+			out = append(out, Finding{Check: "ptr", Severity: SeverityWarning, Summary: fmt.Sprintf("The reverse name of %s is %s, but that name does not point back to %s.", ip, name, ip), Evidence: ev,
+				Action: fmt.Sprintf("Add an A record %s → %s, or change the reverse name to one that does.", name, ip)})
+			continue
+		}
+		out = append(out, Finding{Check: "ptr", Severity: SeverityOK, Summary: fmt.Sprintf("%s has the reverse name %s, which points back to it.", ip, name), Evidence: ev})
+	}
+	return out
+}
