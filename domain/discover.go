@@ -20,8 +20,8 @@ import (
 type ServerCandidate struct {
 	Host     string `json:"host"`
 	Port     int    `json:"port"`
-	Security string `json:"security"` // "tls" (implicit, port 993), "starttls" or "plain"
-	Source   string `json:"source"`   // "SRV _imaps._tcp", "autoconfig", "MX guess", "name guess"
+	Security string `json:"security"`           // "tls" (implicit, port 993), "starttls" or "plain"
+	Source   string `json:"source"`             // "SRV _imaps._tcp", "autoconfig", "MX guess", "name guess"
 	Username string `json:"username,omitempty"` // autoconfig's template, e.g. "%EMAILADDRESS%"
 }
 

@@ -28,8 +28,8 @@ type Plan struct {
 	Changes []Change `json:"changes"`
 	// MergedSPF is the SPF record with the new host's include added to the
 	// live one; MergedSPFLookups is its DNS lookup count, re-checked.
-	MergedSPF        string `json:"merged_spf,omitempty"`
-	MergedSPFLookups int    `json:"merged_spf_lookups,omitempty"`
+	MergedSPF        string   `json:"merged_spf,omitempty"`
+	MergedSPFLookups int      `json:"merged_spf_lookups,omitempty"`
 	Notes            []string `json:"notes,omitempty"` // problems met while reading live DNS
 }
 
@@ -171,7 +171,7 @@ func (rn *run) checkExpected(ctx context.Context, z *zoneInfo) []Finding {
 	var out []Finding
 	if p.MergedSPFLookups > spfMaxLookups {
 		out = append(out, Finding{Check: "expected.spf", Severity: SeverityWarning,
-			Summary: fmt.Sprintf("With the new host's include, the SPF record would need %d DNS lookups (limit %d).", p.MergedSPFLookups, spfMaxLookups),
+			Summary:  fmt.Sprintf("With the new host's include, the SPF record would need %d DNS lookups (limit %d).", p.MergedSPFLookups, spfMaxLookups),
 			Evidence: []Evidence{{Value: p.MergedSPF}}, Action: "Remove includes of services you no longer use before adding the new host's include."})
 	}
 	if len(p.Changes) == 0 {
