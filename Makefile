@@ -47,9 +47,9 @@ test-views:
 	LANG=en_US.UTF-8 CGO_ENABLED=0 $(GO) test -count=1 ./views/...
 
 # A real window under Xvfb: the app starts on the demo project, stays up,
-# and a screenshot is written to bin/screenshot.png.
+# and a screenshot of every screen is written to bin/screens/.
 gui-smoke: build
-	.ci/gui-smoke $(BIN) bin/screenshot.png
+	.ci/gui-smoke $(BIN) bin/screens
 
 ## bench: speed and memory against the peers (not part of make test)
 bench: deps-test

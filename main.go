@@ -61,6 +61,14 @@ func isTerminal(f *os.File) bool {
 }
 
 func runGUI(g cli.Global) {
+	if g.Screen == "help" { // the screen names, one per line (scripts read them)
+		fmt.Println(strings.Join(views.ScreenIDs(), "\n"))
+		return
+	}
+	if g.Screen != "" && (!g.Demo || !views.HasScreen(g.Screen)) {
+		fmt.Fprintf(os.Stderr, "mailshift: --screen works with --demo and one of: %s\n", strings.Join(views.ScreenIDs(), ", "))
+		os.Exit(2)
+	}
 	fa := fyneapp.NewWithID("io.mailshift.app")
 	fa.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := fa.NewWindow("Mailshift")
@@ -105,7 +113,9 @@ func runGUI(g cli.Global) {
 			shell.SetStatus("The demo could not start: " + err.Error())
 		} else {
 			defer stopDemo()
-			if g.Demo || len(mustProjects(ctx, a)) == 1 {
+			if g.Screen != "" {
+				shell.Open(g.Screen, p.ID)
+			} else if g.Demo || len(mustProjects(ctx, a)) == 1 {
 				shell.Open("plan", p.ID)
 			} else {
 				shell.Open("projects", "")

@@ -24,11 +24,14 @@ func usageError(format string, args ...any) error {
 type Global struct {
 	DataDir string
 	Demo    bool
+	// Screen is the screen the GUI opens on (with --demo: in the demo
+	// project); empty means the usual start. The GUI checks the name.
+	Screen  string
 	Help    bool
 	Version bool
 }
 
-// ParseGlobal splits `mailshift [--data DIR] [--demo] [--help] [--version]
+// ParseGlobal splits `mailshift [--data DIR] [--demo] [--screen NAME] [--help] [--version]
 // [COMMAND ARGS...]`. No command means: open the GUI.
 func ParseGlobal(args []string) (Global, []string, error) {
 	var g Global
@@ -45,6 +48,14 @@ func ParseGlobal(args []string) (Global, []string, error) {
 			g.DataDir = strings.TrimPrefix(a, "--data=")
 		case a == "--demo":
 			g.Demo = true
+		case a == "--screen":
+			if i+1 >= len(args) {
+				return g, nil, usageError("--screen needs a screen name, e.g. --screen plan")
+			}
+			g.Screen = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--screen="):
+			g.Screen = strings.TrimPrefix(a, "--screen=")
 		case a == "--help" || a == "-h" || a == "help":
 			g.Help = true
 		case a == "--version" || a == "version":
@@ -119,6 +130,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, `Mailshift moves a business's email from an old IMAP host to a new one.
 
 usage: mailshift [--data DIR] [--demo]            open the app (the demo project with --demo)
+       mailshift --demo --screen NAME             open the demo project on one screen
+                                                  (--screen help lists the names)
        mailshift [--data DIR] COMMAND [ARGS...]   run a command headless
        mailshift --version
 
