@@ -151,6 +151,7 @@ func startDovecot(opts DovecotOptions) (*Dovecot, error) {
 		return fail(err)
 	}
 	d.cmd = exec.Command("dovecot", "-F", "-c", d.conf)
+	dieWithTest(d.cmd)
 	logf, err := os.Create(filepath.Join(dir, "log", "master.out"))
 	if err != nil {
 		return fail(err)
