@@ -86,7 +86,9 @@ func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
 }
 
 // hashDest fetches whole messages of the selected folder and returns their
-// SHA-256, streaming each body through the hasher (memory stays flat).
+// SHA-256, streaming each body through the hasher (memory stays flat). A
+// literal that fails or ends short gives the connection up (abandon): the
+// command is never closed, so go-imap never re-reads a dead literal.
 func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Hash, error) {
 	out := map[uint32]store.Hash{}
 	for len(uids) > 0 {
@@ -98,7 +100,6 @@ func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Ha
 		}
 		err := c.doStream(ctx, func(touch func()) error {
 			cmd := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
-			defer cmd.Close()
 			for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 				var uid uint32
 				var sum store.Hash
@@ -112,8 +113,9 @@ func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Ha
 							continue
 						}
 						h := sha256.New()
-						if _, err := io.Copy(h, touchReader{it.Literal, touch}); err != nil {
-							return err
+						lit := newLiteralTap(it.Literal, touch)
+						if err := lit.done(io.Copy(h, lit)); err != nil {
+							return abandon(c, &lit.endedReader, err)
 						}
 						copy(sum[:], h.Sum(nil))
 						got = true
@@ -130,4 +132,34 @@ func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Ha
 		}
 	}
 	return out, nil
+}
+
+// literalTap reads one FETCH literal: it marks activity, counts the bytes
+// and remembers its end, so that a caller can tell a literal cut short
+// (the connection died) from a complete one and give the connection up
+// with abandon.
+type literalTap struct {
+	endedReader
+	size  int64
+	n     int64
+	touch func()
+}
+
+func newLiteralTap(l imap.LiteralReader, touch func()) *literalTap {
+	return &literalTap{endedReader: endedReader{r: l}, size: l.Size(), touch: touch}
+}
+
+func (t *literalTap) Read(p []byte) (int, error) {
+	n, err := t.endedReader.Read(p)
+	t.n += int64(n)
+	t.touch()
+	return n, err
+}
+
+// done is nil when the literal was read whole without error.
+func (t *literalTap) done(_ int64, err error) error {
+	if err == nil && t.n != t.size {
+		err = fmt.Errorf("the server's message ended after %d of %d bytes: %w", t.n, t.size, io.ErrUnexpectedEOF)
+	}
+	return err
 }

@@ -39,8 +39,8 @@ func (r *reconcileFolderState) sampleBytes(ctx context.Context, dc *Conn, sample
 	}
 	seen := map[uint32]bool{}
 	err := dc.doStream(ctx, func(touch func()) error {
+		// Never closed after a literal failed: see abandon.
 		cmd := dc.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
-		defer cmd.Close()
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			var uid uint32
 			var same bool
@@ -55,18 +55,15 @@ func (r *reconcileFolderState) sampleBytes(ctx context.Context, dc *Conn, sample
 						continue
 					}
 					got = true
+					lit := newLiteralTap(it.Literal, touch)
+					var err error
 					if w, ok := byUID[uid]; ok && uid != 0 {
-						s, err := r.sameBytes(w, touchReader{it.Literal, touch})
-						if err != nil {
-							return err
-						}
-						same = s
+						same, err = r.sameBytes(w, lit)
 					} else {
-						b, err := io.ReadAll(touchReader{it.Literal, touch})
-						if err != nil {
-							return err
-						}
-						body = b
+						body, err = io.ReadAll(lit)
+					}
+					if err = lit.done(0, err); err != nil {
+						return abandon(dc, &lit.endedReader, err)
 					}
 				}
 			}
