@@ -84,7 +84,7 @@ func mappingShow(ctx context.Context, env *Env, args []string) error {
 // (registered, with a saved mapping, or known to the local store).
 func mappingMailboxes(db *store.DB, project, mailbox string) ([]string, error) {
 	if mailbox != "" {
-		return []string{store.MailboxID(mailbox)}, nil
+		return []string{mailboxKey(db, project, mailbox, sourceLogin).MailboxID}, nil
 	}
 	if _, err := db.Project(project); err != nil {
 		return nil, err
@@ -192,7 +192,8 @@ func mappingSet(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	f, m, err := sync.SetFolderOverride(a.Store(), *project, *mailbox, sync.Override{Source: *folder, To: *to, Exclude: *exclude})
+	id := mailboxKey(a.Store(), *project, *mailbox, sourceLogin).MailboxID
+	f, m, err := sync.SetFolderOverride(a.Store(), *project, id, sync.Override{Source: *folder, To: *to, Exclude: *exclude})
 	if err != nil {
 		return err
 	}
@@ -205,6 +206,6 @@ func mappingSet(ctx context.Context, env *Env, args []string) error {
 	if *to != "" && f.Renamed() {
 		fmt.Fprintf(env.Stderr, "note: not exactly %q: %s\n", *to, strings.Join(f.Notes, "; "))
 	}
-	fmt.Fprintf(env.Stdout, "saved the mapping of %s (%d folder(s), %d choice(s))\n", store.MailboxID(*mailbox), len(m.Folders), len(m.Overrides))
+	fmt.Fprintf(env.Stdout, "saved the mapping of %s (%d folder(s), %d choice(s))\n", id, len(m.Folders), len(m.Overrides))
 	return nil
 }

@@ -81,7 +81,7 @@ func pushCommand() Command {
 			var sf serverFlags
 			sf.register(fs)
 			project := fs.String("project", "", "project the mailbox was pulled into")
-			mailbox := fs.String("mailbox", "", "mailbox in the local store (default: --user)")
+			mailbox := fs.String("mailbox", "", "the project's mailbox: address or source login (default: the one whose destination login is --user)")
 			conns := fs.Int("connections", 4, "connections open at once to the destination")
 			maxMB := fs.Int64("max-message-mb", 0, "your own message size limit in MB (the server's and the profile's apply too)")
 			quiet := fs.Bool("quiet", false, "no progress lines, only the report")
@@ -102,11 +102,11 @@ func pushCommand() Command {
 			if err := requireProject(a.Store(), *project); err != nil {
 				return err
 			}
-			mb := *mailbox
-			if mb == "" {
-				mb = ep.Username
+			box := mailboxKey(a.Store(), *project, ep.Username, destLogin)
+			if *mailbox != "" {
+				box = mailboxKey(a.Store(), *project, *mailbox, sourceLogin)
 			}
-			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: boxKey(*project, mb), Endpoint: ep}},
+			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: box, Endpoint: ep}},
 				sync.PushOptions{MaxConnections: *conns, MaxMessageBytes: *maxMB << 20}, *quiet)
 			return reportPush(env, rep, err, *asJSON)
 		},
@@ -210,7 +210,7 @@ func deltaCommand() Command {
 			if err := requireProject(a.Store(), *project); err != nil {
 				return err
 			}
-			box := boxKey(*project, sep.Username)
+			box := mailboxKey(a.Store(), *project, sep.Username, sourceLogin)
 			prep, err := sync.Pull(ctx, a.Store(), []sync.PullMailbox{{Box: box, Endpoint: sep}}, sync.PullOptions{MaxConnections: *conns})
 			fmt.Fprintln(env.Stdout, "pull: "+prep.Summary())
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"mailshift/app"
 	"mailshift/internal/testenv"
 	"mailshift/store"
 	"mailshift/sync"
@@ -78,7 +79,7 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	snaps, err := db.Snapshots("acme", snapshotReconcileDetail)
+	snaps, err := db.Snapshots("acme", app.SnapshotReconcileDetail)
 	if err != nil || len(snaps) != 3 {
 		t.Fatalf("%d reconciliations kept: %v", len(snaps), err)
 	}
@@ -86,7 +87,7 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(snaps[2].Data, &last); err != nil || !last.OK() {
 		t.Fatalf("kept reconciliation: %v %+v", err, last.Totals())
 	}
-	if sum, _ := db.Snapshots("acme", snapshotReconcile); len(sum) != 3 || !strings.Contains(string(sum[2].Data), "all 43 messages") {
+	if sum, _ := db.Snapshots("acme", app.SnapshotReconcile); len(sum) != 3 || !strings.Contains(string(sum[2].Data), "all 43 messages") {
 		t.Fatalf("report summary not kept: %d", len(sum))
 	}
 }

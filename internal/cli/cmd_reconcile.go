@@ -8,16 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"mailshift/export/report"
+	"mailshift/app"
 	"mailshift/store"
 	"mailshift/sync"
-)
-
-// Snapshot kinds a reconciliation is kept under: the report's summary
-// (what app's migration report reads) and the engine's full detail.
-const (
-	snapshotReconcile       = "reconcile"        // []report.Mailbox
-	snapshotReconcileDetail = "reconcile-detail" // sync.Reconciliation
 )
 
 func reconcileCommand() Command {
@@ -60,13 +53,6 @@ func reconcileCommand() Command {
 					return err
 				}
 			}
-			mb := *mailbox
-			switch {
-			case mb == "" && sep.Username != "":
-				mb = sep.Username
-			case mb == "":
-				mb = dep.Username
-			}
 			a, err := openApp(ctx, env)
 			if err != nil {
 				return err
@@ -75,11 +61,20 @@ func reconcileCommand() Command {
 			if err := requireProject(a.Store(), *project); err != nil {
 				return err
 			}
-			rec, err := sync.Reconcile(ctx, a.Store(), []sync.ReconcileMailbox{{Box: boxKey(*project, mb), Source: sep, Dest: dep}}, sync.ReconcileOptions{Sample: n})
+			var box store.BoxKey
+			switch {
+			case *mailbox != "":
+				box = mailboxKey(a.Store(), *project, *mailbox, sourceLogin)
+			case sep.Username != "":
+				box = mailboxKey(a.Store(), *project, sep.Username, sourceLogin)
+			default:
+				box = mailboxKey(a.Store(), *project, dep.Username, destLogin)
+			}
+			rec, err := sync.Reconcile(ctx, a.Store(), []sync.ReconcileMailbox{{Box: box, Source: sep, Dest: dep}}, sync.ReconcileOptions{Sample: n})
 			if err != nil {
 				return fmt.Errorf("reconciliation interrupted: %w", err)
 			}
-			if err := keepReconciliation(a.Store(), *project, rec); err != nil {
+			if err := app.KeepReconciliation(a.Store(), *project, rec); err != nil {
 				return err
 			}
 			if *asJSON {
@@ -94,29 +89,6 @@ func reconcileCommand() Command {
 			return nil
 		},
 	}
-}
-
-// keepReconciliation stores the result for the migration report.
-func keepReconciliation(db *store.DB, project string, rec sync.Reconciliation) error {
-	var sum []report.Mailbox
-	for _, m := range rec.Mailboxes {
-		rm := report.Mailbox{Email: m.Mailbox, Verdict: sync.Reconciliation{Mailboxes: []sync.MailboxReconcile{m}}.Verdict()}
-		for _, f := range m.Folders {
-			rm.Folders = append(rm.Folders, report.Folder{Source: f.Source, Destination: f.Dest, SourceCount: f.SourceMessages,
-				Local: f.Local, OnDestination: f.Matched, Missing: len(f.Missing), Extra: len(f.Extra), Skipped: len(f.Skipped)})
-		}
-		sum = append(sum, rm)
-	}
-	for kind, v := range map[string]any{snapshotReconcile: sum, snapshotReconcileDetail: rec} {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if err := db.AddSnapshot(project, kind, rec.At, raw); err != nil {
-			return fmt.Errorf("keep the reconciliation in project %s: %w", project, err)
-		}
-	}
-	return nil
 }
 
 func printReconciliation(env *Env, rec sync.Reconciliation) {
