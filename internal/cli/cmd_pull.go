@@ -45,7 +45,7 @@ func inventoryCommand() Command {
 					return err
 				}
 				defer a.Close()
-				if err := a.Store().AddSnapshot(*project, "inventory:"+boxKey(*project, ep.Username).MailboxID, time.Now().UTC(), raw); err != nil {
+				if err := a.Store().AddSnapshot(*project, sync.SnapshotSourceInventory+mailboxKey(a.Store(), *project, ep.Username, sourceLogin).MailboxID, time.Now().UTC(), raw); err != nil {
 					return fmt.Errorf("keep the inventory in project %s: %w", *project, err)
 				}
 			}
@@ -112,7 +112,7 @@ func pullCommand() Command {
 					}
 				})
 			}()
-			rep, err := sync.Pull(ctx, a.Store(), []sync.PullMailbox{{Box: boxKey(*project, ep.Username), Endpoint: ep}},
+			rep, err := sync.Pull(ctx, a.Store(), []sync.PullMailbox{{Box: mailboxKey(a.Store(), *project, ep.Username, sourceLogin), Endpoint: ep}},
 				sync.PullOptions{MaxConnections: *conns, Progress: meter})
 			stopPaint()
 			<-painted
