@@ -130,3 +130,56 @@ func (res *resolution) checkUIDs() []uint32 {
 	}
 	return out
 }
+
+// claimRewritten finds uploads whose answer was lost on a server that
+// rewrites messages on APPEND (other bytes, other size, so the hash cannot
+// match): an intent under the same UIDVALIDITY is matched with a listed,
+// unclaimed message at or above the UIDNEXT it recorded that has its
+// Message-ID and its INTERNALDATE (which the upload set; mail delivered
+// meanwhile carries the time of delivery). It never guesses: when the
+// intents sharing a Message-ID and date have different bytes and fewer
+// messages than intents are listed, none of them is claimed (sending one
+// again risks a duplicate, claiming the wrong one would lose a message).
+func (res *resolution) claimRewritten(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, listing []destMsg) map[store.PushKey]uint32 {
+	type sig struct {
+		id   string
+		date int64
+	}
+	var intents = map[sig][]wantMsg{}
+	var order []sig
+	for _, w := range want {
+		r, ok := recs[w.Key]
+		if _, done := res.confirmed[w.Key]; done || !ok || r.State != store.PushIntent || r.UIDValidity != uidValidity || res.tooBig[w.Key] {
+			continue
+		}
+		s := sig{w.Rec.MessageID, w.Rec.InternalDate.Unix()}
+		if len(intents[s]) == 0 {
+			order = append(order, s)
+		}
+		intents[s] = append(intents[s], w)
+	}
+	found := map[store.PushKey]uint32{}
+	for _, s := range order {
+		ws := intents[s]
+		var cands []uint32
+		for _, d := range listing { // in UID order
+			if !res.claimed[d.UID] && d.MessageID == s.id && d.Date.Unix() == s.date && d.UID >= recs[ws[0].Key].UIDNext {
+				cands = append(cands, d.UID)
+			}
+		}
+		interchangeable := true
+		for _, w := range ws {
+			interchangeable = interchangeable && w.Key.Hash == ws[0].Key.Hash && recs[w.Key].UIDNext == recs[ws[0].Key].UIDNext
+		}
+		if len(cands) == 0 || (!interchangeable && len(cands) != len(ws)) {
+			continue
+		}
+		for i, w := range ws {
+			if i == len(cands) {
+				break
+			}
+			res.claimed[cands[i]], found[w.Key] = true, cands[i]
+		}
+	}
+	return found
+}

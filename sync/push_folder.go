@@ -81,12 +81,18 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 		}
 	}
 	res := resolveJournal(fp.want, recs, sel.UIDValidity, listing)
+	found := map[store.PushKey]uint32{}
 	if uids := res.checkUIDs(); len(uids) > 0 {
 		hashes, err := c.hashDest(ctx, uids)
 		if err != nil {
 			return fmt.Errorf("compare messages already in %q: %w", dest, err)
 		}
-		found := res.claimByHash(fp.want, hashes)
+		found = res.claimByHash(fp.want, hashes)
+	}
+	for k, uid := range res.claimRewritten(fp.want, recs, sel.UIDValidity, listing) {
+		found[k] = uid
+	}
+	if len(found) > 0 {
 		outcome := map[store.PushKey]store.PushRecord{}
 		for _, w := range fp.want {
 			if uid, ok := found[w.Key]; ok {
