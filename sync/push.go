@@ -13,19 +13,30 @@ import (
 
 // PushOptions tune a push; the zero value is sensible.
 type PushOptions struct {
-	MaxConnections int           // open at once to the destination server; default 4
-	Window         int           // APPENDs in flight per connection between journal commits; default 32
-	WindowBytes    int64         // ... or this many bytes; default 16 MB
-	Retries        int           // attempts per folder after a transient failure; default 6
-	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
+	MaxConnections int // go-imap connections open at once to the destination; default 4
+	// Window is how many messages are uploaded between two journal commits
+	// per connection: one MULTIAPPEND, or that many pipelined APPENDs.
+	// Default 100 on the wire path, 32 with go-imap's APPEND.
+	Window      int
+	WindowBytes int64         // ... or this many bytes; default 16 MB
+	Retries     int           // attempts per folder after a transient failure; default 6
+	Backoff     time.Duration // first wait before a retry (doubles); default 1 s
 	// MaxMessageBytes is the operator's own size limit; the lowest of it,
 	// the server's APPENDLIMIT and the profile's limit applies.
 	MaxMessageBytes int64
 	Progress        Progress
+	// PlainAppend sends every message with go-imap's APPEND (one command,
+	// one synchronizing literal each) even when the server offers
+	// MULTIAPPEND or LITERAL+; by default those servers get a second,
+	// upload-only session per worker (so up to twice MaxConnections
+	// connections; a server that refuses it gets plain APPENDs).
+	PlainAppend bool
 	// CrashHook, when set, is called at each journal step ("intent",
 	// "sent", "recorded") with the number of messages in the window; tests
 	// kill the process there.
 	CrashHook func(step string, n int)
+
+	wireWindow int // Window on the wire path
 }
 
 func (o *PushOptions) defaults() {
@@ -33,7 +44,9 @@ func (o *PushOptions) defaults() {
 		o.MaxConnections = 4
 	}
 	if o.Window <= 0 {
-		o.Window = 32
+		o.Window, o.wireWindow = 32, wireWindow
+	} else {
+		o.wireWindow = o.Window
 	}
 	if o.WindowBytes <= 0 {
 		o.WindowBytes = 16 << 20
@@ -77,7 +90,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	}
 	p := newPool(opts.MaxConnections, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
-	pr := &pushRun{db: db, opts: opts, pool: p, reports: map[string]*PushMailboxReport{},
+	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
 		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, Progress: opts.Progress}}}
 	units := make(chan pushUnit)
 	var planners, workers gosync.WaitGroup
@@ -94,8 +107,10 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
+			ws := &wireSlot{}
+			defer ws.drop()
 			for u := range units {
-				pr.pushFolder(ctx, u)
+				pr.pushFolder(ctx, u, ws)
 			}
 		}()
 	}
@@ -112,7 +127,8 @@ type pushRun struct {
 	db      *store.DB
 	opts    PushOptions
 	pool    *pool
-	retrier *run // the pull's reconnect-and-backoff loop over the same pool
+	eps     map[string]Endpoint // by mailbox: for upload sessions
+	retrier *run                // the pull's reconnect-and-backoff loop over the same pool
 	mu      gosync.Mutex
 	reports map[string]*PushMailboxReport
 	bytes   atomic.Int64

@@ -23,6 +23,12 @@ import (
 func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) error {
 	box, mb := fp.u.m.Box, fp.u.m.Box.MailboxID
 	opts := fp.pr.opts
+	var s *wireSession
+	if len(todo) > 0 {
+		if s = fp.session(ctx, c); s != nil {
+			opts.Window, fp.wired = opts.wireWindow, true
+		}
+	}
 	for len(todo) > 0 {
 		if fp.u.stopped.Load() {
 			return nil // the mailbox is over quota: the rest stays "not pushed"
@@ -45,7 +51,14 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 			recs[k] = r
 		}
 		opts.CrashHook("intent", n)
-		outcomes, sent, sendErr := fp.sendWindow(ctx, c, win, uv)
+		var outcomes map[store.PushKey]store.PushRecord
+		var sent int
+		var sendErr error
+		if s != nil {
+			outcomes, sent, sendErr = fp.sendWire(ctx, s, win, uv)
+		} else {
+			outcomes, sent, sendErr = fp.sendWindow(ctx, c, win, uv)
+		}
 		opts.CrashHook("sent", n)
 		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, outcomes); err != nil {
 			return fmt.Errorf("record upload outcomes: %w", err)
@@ -131,15 +144,7 @@ func (fp *folderPush) sendWindow(ctx context.Context, c *Conn, win []wantMsg, uv
 				}
 				continue
 			}
-			code := CodeRejected
-			switch {
-			case ie.Code == imap.ResponseCodeTooBig || strings.Contains(strings.ToLower(ie.Text), "too big") || strings.Contains(strings.ToLower(ie.Text), "too large"):
-				code = CodeTooBig
-			case ie.Code == imap.ResponseCodeOverQuota || strings.Contains(strings.ToLower(ie.Text), "quota"):
-				code = CodeOverQuota
-			}
-			out[w.Key] = store.PushRecord{State: store.PushFailed, Reason: code, Text: ie.Text, Size: w.Rec.Size, MessageID: w.Rec.MessageID,
-				SourceUID: w.Rec.UID, At: time.Now().UTC()}
+			out[w.Key] = refusal(w, ie)
 			if writeFailed && i == len(cmds)-1 {
 				werr = nil // refused before its literal: an answer, not a broken link
 			}

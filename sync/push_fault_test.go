@@ -13,19 +13,31 @@ import (
 
 // The link to the destination is cut again and again: after the server's
 // answers are partly sent (the literal arrived, the tagged OK did not) and
-// in the middle of literals (upstream cut at random offsets). Each run
-// resolves the lost outcomes by searching the destination before sending
-// anything again; when the link is healthy the destination holds every
-// message exactly once.
+// in the middle of literals (upstream cut at random offsets), on the wire
+// path (MULTIAPPEND, LITERAL+) and on go-imap's APPEND. Each run resolves
+// the lost outcomes by searching the destination before sending anything
+// again; when the link is healthy the destination holds every message
+// exactly once.
 func TestPushThroughResetsAndCutLiterals(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		name := map[bool]string{false: "wire", true: "plain"}[plain]
+		t.Run(name, func(t *testing.T) { pushThroughCuts(t, plain) })
+	}
+}
+
+func pushThroughCuts(t *testing.T, plain bool) {
 	e := newPushEnv(t, styleSlash, styleDot, 2)
 	proxy, port := startProxy(t, e.dst.Addr)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	found, unknown, cuts := 0, 0, 0
 	for round := 0; round < 14; round++ {
 		proxy.Toxics.ResetToxics(context.Background())
+		down := 6000 + round*2500 + rng.Intn(4000)
+		if !plain { // the upload session reads a few lines per window
+			down = 900 + round*150 + rng.Intn(600)
+		}
 		if round%2 == 0 { // answers cut: APPENDs committed, OKs lost
-			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"downstream","attributes":{"bytes":%d}}`, 6000+round*2500+rng.Intn(4000)))
+			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"downstream","attributes":{"bytes":%d}}`, down))
 		} else { // requests cut mid-literal
 			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"upstream","attributes":{"bytes":%d}}`, 2000+rng.Intn(30000)))
 		}
@@ -33,14 +45,14 @@ func TestPushThroughResetsAndCutLiterals(t *testing.T) {
 		ep.CommandTimeout = 3 * time.Second
 		events := &eventLog{}
 		rep, _ := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: ep}},
-			PushOptions{Window: 6, MaxConnections: 2, Retries: 2, Backoff: time.Millisecond, Progress: events})
+			PushOptions{Window: 6, MaxConnections: 2, Retries: 2, Backoff: time.Millisecond, Progress: events, PlainAppend: plain})
 		tot := rep.Totals()
 		found += tot.Found
 		unknown += tot.Unknown
 		cuts += countLines(events.all(), "trying again")
 	}
 	proxy.Toxics.ResetToxics(context.Background())
-	rep := e.push(t, PushOptions{}, nil)
+	rep := e.push(t, PushOptions{PlainAppend: plain}, nil)
 	if rep.Exceptions() {
 		t.Fatalf("healthy run: %s", rep.Summary())
 	}

@@ -15,6 +15,8 @@ import (
 type folderPush struct {
 	pr      *pushRun
 	u       pushUnit
+	wire    *wireSlot // the worker's upload session
+	wired   bool      // this attempt uploaded over it
 	want    []wantMsg
 	rep     PushFolderReport
 	mine    map[store.PushKey]bool // confirmed by this run (uploaded or found)
@@ -22,9 +24,9 @@ type folderPush struct {
 	planned bool
 }
 
-func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit) {
+func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 	mb := u.m.Box.MailboxID
-	fp := &folderPush{pr: pr, u: u, mine: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
+	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
 	pr.opts.Progress.Folder(mb, u.src.Name)
 	want, err := wantedMessages(pr.db, u.m.Box, u.src)
 	fp.want, fp.rep.Wanted = want, len(want)
@@ -125,6 +127,7 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 		}
 		fp.pr.opts.Progress.Planned(box.MailboxID, len(todo), bytes)
 	}
+	fp.wired = false
 	if err := fp.upload(ctx, c, todo, sel.UIDValidity, uint32(sel.UIDNext), recs); err != nil {
 		return err
 	}
@@ -214,9 +217,23 @@ func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.Pu
 	return todo, nil
 }
 
-// finish records the folder's state after the push (one STATUS).
+// finish records the folder's state after the push (one STATUS, over the
+// upload session when it was used: c has the folder selected and may
+// answer from its view before the uploads).
 func (fp *folderPush) finish(ctx context.Context, c *Conn, recs map[store.PushKey]store.PushRecord) error {
-	st, _, err := c.destStatus(ctx, fp.u.dest)
+	var st *imap.StatusData
+	var err error
+	if s := fp.wire; s != nil && s.s != nil && s.mailbox == fp.u.m.Box.MailboxID && fp.wired {
+		stop := context.AfterFunc(ctx, func() { s.s.Close() })
+		st, err = s.s.status(fp.u.dest)
+		stop()
+		if err != nil {
+			s.drop()
+			err = fmt.Errorf("status of destination folder %q: %w", fp.u.dest, classify(c.ep.Addr(), err, ""))
+		}
+	} else {
+		st, _, err = c.destStatus(ctx, fp.u.dest)
+	}
 	if err != nil {
 		return err
 	}
