@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+	"mailshift/sync"
+)
+
+// Destination logins: one per contender, so that each starts empty.
+var destUsers = map[string]string{
+	testenv.DefaultUser: testenv.DefaultPassword, // Mailshift, wire path
+	"plain":             "plain-Pw-1",            // Mailshift, -plain-append
+	"mbsync":            "mbsync-Pw-1",
+	"loader":            "loader-Pw-1",
+}
+
+// runIMAPToIMAP copies the same corpus from a '/' Dovecot to a '.'+INBOX.
+// Dovecot: the destination's own ingest rate (a trivial MULTIAPPEND loader),
+// Mailshift pull + push (and push with go-imap's plain APPEND), mbsync
+// IMAP to IMAP, the no-change re-run, and the fidelity of the copy.
+func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
+	work, err := os.MkdirTemp("", "mailshift-bench-imap-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50})
+	if err != nil {
+		return err
+	}
+	defer src.Stop()
+	dst, err := testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50})
+	if err != nil {
+		return err
+	}
+	defer dst.Stop()
+	msgs, size, err := load(src, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nIMAP -> IMAP: %d messages, %.0f MB, from Dovecot '/' to Dovecot '.' with INBOX. prefix (both on this machine)\n", msgs, float64(size)/1e6)
+
+	loader, err := loadWithMultiappend(dst, n)
+	if err != nil {
+		return fmt.Errorf("loader: %w", err)
+	}
+	data := filepath.Join(work, "mailshift")
+	pull, err := runChild(data, src.Addr, conns)
+	if err != nil {
+		return err
+	}
+	pull.name = "Mailshift pull (source -> store)"
+	if err := benchProject(data); err != nil {
+		return err
+	}
+	// The push journal belongs to one destination: the plain-APPEND push
+	// gets its own copy of the store.
+	plainData := filepath.Join(work, "mailshift-plain")
+	if err := os.CopyFS(plainData, os.DirFS(data)); err != nil {
+		return err
+	}
+	push, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	if err != nil {
+		return err
+	}
+	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
+	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
+		rssKB: max(pull.rssKB, push.rssKB), note: "the first pass, end to end"}
+	plain, err := runPushChild(plainData, dst.Addr, "plain", conns, true)
+	if err != nil {
+		return err
+	}
+	plain.name = fmt.Sprintf("Mailshift push (%d conns, APPEND)", conns)
+	plain.note = "go-imap's APPEND, one per message: " + plain.note
+	rows := []row{loader, pull, push, both, plain}
+	mb := row{name: "mbsync (not run: -mbsync=false)"}
+	if withMbsync {
+		if mb, err = mbsyncIMAP(src, dst, filepath.Join(work, "mbsync")); err != nil {
+			return fmt.Errorf("mbsync: %w", err)
+		}
+		rows = append(rows, mb)
+	}
+	delta, err := runChild(data, src.Addr, conns)
+	if err != nil {
+		return err
+	}
+	again, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	if err != nil {
+		return err
+	}
+	rerun := row{name: "Mailshift no-change re-run", messages: again.messages, wall: delta.wall + again.wall,
+		note: fmt.Sprintf("pull delta %v + push %v; %s", delta.wall.Round(time.Millisecond), again.wall.Round(time.Millisecond), again.note)}
+	rows = append(rows, rerun)
+	printTable(rows, msgs, size)
+	vsMbsync := "not run"
+	if mb.msgsPerSec() > 0 {
+		vsMbsync = fmt.Sprintf("%.2f", both.msgsPerSec()/mb.msgsPerSec())
+	}
+	fmt.Printf("push / loader: %.2f (target >= 0.7)   pull+push / loader: %.2f   pull+push / mbsync: %s (target >= 3)   push wire / plain APPEND: %.2f\n",
+		push.msgsPerSec()/loader.msgsPerSec(), both.msgsPerSec()/loader.msgsPerSec(), vsMbsync, push.msgsPerSec()/plain.msgsPerSec())
+	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
+	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
+	return destFidelity(src, dst, data, msgs)
+}
+
+// benchProject creates the project the push keeps its mapping and journal
+// in (the pull alone needs none).
+func benchProject(data string) error {
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Project(benchBox.ProjectID); err == nil {
+		return nil
+	}
+	p, err := db.CreateProject(store.Project{Name: benchBox.ProjectID, Profile: sync.ProfileGeneric})
+	if err == nil && p.ID != benchBox.ProjectID {
+		err = fmt.Errorf("bench project got ID %q", p.ID)
+	}
+	return err
+}
+
+type pushResult struct {
+	Uploaded int   `json:"uploaded"`
+	Already  int   `json:"already"`
+	Found    int   `json:"found"`
+	Bytes    int64 `json:"bytes"`
+	Elapsed  int64 `json:"elapsed_ns"`
+	PeakKB   int64 `json:"peak_kb"`
+	Err      string
+}
+
+// childPush is the push child: one push of the bench mailbox to user on
+// addr, its result as JSON on stdout.
+func childPush(data, addr, user string, conns int, plain bool) int {
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	ep := endpoint(addr)
+	ep.Username, ep.Password = user, []byte(destUsers[user])
+	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: ep}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
+	t := rep.Totals()
+	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
+	if err != nil || rep.Exceptions() {
+		res.Err = fmt.Sprint(err, " ", rep.Summary())
+	}
+	json.NewEncoder(os.Stdout).Encode(res)
+	return 0
+}
+
+// runPushChild runs a push in a child process (wall time, peak RSS).
+func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
+	cmd := exec.Command(os.Args[0], "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return row{}, fmt.Errorf("push child: %v: %s", err, out.String())
+	}
+	wall := time.Since(start)
+	var res pushResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return row{}, fmt.Errorf("push child said %q", out.String())
+	}
+	if res.Err != "" {
+		return row{}, fmt.Errorf("push: %s", res.Err)
+	}
+	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB,
+		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v", res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond))}, nil
+}
+
+// mbsyncIMAP copies the source to the destination's "mbsync" login with
+// mbsync, both stores IMAP (the near one with the INBOX. prefix).
+func mbsyncIMAP(src, dst *testenv.Dovecot, dir string) (row, error) {
+	r := row{name: "mbsync IMAP -> IMAP"}
+	if _, err := exec.LookPath("mbsync"); err != nil {
+		return r, fmt.Errorf("mbsync is not installed: install isync (`make test` does this)")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "state"), 0o700); err != nil {
+		return r, err
+	}
+	sh, sp, _ := net.SplitHostPort(src.Addr)
+	dh, dp, _ := net.SplitHostPort(dst.Addr)
+	conf := fmt.Sprintf(`IMAPAccount src
+Host %s
+Port %s
+User %s
+Pass %s
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account src
+
+IMAPAccount dst
+Host %s
+Port %s
+User mbsync
+Pass %s
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore near
+Account dst
+Path INBOX.
+
+Channel copy
+Far :far:
+Near :near:
+Patterns *
+Create Near
+Sync Pull
+SyncState %s/state/
+`, sh, sp, testenv.DefaultUser, testenv.DefaultPassword, dh, dp, destUsers["mbsync"], dir)
+	rc := filepath.Join(dir, "mbsyncrc")
+	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
+		return r, err
+	}
+	cmd := exec.Command("mbsync", "-c", rc, "-a", "-q")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Start()
+	if err == nil {
+		stop := make(chan struct{})
+		peak := watchPeak(cmd.Process.Pid, stop)
+		err = cmd.Wait()
+		close(stop)
+		r.rssKB = <-peak
+	}
+	r.wall = time.Since(start)
+	r.messages, r.bytes, _ = countFolders(dst, "mbsync")
+	if err != nil {
+		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
+	}
+	return r, nil
+}
