@@ -30,13 +30,26 @@ func main() {
 	withMbsync := flag.Bool("mbsync", true, "also time mbsync (slow at -n 100000)")
 	child := flag.String("child", "", "internal: run one pull into this data folder")
 	addr := flag.String("addr", "", "internal: server for -child")
+	imapToIMAP := flag.Bool("imap", true, "also copy the corpus IMAP to IMAP (Mailshift pull + push, mbsync, a MULTIAPPEND loader)")
+	pushChild := flag.String("push-child", "", "internal: run one push from this data folder")
+	user := flag.String("user", "", "internal: destination login for -push-child")
+	plainAppend := flag.Bool("plain-append", false, "internal: -push-child with go-imap's APPEND")
 	flag.Parse()
 	if *child != "" {
 		os.Exit(childPull(*child, *addr, *conns))
 	}
+	if *pushChild != "" {
+		os.Exit(childPush(*pushChild, *addr, *user, *conns, *plainAppend))
+	}
 	if err := run(*n, *conns, *keep, *withMbsync); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if *imapToIMAP {
+		if err := runIMAPToIMAP(*n, *conns, *keep, *withMbsync); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
 	}
 }
 
