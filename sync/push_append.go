@@ -16,10 +16,11 @@ import (
 
 // upload sends todo in windows. Each window's intents (destination
 // UIDVALIDITY, the UIDNEXT before it, hash, size, Message-ID) are durable
-// before its first byte is sent; its APPENDs are pipelined on the
-// connection; its outcomes are recorded in one transaction after the
-// answers. A crash anywhere leaves intents, which the next run resolves by
-// searching the destination before it sends anything again.
+// before its first byte is sent; its APPENDs go up as one MULTIAPPEND or
+// pipelined; its outcomes are made durable in the same transaction as the
+// next window's intents (one commit per window), or at the end. A crash
+// anywhere leaves intents, which the next run resolves by searching the
+// destination before it sends anything again.
 func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) error {
 	box, mb := fp.u.m.Box, fp.u.m.Box.MailboxID
 	opts := fp.pr.opts
@@ -29,9 +30,22 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 			opts.Window, fp.wired = opts.wireWindow, true
 		}
 	}
+	var pending map[store.PushKey]store.PushRecord // outcomes not yet durable
+	pendingN := 0
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, pending); err != nil {
+			return fmt.Errorf("record upload outcomes: %w", err)
+		}
+		opts.CrashHook("recorded", pendingN)
+		pending = nil
+		return nil
+	}
 	for len(todo) > 0 {
 		if fp.u.stopped.Load() {
-			return nil // the mailbox is over quota: the rest stays "not pushed"
+			return flush() // the mailbox is over quota: the rest stays "not pushed"
 		}
 		n, bytes := 0, int64(0)
 		for n < len(todo) && n < opts.Window && (n == 0 || bytes+todo[n].Rec.Size <= opts.WindowBytes) {
@@ -44,12 +58,19 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 			intents[w.Key] = store.PushRecord{State: store.PushIntent, UIDValidity: uv, UIDNext: uidNext, Size: w.Rec.Size,
 				MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID, At: time.Now().UTC()}
 		}
-		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, intents); err != nil {
-			return fmt.Errorf("record upload intents: %w", err)
-		}
 		for k, r := range intents {
 			recs[k] = r
 		}
+		for k, r := range pending { // answered messages never need a new intent: no key is in both
+			intents[k] = r
+		}
+		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, intents); err != nil {
+			return fmt.Errorf("record upload intents: %w", err)
+		}
+		if len(pending) > 0 {
+			opts.CrashHook("recorded", pendingN)
+		}
+		pending = nil
 		opts.CrashHook("intent", n)
 		var outcomes map[store.PushKey]store.PushRecord
 		var sent int
@@ -60,10 +81,7 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 			outcomes, sent, sendErr = fp.sendWindow(ctx, c, win, uv)
 		}
 		opts.CrashHook("sent", n)
-		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, outcomes); err != nil {
-			return fmt.Errorf("record upload outcomes: %w", err)
-		}
-		opts.CrashHook("recorded", n)
+		pending, pendingN = outcomes, n
 		uploaded := 0
 		var upBytes int64
 		for _, w := range win {
@@ -95,11 +113,14 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 		fp.pr.bytes.Add(upBytes)
 		opts.Progress.Stored(mb, uploaded, upBytes)
 		if sendErr != nil {
+			if err := flush(); err != nil {
+				return err
+			}
 			return sendErr
 		}
 		todo = todo[max(sent, 1):] // unsent ones keep an intent, rewritten when sent
 	}
-	return nil
+	return flush()
 }
 
 // sendWindow pipelines one APPEND per message (flags without \Recent, the

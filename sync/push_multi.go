@@ -52,8 +52,7 @@ func (fp *folderPush) session(ctx context.Context, c *Conn) *wireSession {
 		if ws.off == nil {
 			ws.off = map[string]bool{}
 		}
-		ws.off[mb] = true // go on with go-imap; the run is slower, never wrong
-		fp.pr.opts.Progress.Problem(mb, fp.u.src.Name, 0, fmt.Sprintf("upload session refused (%v): sending one APPEND per message", err))
+		ws.off[mb] = true // go on with go-imap's APPEND: slower, never wrong (and not an error of any message)
 		return nil
 	}
 	ws.s, ws.mailbox = s, mb
