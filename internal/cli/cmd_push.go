@@ -82,10 +82,11 @@ func pushCommand() Command {
 			sf.register(fs)
 			project := fs.String("project", "", "project the mailbox was pulled into")
 			mailbox := fs.String("mailbox", "", "the project's mailbox: address or source login (default: the one whose destination login is --user)")
-			conns := fs.Int("connections", 4, "connections open at once to the destination")
+			conns := fs.Int("connections", 4, "connections open at once to the destination (each with an upload session beside it where the server offers MULTIAPPEND or LITERAL+)")
 			maxMB := fs.Int64("max-message-mb", 0, "your own message size limit in MB (the server's and the profile's apply too)")
 			quiet := fs.Bool("quiet", false, "no progress lines, only the report")
 			asJSON := fs.Bool("json", false, "print the report as JSON")
+			plain := fs.Bool("plain-append", false, "one APPEND per message, never MULTIAPPEND or LITERAL+ (for a server that mishandles them)")
 			url, err := parseWithServer(fs, args)
 			if err != nil {
 				return err
@@ -107,7 +108,7 @@ func pushCommand() Command {
 				box = mailboxKey(a.Store(), *project, *mailbox, sourceLogin)
 			}
 			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: box, Endpoint: ep}},
-				sync.PushOptions{MaxConnections: *conns, MaxMessageBytes: *maxMB << 20}, *quiet)
+				sync.PushOptions{MaxConnections: *conns, MaxMessageBytes: *maxMB << 20, PlainAppend: *plain}, *quiet)
 			return reportPush(env, rep, err, *asJSON)
 		},
 	}

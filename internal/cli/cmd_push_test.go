@@ -69,7 +69,7 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 	if out, _, err = runMapping(t, pullCommand(), data, srcURL, "--user", "ann", "--allow-plaintext", "--project", "acme", "--quiet"); err != nil {
 		t.Fatalf("pull: %v\n%s", err, out)
 	}
-	out, _, err = runMapping(t, pushCommand(), data, dstURL, "--user", "ann", "--allow-plaintext", "--project", "acme", "--quiet", "--max-message-mb", "1")
+	out, _, err = runMapping(t, pushCommand(), data, dstURL, "--user", "ann", "--allow-plaintext", "--project", "acme", "--quiet", "--max-message-mb", "1", "--plain-append")
 	if !errors.Is(err, ErrExitStatus) || !strings.Contains(out, "over-size-limit") || !strings.Contains(out, "completed with exceptions") {
 		t.Fatalf("push over the limit: %v\n%s", err, out)
 	}
