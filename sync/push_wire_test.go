@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,4 +252,91 @@ func TestWireSessionBoundsResponses(t *testing.T) {
 	if _, err := s.readLine(); err == nil {
 		t.Fatal("a 100 MB literal in a response was accepted")
 	}
+}
+
+// The upload session secures itself as Dial does: over implicit TLS and
+// over STARTTLS, accepting the pinned certificate, it logs in and uploads
+// (one go-imap connection and one upload session each: two dials), and a
+// wrong pin gets no upload session at all.
+func TestPushWireOverTLSAndSTARTTLS(t *testing.T) {
+	src := testenv.StartDovecot(t, styleSlash)
+	var msgs []testenv.Message
+	for i := 0; i < 12; i++ {
+		raw := append(testenv.SimpleMessage(i, "tls"), bytes.Repeat([]byte("padding so that bodies outweigh commands\r\n"), 120)...)
+		msgs = append(msgs, testenv.Message{Raw: raw, Flags: []imap.Flag{imap.FlagSeen}, Date: time.Date(2022, 2, 1+i, 7, 0, 0, 0, time.UTC)})
+	}
+	src.Load(t, testenv.DefaultUser, "Work", msgs)
+	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", TLS: true,
+		Users: map[string]string{"tls": "tls-Pw-1", "starttls": "starttls-Pw-1"}})
+	for _, c := range []struct {
+		user string
+		sec  store.Security
+		addr string
+	}{{"tls", store.SecurityTLS, dst.TLSAddr}, {"starttls", store.SecuritySTARTTLS, dst.Addr}} {
+		db := newStoreWithProfile(t, "p", ProfileGeneric)
+		pullOnce(t, db, src, testenv.DefaultUser, nil)
+		ep := endpointFor(dst, c.addr, c.sec, c.user)
+		ep.PinSHA256 = dst.Cert.SHA256()
+		var conns []*countingConn // one worker: no concurrent dials
+		ep.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			cc := &countingConn{Conn: c}
+			conns = append(conns, cc)
+			return cc, nil
+		}
+		box := store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+		rep, err := Push(context.Background(), db, []PushMailbox{{Box: box, Endpoint: ep}}, PushOptions{MaxConnections: 1})
+		if err != nil || rep.Exceptions() || rep.Totals().Uploaded != 12 || len(conns) != 2 {
+			t.Fatalf("%s: %d dials, %v %s", c.user, len(conns), err, rep.Summary())
+		}
+		if conns[1].written.Load() < rep.Bytes || conns[0].written.Load() > rep.Bytes/2 {
+			t.Fatalf("%s: the upload session sent %d bytes, the go-imap connection %d, of %d message bytes", c.user, conns[1].written.Load(), conns[0].written.Load(), rep.Bytes)
+		}
+		if n := dst.Count(t, c.user, "Work"); n != 12 {
+			t.Fatalf("%s: %d messages on the destination", c.user, n)
+		}
+		ep.PinSHA256 = strings.Repeat("ab", 32)
+		if s, err := dialWire(context.Background(), ep); err == nil || s != nil {
+			t.Fatalf("%s: an upload session with a wrong pin", c.user)
+		}
+	}
+}
+
+// countingConn counts the bytes written to a connection.
+type countingConn struct {
+	net.Conn
+	written atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// A server that allows one connection refuses the upload session: the
+// push goes on with go-imap's APPEND, one per message, and completes.
+func TestPushWithoutRoomForAnUploadSession(t *testing.T) {
+	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, testenv.DovecotOptions{MaxUserIPConnections: 1})}
+	var msgs []testenv.Message
+	for i := 0; i < 7; i++ {
+		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "one conn"), Date: time.Date(2021, 6, 1+i, 7, 0, 0, 0, time.UTC)})
+	}
+	e.src.Load(t, testenv.DefaultUser, "Work", msgs)
+	e.db = newStoreWithProfile(t, "p", ProfileGeneric)
+	e.box = store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+	trace := &traceLog{}
+	rep := e.push(t, PushOptions{MaxConnections: 1}, trace)
+	if rep.Exceptions() || rep.Totals().Uploaded != 7 {
+		t.Fatalf("push: %s", rep.Summary())
+	}
+	if n := countLines(trace.all(), " APPEND "); n != 7 {
+		t.Fatalf("%d APPEND commands, want one per message", n)
+	}
+	e.assertDestMatchesSource(t)
 }
