@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"mailshift/app"
-	"mailshift/store"
 	"mailshift/sync"
 )
 
@@ -75,10 +74,6 @@ func parseWithServer(fs *flag.FlagSet, args []string) (string, error) {
 // directProject is the store namespace of pulls given by URL rather than
 // through a project.
 const directProject = "direct"
-
-func boxKey(project, user string) store.BoxKey {
-	return store.BoxKey{ProjectID: project, MailboxID: strings.ToLower(user)}
-}
 
 func testConnectionCommand() Command {
 	return Command{
