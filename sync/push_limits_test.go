@@ -75,6 +75,12 @@ func TestPushSizeLimitAndQuota(t *testing.T) {
 	if tooBig != 1 || overQuota == 0 || uploaded == 0 || uploaded >= 40 {
 		t.Fatalf("alice: %d too big, %d over quota, %d uploaded: %+v", tooBig, overQuota, uploaded, a.Folders)
 	}
+	// Windows of 4 go up as one MULTIAPPEND each, which is all or nothing:
+	// a count that is not a multiple of 4 shows that the refused window
+	// was sent again message by message, up to the quota.
+	if uploaded%4 == 0 {
+		t.Fatalf("alice: %d uploaded: the refused MULTIAPPEND was not split", uploaded)
+	}
 	// Every message the journal calls done is on the destination, and
 	// the destination has nothing else.
 	onDst := snapshot(t, dst, "alice")["INBOX.Archive"]
