@@ -245,7 +245,11 @@ func (c *Conn) doStream(ctx context.Context, f func(touch func()) error) error {
 			case <-stopped:
 				return
 			case <-ctx.Done():
-				c.Close()
+				select {
+				case <-stopped: // the command ended first (its deferred cancel came after): nothing to cut
+				default:
+					c.Close()
+				}
 				return
 			case <-t.C:
 				mu.Lock()
