@@ -217,3 +217,31 @@ func (a *App) SetMapping(ctx context.Context, projectID, mailboxID string, o syn
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "user", Kind: "mapping.changed", Subject: mailboxID, Detail: detail})
 	return f, m, nil
 }
+
+// DeltaJobID names the final-delta job of a project (one per project).
+func DeltaJobID(projectID string) string { return "delta:" + projectID }
+
+// StartDelta runs the cutover day's final delta as a background job: a
+// pull of what is new on the old host (and flag changes), then a push of
+// what the new host lacks. Both are resumable; running it again copies
+// only what arrived since. The job's message holds both summaries.
+func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []string, maxConns int) error {
+	if _, err := a.pushTargets(ctx, projectID, mailboxIDs); err != nil {
+		return err
+	}
+	if _, _, err := a.pullTargets(ctx, projectID, mailboxIDs); err != nil {
+		return err
+	}
+	fn := func(ctx context.Context, sink ProgressSink) (string, bool, error) {
+		sink.Update(func(p *Progress) { *p = Progress{Phase: "pulling what is new"} })
+		prep, err := a.Pull(ctx, projectID, mailboxIDs, maxConns, sink)
+		msg := "pull: " + prep.Summary()
+		if err != nil {
+			return msg, true, err
+		}
+		sink.Update(func(p *Progress) { *p = Progress{Phase: "pushing what the new host lacks"} })
+		rep, err := a.Push(ctx, projectID, mailboxIDs, maxConns, sink)
+		return msg + " push: " + rep.Summary(), prep.Exceptions() || rep.Exceptions(), err
+	}
+	return a.Jobs().Start(DeltaJobID(projectID), "delta", projectID, strings.Join(mailboxIDs, ","), fn)
+}

@@ -3,8 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"mailshift/export/report"
 	"mailshift/sync"
@@ -93,7 +99,7 @@ func TestDemoPushReconcileAndMapping(t *testing.T) {
 	}
 	tot := rec.Totals()
 	if !rec.OK() || tot.Missing != 0 || tot.Matched != v.Messages-junk || tot.Skipped != junk {
-		t.Fatalf("reconcile: %+v\n%s", tot, rec.Verdict())
+		t.Fatalf("reconcile: %+v\n%s\n%+v", tot, rec.Verdict(), rec.Mailboxes)
 	}
 	snaps, err := a.Store().Snapshots(p.ID, SnapshotReconcile)
 	if err != nil || len(snaps) != 1 {
@@ -112,5 +118,65 @@ func TestDemoPushReconcileAndMapping(t *testing.T) {
 	rep, err := a.Push(ctx, p.ID, nil, 2, nopSink{})
 	if tt := rep.Totals(); err != nil || tt.Uploaded != 0 || tt.Found != 0 || tt.Already != v.Messages-junk {
 		t.Fatalf("re-run: %+v %v", tt, err)
+	}
+}
+
+// The final delta on the demo: after the first pull and push, a message
+// arrives at the old host; StartDelta pulls it and pushes it, and the
+// reconciliation counts it on the new host.
+func TestDemoFinalDelta(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if _, err := a.Pull(ctx, p.ID, nil, 2, nopSink{}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := a.Push(ctx, p.ID, nil, 2, nopSink{})
+	if err != nil || first.Exceptions() {
+		t.Fatalf("push: %v %s", err, first.Summary())
+	}
+
+	const ann = "ann@demo-company.test"
+	pw, err := a.Password(ctx, p, ann, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := imapclient.DialInsecure(net.JoinHostPort(p.Source.Host, strconv.Itoa(p.Source.Port)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(ann, string(pw)).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: late@partner.test\r\nTo: " + ann + "\r\nSubject: arrived during the cutover\r\nMessage-ID: <late@partner.test>\r\n\r\nhello\r\n"
+	cmd := c.Append("INBOX", int64(len(raw)), &imap.AppendOptions{Time: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)})
+	cmd.Write([]byte(raw))
+	cmd.Close()
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+
+	events, unsub := a.Events.Subscribe(4096)
+	defer unsub()
+	if err := a.StartDelta(ctx, p.ID, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	final := waitJob(t, events, DeltaJobID(p.ID))
+	if final.State != JobDone || !strings.Contains(final.Message, "1 message(s) stored") || !strings.Contains(final.Message, "1 message(s) uploaded") {
+		t.Fatalf("delta ended %s: %s", final.State, final.Message)
+	}
+	rec, err := a.Reconcile(ctx, p.ID)
+	if err != nil || !rec.OK() || rec.Totals().Matched != first.Totals().Uploaded+1 {
+		t.Fatalf("reconcile after the delta: %+v %v\n%s", rec.Totals(), err, rec.Verdict())
 	}
 }
