@@ -70,6 +70,9 @@ func (fp *folderPush) sendWire(ctx context.Context, s *wireSession, win []wantMs
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	out := map[store.PushKey]store.PushRecord{}
+	if _, ok := wireMailbox(fp.u.dest); !ok {
+		return out, 0, fmt.Errorf("upload to %q: the folder name cannot be written in an APPEND command", fp.u.dest)
+	}
 	var err error
 	if s.caps["MULTIAPPEND"] && len(win) > 1 {
 		var r taggedResp
