@@ -58,7 +58,7 @@ func pushChild(dir string) int {
 		}
 	}
 	rep, err := Push(context.Background(), db, []PushMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: ep.Username}, Endpoint: ep}},
-		PushOptions{Window: 5, MaxConnections: 1, Backoff: 10 * time.Millisecond, CrashHook: hook})
+		PushOptions{Window: 5, MaxConnections: 1, Backoff: 10 * time.Millisecond, CrashHook: hook, PlainAppend: os.Getenv("MAILSHIFT_PUSH_PLAIN") != ""})
 	if err != nil || rep.Exceptions() {
 		fmt.Println("push:", err, rep.Summary())
 		return 4
@@ -79,6 +79,17 @@ func atoiOr(s string, def int) int {
 // half at random moments (mid-literal included), then resumed: the
 // destination holds every message exactly once with its flags and date.
 func TestPushSurvivesTwentyKills(t *testing.T) {
+	for _, plain := range []bool{false, true} { // MULTIAPPEND windows, then go-imap's APPEND
+		t.Run(map[bool]string{false: "wire", true: "plain"}[plain], func(t *testing.T) {
+			if plain {
+				t.Setenv("MAILSHIFT_PUSH_PLAIN", "1")
+			}
+			pushSurvivesTwentyKills(t)
+		})
+	}
+}
+
+func pushSurvivesTwentyKills(t *testing.T) {
 	e := newPushEnv(t, styleSlash, styleDot, 5)
 	dir := e.db.Dir()
 	e.db.Close()
