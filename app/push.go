@@ -122,7 +122,8 @@ func (a *App) pushTargets(_ context.Context, projectID string, ids []string) ([]
 // store and on the destination (read fresh), and keeps the result: the
 // report's summary as a "reconcile" snapshot ([]report.Mailbox) and the
 // engine's detail as "reconcile-detail". Nothing is changed on either
-// server. The result's OK() is true only when no message is missing.
+// server. The result's OK() is true only when no message is missing. A
+// pushed mailbox that reconciles clean gets status "verified".
 func (a *App) Reconcile(ctx context.Context, projectID string) (sync.Reconciliation, error) {
 	targets, err := a.pushTargets(ctx, projectID, nil)
 	if err != nil {
@@ -149,6 +150,15 @@ func (a *App) Reconcile(ctx context.Context, projectID string) (sync.Reconciliat
 	}
 	if err := KeepReconciliation(a.db, projectID, rec); err != nil {
 		return rec, err
+	}
+	for _, t := range targets {
+		for _, m := range rec.Mailboxes {
+			one := sync.Reconciliation{Mailboxes: []sync.MailboxReconcile{m}}
+			if m.Mailbox == t.ID && one.OK() && t.Status == store.MailboxPushed {
+				t.Status = store.MailboxVerified
+				a.db.UpdateMailbox(projectID, t)
+			}
+		}
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "reconcile", Subject: projectID, Detail: rec.Verdict()})
 	a.Events.Publish(MailboxesChanged{ProjectID: projectID})

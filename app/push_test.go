@@ -101,6 +101,12 @@ func TestDemoPushReconcileAndMapping(t *testing.T) {
 	if !rec.OK() || tot.Missing != 0 || tot.Matched != v.Messages-junk || tot.Skipped != junk {
 		t.Fatalf("reconcile: %+v\n%s\n%+v", tot, rec.Verdict(), rec.Mailboxes)
 	}
+	mbs, _ = a.Mailboxes(ctx, p.ID)
+	for _, m := range mbs {
+		if m.Status != "verified" {
+			t.Errorf("%s is %s after a clean reconciliation", m.Email, m.Status)
+		}
+	}
 	snaps, err := a.Store().Snapshots(p.ID, SnapshotReconcile)
 	if err != nil || len(snaps) != 1 {
 		t.Fatalf("reconcile snapshots: %d, %v", len(snaps), err)
