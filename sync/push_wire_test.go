@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -339,4 +340,60 @@ func TestPushWithoutRoomForAnUploadSession(t *testing.T) {
 		t.Fatalf("%d APPEND commands, want one per message", n)
 	}
 	e.assertDestMatchesSource(t)
+}
+
+// A server without AUTH=PLAIN gets LOGIN with quoted strings (a password
+// with '"' and '\' escaped); the trace shows no password.
+func TestWireSessionLoginWithQuotedPassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const pw = `p"w\d x`
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		io.WriteString(c, "* OK ready\r\n")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			tag, cmd, _ := strings.Cut(strings.TrimSpace(line), " ")
+			switch {
+			case strings.HasPrefix(cmd, "CAPABILITY"):
+				io.WriteString(c, "* CAPABILITY IMAP4rev1 MULTIAPPEND LITERAL+\r\n"+tag+" OK done\r\n")
+			case strings.HasPrefix(cmd, "LOGIN"):
+				got <- cmd
+				io.WriteString(c, tag+" OK logged in\r\n")
+			default:
+				io.WriteString(c, tag+" BAD what\r\n")
+			}
+		}
+	}()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	n, _ := strconv.Atoi(port)
+	trace := &traceLog{}
+	ep := Endpoint{Server: store.Server{Host: host, Port: n, Security: store.SecurityPlain, AllowPlaintext: true},
+		Username: "ann", Password: []byte(pw), Trace: trace.add, DialTimeout: 5 * time.Second, CommandTimeout: 5 * time.Second}
+	s, err := dialWire(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if cmd := <-got; cmd != `LOGIN "ann" "p\"w\\d x"` {
+		t.Fatalf("sent %s", cmd)
+	}
+	if !s.caps["MULTIAPPEND"] || !s.caps["LITERAL+"] {
+		t.Fatalf("caps %v", s.caps)
+	}
+	if strings.Contains(trace.all(), "d x") {
+		t.Fatalf("the trace shows the password:\n%s", trace.all())
+	}
 }
