@@ -40,6 +40,9 @@ func parseZone(origin, text string) (*fixtureZone, error) {
 				break
 			}
 			_, rest, _ := strings.Cut(n, ".")
+			if rest == "" {
+				rest = "." // the parent of a top-level name is the root
+			}
 			n = rest
 		}
 	}
