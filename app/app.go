@@ -12,6 +12,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"mailshift/domain"
 	"mailshift/store"
 )
 
@@ -26,6 +27,11 @@ type App struct {
 
 	demoMu        gosync.Mutex
 	demoPasswords map[string]string // this run's demo credentials, never stored
+
+	dnsMu      gosync.Mutex
+	demoDNS    *domain.Config // the demo domain's loopback DNS, started on first use
+	stopDNS    func()
+	DomainBase domain.Config // how real domains are checked (zero: the public DNS); tests point it at loopback
 }
 
 // Options configure Open.
@@ -59,8 +65,16 @@ func Open(ctx context.Context, dir string, opts Options) (*App, error) {
 	return &App{db: db, Events: &Bus{}, now: now}, nil
 }
 
-// Close closes the data folder.
-func (a *App) Close() error { return a.db.Close() }
+// Close stops the demo DNS if it runs and closes the data folder.
+func (a *App) Close() error {
+	a.dnsMu.Lock()
+	if a.stopDNS != nil {
+		a.stopDNS()
+		a.stopDNS, a.demoDNS = nil, nil
+	}
+	a.dnsMu.Unlock()
+	return a.db.Close()
+}
 
 // DataDir is the open data folder.
 func (a *App) DataDir() string { return a.db.Dir() }
