@@ -22,6 +22,7 @@ import (
 	"mailshift/app"
 	"mailshift/assets"
 	"mailshift/internal/cli"
+	_ "mailshift/internal/clocale" // before Fyne's init: no locale warning under LANG=C
 	"mailshift/store"
 	"mailshift/views"
 )
