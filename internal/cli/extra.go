@@ -13,5 +13,6 @@ func extraCommands() []Command {
 		deltaCommand(),
 		reconcileCommand(),
 		exportCommand(),
+		dnsCommand(),
 	}
 }
