@@ -182,4 +182,3 @@ func parseDNSArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()[1:]
 	}
 }
-
