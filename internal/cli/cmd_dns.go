@@ -14,6 +14,7 @@ import (
 const dnsUsage = `usage: mailshift dns check DOMAIN [--profile m365|generic] [--expect-mx HOST] [--cutover WHEN] [--project P]
        mailshift dns watch DOMAIN [--profile m365] [--expect-mx HOST] [--every 30s] [--times 20] [--project P]
        mailshift dns records DOMAIN --profile m365 [--tenant NAME]
+       mailshift dns discover ADDRESS          (the old host's IMAP settings)
 DOMAIN may be left out with --project (the project's domain is used).
 The demo domain demo-company.test is answered by a DNS fixture inside
 Mailshift on 127.0.0.1 (the .test name cannot exist on the internet).`
@@ -21,7 +22,7 @@ Mailshift on 127.0.0.1 (the .test name cannot exist on the internet).`
 func dnsCommand() Command {
 	return Command{
 		Name:    "dns",
-		Summary: "check the domain for the cutover: DNS records, registrar status, MX propagation (check|watch|records)",
+		Summary: "check the domain for the cutover: DNS records, registrar status, MX propagation, IMAP settings (check|watch|records|discover)",
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			verb, rest := splitPositional(args)
 			switch verb {
@@ -31,13 +32,15 @@ func dnsCommand() Command {
 				return dnsWatch(ctx, env, rest)
 			case "records":
 				return dnsRecords(ctx, env, rest)
+			case "discover":
+				return dnsDiscover(ctx, env, rest)
 			}
 			fmt.Fprintln(env.Stderr, dnsUsage)
 			if verb == "" {
 				if len(rest) > 0 && (rest[0] == "--help" || rest[0] == "-h") {
 					return errHelpShown
 				}
-				return usageError("say check, watch or records")
+				return usageError("say check, watch, records or discover")
 			}
 			return usageError("unknown verb %q", verb)
 		},

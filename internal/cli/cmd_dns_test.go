@@ -117,3 +117,20 @@ func TestDNSCheckForAProjectKeepsTheFindings(t *testing.T) {
 		t.Errorf("a domain that is not the project's: exit %d %q", r.code, r.stderr)
 	}
 }
+
+func TestDNSDiscoverOffersTheOldHostsIMAPServer(t *testing.T) {
+	r := runCLI(t, t.TempDir(), nil, "dns", "discover", "ann@demo-company.test")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	first := strings.SplitN(r.stdout, "\n", 2)[0]
+	if !strings.Contains(first, "imap.oldhost.test:993 (tls), from SRV _imaps._tcp") {
+		t.Errorf("the SRV record's server comes first: %q", first)
+	}
+	if !strings.Contains(r.stdout, "mailshift test-connection imaps://imap.oldhost.test:993 --user ann@demo-company.test") {
+		t.Errorf("each candidate says how to test it:\n%s", r.stdout)
+	}
+	if r := runCLI(t, t.TempDir(), nil, "dns", "discover"); r.code != 2 {
+		t.Errorf("no address: exit %d", r.code)
+	}
+}
