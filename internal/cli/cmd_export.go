@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -89,17 +88,20 @@ func exportCommand() Command {
 	}
 }
 
-// errNoStoreSource is returned until app/ provides the store adapter.
-var errNoStoreSource = errors.New("exporting from the local store is not available yet in this build; use --from-dir")
-
-// storeExportSource opens the local store's copy of one mailbox as an
-// export.Source; the returned function closes it. This is the single place
-// where the store adapter (app/) plugs in: it should list the mailbox's
-// folders parents first and yield each message with its flags,
-// INTERNALDATE, size, SHA-256 and an Open that streams the stored bytes.
+// storeExportSource opens the local store's copy of one mailbox (by
+// address or login) as an export.Source; the returned function closes it.
 func storeExportSource(ctx context.Context, env *Env, project, mailbox string) (export.Source, func(), error) {
-	_, _, _, _ = ctx, env, project, mailbox
-	return nil, func() {}, errNoStoreSource
+	a, err := openApp(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	key := mailboxKey(a.Store(), project, mailbox, sourceLogin)
+	src, err := a.ExportSource(ctx, project, string(key.MailboxID))
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return src, func() { a.Close() }, nil
 }
 
 // exportProgress prints a progress line at most once per interval.

@@ -70,8 +70,8 @@ func TestExportCommand(t *testing.T) {
 			t.Errorf("%v: err %v, want a usage error", bad, err)
 		}
 	}
-	if _, _, err := runExport(t, "--format", "pst", "--out", out, "--project", "p", "--mailbox", "m"); !errors.Is(err, errNoStoreSource) {
-		t.Errorf("store export: %v", err)
+	if _, _, err := runExport(t, "--format", "pst", "--out", out, "--project", "p", "--mailbox", "m"); err == nil || errors.Is(err, ErrUsage) {
+		t.Errorf("store export of an unknown project: %v, want a plain failure", err)
 	}
 	if _, errOut, err := runExport(t, "--help"); !strings.Contains(errOut, "usage: mailshift export") || err == nil {
 		t.Errorf("--help: %q %v", errOut, err)
