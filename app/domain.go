@@ -21,11 +21,18 @@ type DNSSnapshot struct {
 	Report domain.Report `json:"report"`
 }
 
-// DomainChecker returns the checker for a project's domain: for the demo
+// DomainChecker returns the checker for the project's domain: for the demo
 // domain (the reserved .test name cannot exist on the internet) one that asks
 // the in-process loopback DNS, RDAP and autoconfig fixture, started on first
 // use and stopped by Close; otherwise one built from a.DomainBase.
-func (a *App) DomainChecker(ctx context.Context, domainName string) (*domain.Checker, error) {
+func (a *App) DomainChecker(projectID string) (*domain.Checker, error) {
+	_, c, err := a.projectChecker(context.Background(), projectID)
+	return c, err
+}
+
+// CheckerForDomain is DomainChecker for a domain name with no project
+// (the CLI's `dns check DOMAIN`).
+func (a *App) CheckerForDomain(ctx context.Context, domainName string) (*domain.Checker, error) {
 	if domainName != domain.DemoDomain {
 		return domain.NewChecker(a.DomainBase), nil
 	}
@@ -47,7 +54,7 @@ func (a *App) projectChecker(ctx context.Context, projectID string) (store.Proje
 	if err != nil {
 		return p, nil, err
 	}
-	c, err := a.DomainChecker(ctx, p.Domain)
+	c, err := a.CheckerForDomain(ctx, p.Domain)
 	return p, c, err
 }
 

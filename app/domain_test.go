@@ -115,3 +115,22 @@ func TestCheckDomainOfflineDecidesNothing(t *testing.T) {
 		t.Fatalf("offline must not decide the step: %+v", st)
 	}
 }
+
+// DomainChecker(projectID) gives the demo project a checker on the loopback
+// fixture (the same one every call) and refuses an unknown project.
+func TestDomainCheckerForTheDemoProject(t *testing.T) {
+	a, id := demoApp(t)
+	c, err := a.DomainChecker(id)
+	if err != nil || c == nil {
+		t.Fatalf("DomainChecker(demo): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	reg, err := c.Registration(ctx, domain.DemoDomain)
+	if err != nil || reg.Registrar == "" {
+		t.Fatalf("the demo checker reaches the loopback RDAP: %+v %v", reg, err)
+	}
+	if _, err := a.DomainChecker("no-such-project"); err == nil {
+		t.Fatal("an unknown project must be an error")
+	}
+}
