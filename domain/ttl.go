@@ -14,8 +14,10 @@ const (
 	RecommendedTTL = 5 * time.Minute
 	// acceptableTTL is the largest TTL that needs no lowering.
 	acceptableTTL = time.Hour
-	// ttlMargin is the slack kept between "lowered" and "cutover".
-	ttlMargin = 24 * time.Hour
+	// ttlMargin is the slack kept between "every cache has the short TTL"
+	// and "cutover": two days, so a TTL of a day still at 86400 two days
+	// before the cutover is already late.
+	ttlMargin = 48 * time.Hour
 )
 
 // TTLAdvice says when a record's TTL must be lowered for a cutover.
@@ -33,7 +35,7 @@ type TTLAdvice struct {
 }
 
 // AdviseTTL compares a record's TTL with the cutover date: a TTL above an
-// hour must be lowered to RecommendedTTL at least TTL + one day before the
+// hour must be lowered to RecommendedTTL at least TTL + two days before the
 // cutover; after that it is a warning, and the earliest safe flip is now + TTL.
 func AdviseTTL(record string, ttl time.Duration, now, cutover time.Time) TTLAdvice {
 	a := TTLAdvice{Record: record, TTL: ttl, EarliestFlip: now.Add(ttl)}
