@@ -81,7 +81,7 @@ func (m *MigrateScreen) Start(ctx context.Context) {
 		for ev := range events {
 			if jc, ok := ev.(app.JobChanged); ok && jc.Job.ID == id {
 				j := jc.Job // copy before the closure
-				fyne.Do(func() { m.showJob(j) })
+				m.shell.Do(func() { m.showJob(j) })
 			}
 		}
 	}()

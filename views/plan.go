@@ -120,7 +120,7 @@ func (p *PlanScreen) Start(ctx context.Context) {
 		for ev := range events {
 			if sc, ok := ev.(app.StepChanged); ok && sc.ProjectID == p.projectID {
 				st := sc.Step // copy before the closure
-				fyne.Do(func() { p.show(st) })
+				p.shell.Do(func() { p.show(st) })
 			}
 		}
 	}()

@@ -32,6 +32,7 @@ type Shell struct {
 	content *fyne.Container
 	status  *widget.Label
 	current Screen
+	uiMu    gosync.Mutex // serialises Do (see there)
 	ctx     context.Context
 	cancel  context.CancelFunc // cancels the current screen's work
 	work    gosync.WaitGroup
@@ -84,7 +85,7 @@ func Background[T any](s *Shell, work func(ctx context.Context) (T, error), appl
 		if ctx.Err() != nil {
 			return // the user left the screen
 		}
-		fyne.Do(func() {
+		s.Do(func() {
 			if err != nil {
 				s.SetStatus(err.Error())
 				return
@@ -92,6 +93,18 @@ func Background[T any](s *Shell, work func(ctx context.Context) (T, error), appl
 			apply(v)
 		})
 	}()
+}
+
+// Do runs f on the UI goroutine, one f at a time. The real driver already
+// serialises fyne.Do; Fyne's test driver runs it inline on the calling
+// goroutine, where two background results (or a result and an event)
+// would otherwise update the same widget at once. f must not call Do.
+func (s *Shell) Do(f func()) {
+	fyne.Do(func() {
+		s.uiMu.Lock()
+		defer s.uiMu.Unlock()
+		f()
+	})
 }
 
 // WaitIdle blocks until background work started so far has been applied.
