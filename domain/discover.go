@@ -41,6 +41,10 @@ func (c *Checker) DiscoverIMAP(ctx context.Context, address string) ([]ServerCan
 		return nil, nil, err
 	}
 	rn := &run{cfg: c.cfg, domain: domain, r: newResolver(c.cfg), now: c.cfg.Now()}
+	if err := rn.probe(ctx); err != nil {
+		// Offline: nothing can be found, and saying "none found" would mislead.
+		return nil, []Finding{notRun("discover", "offline", err)}, nil
+	}
 	var out []ServerCandidate
 	var fs []Finding
 	for _, s := range []struct{ name, sec string }{{"_imaps._tcp.", "tls"}, {"_imap._tcp.", "starttls"}} {
@@ -206,3 +210,4 @@ func dedupe(cs []ServerCandidate) []ServerCandidate {
 	}
 	return out
 }
+

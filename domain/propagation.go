@@ -99,6 +99,13 @@ func (c *Checker) Propagation(ctx context.Context, q PropagationQuery) (Propagat
 
 func (rn *run) propagation(ctx context.Context, qtype uint16, expect []string) Propagation {
 	p := Propagation{At: rn.now, Name: rn.domain, Type: dns.TypeToString[qtype], Expect: expect}
+	if err := rn.probe(ctx); err != nil {
+		// Offline: one timeout, not one per step; every resolver is "not asked".
+		for _, s := range rn.resolverServers() {
+			p.Observations = append(p.Observations, Observation{Server: s.String(), Kind: "resolver", Error: "not asked: offline"})
+		}
+		return p
+	}
 	var auth []server
 	if z, _ := rn.zone(ctx); z != nil {
 		auth = z.Servers
