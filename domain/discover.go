@@ -210,4 +210,3 @@ func dedupe(cs []ServerCandidate) []ServerCandidate {
 	}
 	return out
 }
-
