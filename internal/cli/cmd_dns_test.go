@@ -66,7 +66,7 @@ func TestDNSWatchIsBoundedAndSaysWhatRemains(t *testing.T) {
 func TestDNSCheckOfflineSaysNotRun(t *testing.T) {
 	start := time.Now()
 	r := runCLI(t, t.TempDir(), nil, "dns", "check", "example.com", "--roots", "127.0.0.1:9", "--resolvers", "127.0.0.1:9", "--timeout", "300ms")
-	if r.code != 0 || !strings.Contains(r.stdout, "not run: offline") || strings.Contains(r.stdout, "\nOK\n") {
+	if r.code != 1 || !strings.Contains(r.stdout, "not run: offline") || strings.Contains(r.stdout, "\nOK\n") {
 		t.Fatalf("exit %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if d := time.Since(start); d > 5*time.Second {

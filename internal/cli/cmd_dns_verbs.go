@@ -18,8 +18,8 @@ func dnsCheck(ctx context.Context, env *Env, args []string) error {
 		"Checks everything the cutover depends on: name servers, MX, SPF, DMARC, DKIM,\n"+
 		"Autodiscover, TTLs, MX propagation and the registrar's status. Findings are\n"+
 		"listed blockers first, each with what to do. Exit status 1 when there is a\n"+
-		"blocker (the cutover must wait), 0 otherwise; checks that could not run\n"+
-		"(offline) say \"not run\" and never pass.")
+		"blocker (the cutover must wait) or a check could not run (offline: it says\n"+
+		"\"not run\" and never passes; run it again later), 0 otherwise.")
 	var f dnsFlags
 	f.register(fs)
 	cutover := fs.String("cutover", "", "planned MX change, e.g. 2026-12-05T18:00 (default: the project's)")
@@ -61,7 +61,7 @@ func dnsCheck(ctx context.Context, env *Env, args []string) error {
 	} else {
 		printReport(env.Stdout, rep)
 	}
-	if rep.Count(domain.SeverityBlocker) > 0 {
+	if rep.Count(domain.SeverityBlocker) > 0 || rep.Count(domain.SeverityNotRun) > 0 {
 		return ErrExitStatus
 	}
 	return nil
