@@ -90,6 +90,9 @@ func TestExpectedRecordsAndPropagationHistory(t *testing.T) {
 	if err != nil || len(hist) != 2 {
 		t.Fatalf("propagation history: %d polls, %v", len(hist), err)
 	}
+	if hist[1].At.Before(hist[0].At) || len(hist[0].Observations) == 0 || hist[0].Name != domain.DemoDomain {
+		t.Fatalf("history must be oldest first with every observation kept: %+v", hist)
+	}
 	if st, _ := a.step(id, "change-mx"); st.Status == StatusDone {
 		t.Fatal("change-mx must not pass while resolvers still see the old MX")
 	}

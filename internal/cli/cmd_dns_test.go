@@ -134,3 +134,21 @@ func TestDNSDiscoverOffersTheOldHostsIMAPServer(t *testing.T) {
 		t.Errorf("no address: exit %d", r.code)
 	}
 }
+
+// Every verb's --help says how to use it; check's says what the exit status means.
+func TestDNSHelp(t *testing.T) {
+	r := runCLI(t, t.TempDir(), nil, "dns", "check", "--help")
+	out := r.stdout + r.stderr
+	if !strings.Contains(out, "Exit status 1 when there is a") || !strings.Contains(out, "-expect-mx") || !strings.Contains(out, "-profile") {
+		t.Fatalf("dns check --help (exit %d):\n%s", r.code, out)
+	}
+	for _, verb := range []string{"watch", "records", "discover"} {
+		r := runCLI(t, t.TempDir(), nil, "dns", verb, "--help")
+		if !strings.Contains(r.stdout+r.stderr, "dns "+verb) {
+			t.Errorf("dns %s --help:\n%s%s", verb, r.stdout, r.stderr)
+		}
+	}
+	if r := runCLI(t, t.TempDir(), nil, "dns", "frobnicate"); r.code == 0 || !strings.Contains(r.stderr, "check, watch, records") && !strings.Contains(r.stderr, "unknown verb") {
+		t.Errorf("unknown verb: exit %d %q", r.code, r.stderr)
+	}
+}
