@@ -180,6 +180,19 @@ func (a *App) PropagationHistory(ctx context.Context, projectID string) ([]domai
 	return out, nil
 }
 
+// OldMXGoneBy is the earliest moment every cache can have dropped the old
+// MX, from the kept propagation history (polls made before the change count:
+// their TTLs are what caches may hold). ok is false until every name server
+// of the domain gives the new MX in some poll.
+func (a *App) OldMXGoneBy(ctx context.Context, projectID string) (gone time.Time, ok bool, err error) {
+	hist, err := a.PropagationHistory(ctx, projectID)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	gone, ok = domain.OldAnswerGoneBy(hist)
+	return gone, ok, nil
+}
+
 // expectedMX is the new host's MX targets from the project's profile; nil
 // (compare with the authoritative servers' answer) when it names none.
 func expectedMX(p store.Project) []string {

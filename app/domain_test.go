@@ -93,6 +93,10 @@ func TestExpectedRecordsAndPropagationHistory(t *testing.T) {
 	if hist[1].At.Before(hist[0].At) || len(hist[0].Observations) == 0 || hist[0].Name != domain.DemoDomain {
 		t.Fatalf("history must be oldest first with every observation kept: %+v", hist)
 	}
+	gone, ok, err := a.OldMXGoneBy(ctx, id)
+	if err != nil || !ok || !gone.After(hist[0].At) {
+		t.Fatalf("the demo's name servers give the new MX, stale resolvers hold the old one for its TTL: gone by %v ok %v err %v", gone, ok, err)
+	}
 	if st, _ := a.step(id, "change-mx"); st.Status == StatusDone {
 		t.Fatal("change-mx must not pass while resolvers still see the old MX")
 	}
