@@ -152,3 +152,17 @@ func TestDNSHelp(t *testing.T) {
 		t.Errorf("unknown verb: exit %d %q", r.code, r.stderr)
 	}
 }
+
+// Offline, watch still ends after --times rounds with exit 1: nothing
+// answered, so nothing is declared propagated.
+func TestDNSWatchOfflineEndsAndNeverPasses(t *testing.T) {
+	start := time.Now()
+	r := runCLI(t, t.TempDir(), nil, "dns", "watch", "example.com", "--expect-mx", "mx.new.example", "--roots", "127.0.0.1:9",
+		"--resolvers", "127.0.0.1:9", "--timeout", "300ms", "--times", "2", "--every", "1s")
+	if r.code != 1 || !strings.Contains(r.stdout, "did not answer") || strings.Contains(r.stdout, "Every server sees the new MX") {
+		t.Fatalf("exit %d:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("two offline rounds took %v", d)
+	}
+}
