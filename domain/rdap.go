@@ -103,6 +103,15 @@ func ParseRegistration(body []byte) (Registration, error) {
 func registrationOf(d *rdap.Domain) Registration {
 	r := Registration{Domain: bare(d.LDHName), Status: d.Status}
 	for _, e := range d.Entities {
+		if hasRole(e.Roles, "registrant") {
+			// RDAP has no "registrant change" event: a registrant contact
+			// last changed is the nearest sign of an owner change.
+			for _, ev := range e.Events {
+				if t, err := time.Parse(time.RFC3339, strings.TrimSpace(ev.Date)); err == nil && strings.EqualFold(ev.Action, "last changed") {
+					r.Events = append(r.Events, RDAPEvent{Action: "registrant change", Date: t})
+				}
+			}
+		}
 		if hasRole(e.Roles, "registrar") {
 			if e.VCard != nil && e.VCard.Name() != "" {
 				r.Registrar = e.VCard.Name()

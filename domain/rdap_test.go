@@ -128,6 +128,14 @@ func TestRegistrationStatusesThroughRDAP(t *testing.T) {
 			}
 		}
 	}
+	// An owner change shows as the registrant contact's "last changed" event.
+	owner := strings.Replace(rdapDoc("owner.example", nil, far), `"entities":[`,
+		fmt.Sprintf(`"entities":[{"objectClassName":"entity","roles":["registrant"],"events":[{"eventAction":"last changed","eventDate":%q}]},`,
+			rdapNow.Add(-5*day).Format(time.RFC3339)), 1)
+	ownerCfg := rdapServer(t, map[string]string{"owner.example": owner})
+	if fs := registrationFindings(t, ownerCfg, "owner.example"); !hasFinding(fs, "rdap.recent", SeverityWarning) {
+		t.Errorf("registrant changed 5 days ago: %+v", fs)
+	}
 	reg, err := NewChecker(cfg).Registration(context.Background(), "mail.tr.example")
 	if err != nil || reg.Domain != "tr.example" || reg.Registrar != "Test Registrar" || len(reg.Nameservers) != 2 || reg.Expires.IsZero() {
 		t.Fatalf("registration of a subdomain looks up the registered domain: %+v %v", reg, err)
