@@ -307,6 +307,9 @@ func (rn *run) checkPropagation(ctx context.Context, z *zoneInfo) []Finding {
 		ev = append(ev, Evidence{Note: "the name servers disagree: some still give the old MX"})
 	}
 	f := Finding{Check: "propagation", Severity: sev, Summary: p.Summary() + ".", Evidence: ev}
+	if gone, ok := OldAnswerGoneBy([]Propagation{p}); ok && gone.After(p.At) {
+		f.Summary += " Resolvers may keep the old MX until " + gone.Local().Format("Mon 2 Jan 15:04") + " (the longest remaining TTL)."
+	}
 	if sev != SeverityOK {
 		f.Action = "Run `mailshift dns watch` after the MX change to follow it until every resolver has the new MX; keep the old host receiving until then."
 	}

@@ -155,3 +155,20 @@ func TestPropagationReportsAResolverThatTimesOut(t *testing.T) {
 		t.Fatal("a round with a silent resolver is not complete")
 	}
 }
+
+// In a full check the propagation finding says until when stale resolvers
+// may keep the old MX: the round's time plus their remaining TTL.
+func TestCheckPropagationSaysUntilWhenTheOldMXMayBeCached(t *testing.T) {
+	n := startNet(t, shopNewMX, shopNewMX, shopOldMX)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)
+	n.cfg.Now = func() time.Time { return now }
+	rep, err := NewChecker(n.cfg).Check(testCtx(t), Request{Domain: "shop.example", Profile: "m365"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingOf(t, rep, "propagation")
+	want := now.Add(86400 * time.Second).Format("Mon 2 Jan 15:04")
+	if !strings.Contains(f.Summary, "1 of 2 resolvers") || !strings.Contains(f.Summary, "old MX until "+want) || f.Action == "" {
+		t.Fatalf("propagation finding: %+v (want the old MX cached until %s)", f, want)
+	}
+}
