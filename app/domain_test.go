@@ -141,3 +141,37 @@ func TestDomainCheckerForTheDemoProject(t *testing.T) {
 		t.Fatal("an unknown project must be an error")
 	}
 }
+
+// Close stops the demo domain's loopback fixture: a checker kept past
+// Close can no longer reach it (and fails fast, as offline).
+func TestCloseStopsTheDemoDomainFixture(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
+	c, err := a.DomainChecker(p.ID)
+	if err == nil {
+		_, err = c.Registration(ctx, domain.DemoDomain)
+	}
+	stop()
+	if cerr := a.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatalf("before Close the demo RDAP answers: %v", err)
+	}
+	start := time.Now()
+	if _, err := c.Registration(ctx, domain.DemoDomain); err == nil {
+		t.Fatal("after Close the demo fixture must be gone")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("a stopped fixture held the lookup %v", d)
+	}
+}
