@@ -100,6 +100,9 @@ func runGUI(g cli.Global) {
 			shell.Actor = st.Actor
 		}
 		shell.NoKeychain = st.NoKeychain
+		if os.Getenv("FYNE_THEME") == "" { // an explicit FYNE_THEME (gui-smoke's dark shots) wins
+			views.ApplyAppearance(st.Appearance)
+		}
 	}
 	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Help", fyne.NewMenuItem("About Mailshift", shell.ShowAbout))))
 	startDemo := g.Demo

@@ -225,6 +225,9 @@ func TestSaveSettingsValidates(t *testing.T) {
 	if err := a.SaveSettings(ctx, store.Settings{Resolvers: []string{"dns.google"}}); err == nil {
 		t.Error("a host name accepted as resolver")
 	}
+	if err := a.SaveSettings(ctx, store.Settings{Appearance: "purple"}); err == nil || !strings.Contains(err.Error(), "light, dark") {
+		t.Fatalf("unknown appearance accepted: %v", err)
+	}
 	if err := a.SaveSettings(ctx, store.Settings{MaxConnections: 500}); err == nil {
 		t.Error("500 connections accepted")
 	}

@@ -18,6 +18,11 @@ func (a *App) SaveSettings(ctx context.Context, s store.Settings) error {
 	if s.MaxConnections < 0 || s.MaxConnections > 64 {
 		return fmt.Errorf("connections per server must be from 1 to 64 (or empty for the default)")
 	}
+	switch s.Appearance {
+	case "", "light", "dark":
+	default:
+		return fmt.Errorf("appearance %q is not one of light, dark or empty (same as the system)", s.Appearance)
+	}
 	var clean []string
 	for _, r := range s.Resolvers {
 		r = strings.TrimSpace(r)

@@ -10,6 +10,7 @@ type Settings struct {
 	MaxConnections int      `json:"max_connections,omitempty"` // default per server; 0 = engine default
 	Resolvers      []string `json:"resolvers,omitempty"`       // propagation checks; empty = defaults
 	NoKeychain     bool     `json:"no_keychain,omitempty"`     // protect passwords with a passphrase only
+	Appearance     string   `json:"appearance,omitempty"`      // "", "light" or "dark" ("" follows the system)
 }
 
 // Settings returns the saved preferences (zero value when never saved).

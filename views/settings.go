@@ -24,6 +24,7 @@ type SettingsScreen struct {
 	Actor, MaxConn *widget.Entry
 	Resolvers      *widget.Entry
 	UseKeychain    *widget.Check
+	Appearance     *widget.RadioGroup
 	DataDir        *widget.Label
 	Secrets        *widget.Label
 	Unlock, Save   *widget.Button
@@ -47,12 +48,17 @@ func NewSettingsScreen(s *Shell) *SettingsScreen {
 	st.Unlock = widget.NewButtonWithIcon("Unlock saved passwords…", theme.LoginIcon(), func() {
 		s.WithSecrets(func(ok bool) { st.showSecrets() })
 	})
+	st.Appearance = widget.NewRadioGroup(appearanceChoices, nil)
+	st.Appearance.Horizontal = true
+	st.Appearance.Required = true
+	st.Appearance.SetSelected(appearanceChoices[0])
 	st.Message = widget.NewLabel("")
 	st.Save = widget.NewButtonWithIcon("Save settings", theme.DocumentSaveIcon(), st.save)
 	form := widget.NewForm(
 		widget.NewFormItem("Your name", st.Actor),
 		widget.NewFormItem("Connections per server", st.MaxConn),
 		widget.NewFormItem("Resolvers for propagation", st.Resolvers),
+		widget.NewFormItem("Appearance", st.Appearance),
 		widget.NewFormItem("Data folder", container.NewVBox(st.DataDir,
 			widget.NewLabel("To use another folder, start Mailshift with --data FOLDER."))),
 		widget.NewFormItem("Saved passwords", container.NewVBox(st.Secrets, st.UseKeychain, st.Unlock)),
@@ -82,6 +88,7 @@ func (st *SettingsScreen) Start(ctx context.Context) {
 		}
 		st.Resolvers.SetText(strings.Join(s.Resolvers, "\n"))
 		st.UseKeychain.SetChecked(!s.NoKeychain)
+		st.Appearance.SetSelected(appearanceLabel(s.Appearance))
 	})
 }
 
@@ -96,7 +103,8 @@ func (st *SettingsScreen) showSecrets() {
 }
 
 func (st *SettingsScreen) save() {
-	s := store.Settings{Actor: st.Actor.Text, Resolvers: strings.Split(st.Resolvers.Text, "\n"), NoKeychain: !st.UseKeychain.Checked}
+	s := store.Settings{Actor: st.Actor.Text, Resolvers: strings.Split(st.Resolvers.Text, "\n"), NoKeychain: !st.UseKeychain.Checked,
+		Appearance: appearanceName(st.Appearance.Selected)}
 	if t := strings.TrimSpace(st.MaxConn.Text); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil {
@@ -114,8 +122,34 @@ func (st *SettingsScreen) save() {
 		}
 		st.shell.Actor = strings.TrimSpace(s.Actor)
 		st.shell.NoKeychain = s.NoKeychain
+		ApplyAppearance(s.Appearance)
 		st.Message.SetText("Saved.")
 	})
+}
+
+// appearanceChoices are the labels of the appearance setting, in the order
+// of appearanceNames.
+var (
+	appearanceChoices = []string{"Same as the system", "Light", "Dark"}
+	appearanceNames   = []string{AppearanceSystem, AppearanceLight, AppearanceDark}
+)
+
+func appearanceLabel(name string) string {
+	for i, n := range appearanceNames {
+		if n == name {
+			return appearanceChoices[i]
+		}
+	}
+	return appearanceChoices[0]
+}
+
+func appearanceName(label string) string {
+	for i, l := range appearanceChoices {
+		if l == label {
+			return appearanceNames[i]
+		}
+	}
+	return AppearanceSystem
 }
 
 // ShowAbout shows the version and what the app is.

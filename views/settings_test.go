@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 )
 
 func TestSettingsSaveAndValidate(t *testing.T) {
@@ -23,12 +25,25 @@ func TestSettingsSaveAndValidate(t *testing.T) {
 	st.Resolvers.SetText("9.9.9.9\n1.1.1.1")
 	st.Actor.SetText("Tess Tester")
 	st.MaxConn.SetText("6")
+	st.Appearance.SetSelected("Dark")
 	test.Tap(st.Save)
 	s.WaitIdle()
 	got, _ := a.Settings(context.Background())
 	if st.Message.Text != "Saved." || got.MaxConnections != 6 || len(got.Resolvers) != 2 || got.Actor != "Tess Tester" {
 		t.Fatalf("%q %+v", st.Message.Text, got)
 	}
+	// The choice is saved and applied at once: the app paints dark even
+	// when asked for its light colours (the system's variant).
+	dark := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantDark)
+	if got.Appearance != AppearanceDark || fyne.CurrentApp().Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight) != dark {
+		t.Fatalf("appearance %q not applied", got.Appearance)
+	}
+	st2 := s.Open("settings", "").(*SettingsScreen)
+	s.WaitIdle()
+	if st2.Appearance.Selected != "Dark" {
+		t.Fatalf("reopened settings show %q", st2.Appearance.Selected)
+	}
+	ApplyAppearance(AppearanceSystem)
 	if !strings.Contains(st.Secrets.Text, "Locked") {
 		t.Fatalf("secrets: %q", st.Secrets.Text)
 	}
