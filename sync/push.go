@@ -28,8 +28,10 @@ type PushOptions struct {
 	// PlainAppend sends every message with go-imap's APPEND (one command,
 	// one synchronizing literal each) even when the server offers
 	// MULTIAPPEND or LITERAL+; by default those servers get a second,
-	// upload-only session per worker (so up to twice MaxConnections
-	// connections; a server that refuses it gets plain APPENDs).
+	// upload-only session per worker, counted within MaxConnections (so
+	// half as many workers; with a cap of 1 there is no room for it and
+	// every message goes by plain APPEND; a server that refuses the second
+	// session gets plain APPENDs too).
 	PlainAppend bool
 	// CrashHook, when set, is called at each journal step ("intent",
 	// "sent", "recorded") with the number of messages in the window; tests
@@ -88,12 +90,13 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	for _, m := range mbs {
 		eps[m.Box.MailboxID] = m.Endpoint
 	}
-	p := newPool(opts.MaxConnections, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
+	workers, poolCap := opts.connectionSplit()
+	p := newPool(poolCap, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
 	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
 		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, Progress: opts.Progress}}}
 	units := make(chan pushUnit)
-	var planners, workers gosync.WaitGroup
+	var planners, workersDone gosync.WaitGroup
 	for _, m := range mbs {
 		pr.reports[m.Box.MailboxID] = &PushMailboxReport{Mailbox: m.Box.MailboxID}
 		planners.Add(1)
@@ -103,10 +106,10 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 		}(m)
 	}
 	go func() { planners.Wait(); close(units) }()
-	for i := 0; i < opts.MaxConnections; i++ {
-		workers.Add(1)
+	for i := 0; i < workers; i++ {
+		workersDone.Add(1)
 		go func() {
-			defer workers.Done()
+			defer workersDone.Done()
 			ws := &wireSlot{}
 			defer ws.drop()
 			for u := range units {
@@ -114,12 +117,28 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 			}
 		}()
 	}
-	workers.Wait()
+	workersDone.Wait()
 	rep := PushReport{Elapsed: time.Since(start), Bytes: pr.bytes.Load()}
 	for _, m := range mbs {
 		rep.Mailboxes = append(rep.Mailboxes, *pr.reports[m.Box.MailboxID])
 	}
 	return rep, ctx.Err()
+}
+
+// connectionSplit shares MaxConnections between the workers' upload
+// sessions and the pool of go-imap connections (folder selection, journal
+// recovery, the planners' probes): workers + pool never exceed the cap.
+// Without room for upload sessions PlainAppend is set and every worker
+// works through the pool alone.
+func (o *PushOptions) connectionSplit() (workers, poolCap int) {
+	if o.MaxConnections < 2 {
+		o.PlainAppend = true
+	}
+	if o.PlainAppend {
+		return o.MaxConnections, o.MaxConnections
+	}
+	workers = o.MaxConnections / 2
+	return workers, o.MaxConnections - workers
 }
 
 // pushRun is one Push's shared state.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +51,10 @@ func pushChild(dir string) int {
 		dieStep, dieAt = s, atoiOr(n, 1)
 	}
 	seen := map[string]int{}
+	var mu gosync.Mutex // with room for two workers (plain APPEND) the hook runs on both
 	hook := func(step string, n int) {
+		mu.Lock()
+		defer mu.Unlock()
 		seen[step]++
 		fmt.Printf("%s %d\n", step, n)
 		if step == dieStep && seen[step] == dieAt {
@@ -58,7 +62,7 @@ func pushChild(dir string) int {
 		}
 	}
 	rep, err := Push(context.Background(), db, []PushMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: ep.Username}, Endpoint: ep}},
-		PushOptions{Window: 5, MaxConnections: 1, Backoff: 10 * time.Millisecond, CrashHook: hook, PlainAppend: os.Getenv("MAILSHIFT_PUSH_PLAIN") != ""})
+		PushOptions{Window: 5, MaxConnections: 2, Backoff: 10 * time.Millisecond, CrashHook: hook, PlainAppend: os.Getenv("MAILSHIFT_PUSH_PLAIN") != ""})
 	if err != nil || rep.Exceptions() {
 		fmt.Println("push:", err, rep.Summary())
 		return 4

@@ -278,7 +278,7 @@ func TestPushWireOverTLSAndSTARTTLS(t *testing.T) {
 		pullOnce(t, db, src, testenv.DefaultUser, nil)
 		ep := endpointFor(dst, c.addr, c.sec, c.user)
 		ep.PinSHA256 = dst.Cert.SHA256()
-		var conns []*countingConn // one worker: no concurrent dials
+		var conns []*countingConn // cap 2: one worker and its upload session
 		ep.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var d net.Dialer
 			c, err := d.DialContext(ctx, network, addr)
@@ -290,7 +290,7 @@ func TestPushWireOverTLSAndSTARTTLS(t *testing.T) {
 			return cc, nil
 		}
 		box := store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
-		rep, err := Push(context.Background(), db, []PushMailbox{{Box: box, Endpoint: ep}}, PushOptions{MaxConnections: 1})
+		rep, err := Push(context.Background(), db, []PushMailbox{{Box: box, Endpoint: ep}}, PushOptions{MaxConnections: 2})
 		if err != nil || rep.Exceptions() || rep.Totals().Uploaded != 12 || len(conns) != 2 {
 			t.Fatalf("%s: %d dials, %v %s", c.user, len(conns), err, rep.Summary())
 		}
