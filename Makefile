@@ -54,6 +54,7 @@ gui-smoke: build
 ## bench: speed and memory against the peers (not part of make test)
 bench: deps-test
 	$(GO) run ./internal/bench
+	$(GO) run ./internal/benchui
 
 clean:
 	rm -rf bin dist
