@@ -1,0 +1,264 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mailshift/domain"
+	"mailshift/export/report"
+	"mailshift/store"
+)
+
+// Cutover-day timing.
+const (
+	// CutoverRefreshEvery is how often the cutover-day screen runs the live checks.
+	CutoverRefreshEvery = 30 * time.Second
+	// DomainRecheckEvery bounds the full domain check (it also asks RDAP):
+	// between two, CutoverStatus reuses the last kept domain report.
+	DomainRecheckEvery = 5 * time.Minute
+	// CutoverHistoryMax is how many of the latest MX polls Cutover carries.
+	CutoverHistoryMax = 10
+)
+
+// Cutover is the cutover day at a glance: the live checks, the phase-3
+// steps after their verdicts were recorded, and the times that matter.
+type Cutover struct {
+	At        time.Time // when the checks ran
+	CutoverAt time.Time // the project's planned cutover; zero when not set
+
+	Propagation domain.Propagation   // the poll made now
+	History     []domain.Propagation // the latest polls, oldest first (at most CutoverHistoryMax)
+	// OldMXGoneBy is when every cache has dropped the old MX (valid when
+	// OldMXGoneKnown: the name servers give the new MX).
+	OldMXGoneBy    time.Time
+	OldMXGoneKnown bool
+	// FlipAdvice is the TTL advice for changing the MX now.
+	FlipAdvice domain.TTLAdvice
+
+	Checks   []CutoverCheck // in the order the screen shows them
+	Steps    []Step         // the phase-3 steps, in order
+	Blockers []Step         // every step of the plan blocked by a failing check, in plan order
+}
+
+// SafeFlip is the earliest safe moment of the cutover and what it means:
+// once the name servers give the new MX, when the old MX has left every
+// cache (the final delta can then catch the last mail); before, the
+// earliest moment the MX can be changed with every cache holding a short TTL.
+func (c Cutover) SafeFlip() (time.Time, string) {
+	if c.OldMXGoneKnown {
+		return c.OldMXGoneBy, "every cache has dropped the old MX: run the final delta after this"
+	}
+	return c.FlipAdvice.EarliestFlip, "earliest safe moment to change the MX (TTL " + c.FlipAdvice.TTL.String() + ")"
+}
+
+// Check returns the live check with the given ID.
+func (c Cutover) Check(id string) (CutoverCheck, bool) {
+	for _, ch := range c.Checks {
+		if ch.ID == id {
+			return ch, true
+		}
+	}
+	return CutoverCheck{}, false
+}
+
+// CutoverOptions tune CutoverStatus.
+type CutoverOptions struct {
+	// FreshDomainCheck runs the full domain check even when the last kept
+	// report is younger than DomainRecheckEvery ("check now").
+	FreshDomainCheck bool
+}
+
+// CutoverStatus runs the cutover day's live checks once: it polls every
+// resolver and name server for the MX (kept in the propagation history),
+// runs the domain check when the last one is older than DomainRecheckEvery
+// (kept as a "dns" snapshot), and reads the final delta job and the last
+// reconciliation. The verdicts are recorded on the phase-3 steps: a pass
+// ticks change-mx / final-delta (by "mailshift"); a failure blocks the step
+// unless a person overrode it with a reason; "pending" changes nothing. A
+// reconciliation never ticks sign-off (the customer does): it blocks it
+// when messages are missing and lifts that block when clean again. Only
+// changes are written to the audit log.
+func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOptions) (Cutover, error) {
+	p, c, err := a.projectChecker(ctx, projectID)
+	if err != nil {
+		return Cutover{}, err
+	}
+	out := Cutover{At: a.now(), CutoverAt: p.CutoverAt}
+	if out.Propagation, err = a.pollMX(ctx, p, c); err != nil {
+		return out, err
+	}
+	rep, err := a.cutoverDomainReport(ctx, p, c, opt.FreshDomainCheck)
+	if err != nil {
+		return out, err
+	}
+	hist, err := a.PropagationHistory(ctx, projectID)
+	if err != nil {
+		return out, err
+	}
+	out.OldMXGoneBy, out.OldMXGoneKnown = domain.OldAnswerGoneBy(hist)
+	out.History = hist[max(0, len(hist)-CutoverHistoryMax):]
+	out.FlipAdvice = domain.AdviseTTL("MX", authTTL(out.Propagation), out.At, p.CutoverAt)
+
+	in := checkInputs{now: out.At, project: p, prop: out.Propagation, report: rep, goneBy: out.OldMXGoneBy, goneKnown: out.OldMXGoneKnown}
+	in.delta, in.haveDelta = a.deltaJob(projectID)
+	if in.rec, in.haveRec, err = a.lastReconciliation(projectID); err != nil {
+		return out, err
+	}
+	out.Checks = cutoverChecks(in)
+	for _, v := range stepVerdicts(out.Checks) {
+		if err := a.recordVerdict(ctx, projectID, v); err != nil {
+			return out, err
+		}
+	}
+	steps, err := a.Checklist(ctx, projectID)
+	if err != nil {
+		return out, err
+	}
+	out.Steps, out.Blockers = PhaseSteps(steps, 3), Blocked(steps)
+	return out, nil
+}
+
+// pollMX asks every resolver and name server for the project's MX once and
+// keeps the poll in the propagation history (as CheckPropagation does, but
+// deciding nothing: CutoverStatus weighs it with the other checks).
+func (a *App) pollMX(ctx context.Context, p store.Project, c *domain.Checker) (domain.Propagation, error) {
+	prop, err := c.Propagation(ctx, domain.PropagationQuery{Domain: p.Domain, Type: "MX", Expect: expectedMX(p)})
+	if err != nil {
+		return prop, fmt.Errorf("ask the resolvers for %s's MX: %w", p.Domain, err)
+	}
+	data, err := json.Marshal(prop)
+	if err != nil {
+		return prop, err
+	}
+	if err := a.db.AddSnapshot(p.ID, SnapshotPropagation, prop.At, data); err != nil {
+		return prop, fmt.Errorf("keep the propagation poll: %w", err)
+	}
+	return prop, nil
+}
+
+// cutoverDomainReport is the last kept domain report when it is younger
+// than DomainRecheckEvery (and fresh is false), else a new check, kept.
+func (a *App) cutoverDomainReport(ctx context.Context, p store.Project, c *domain.Checker, fresh bool) (domain.Report, error) {
+	snaps, err := a.db.Snapshots(p.ID, SnapshotDNS)
+	if err != nil {
+		return domain.Report{}, err
+	}
+	if n := len(snaps); n > 0 && !fresh && a.now().Sub(snaps[n-1].At) < DomainRecheckEvery {
+		var d DNSSnapshot
+		if json.Unmarshal(snaps[n-1].Data, &d) == nil && d.Report.Domain != "" {
+			return d.Report, nil
+		}
+	}
+	rep, err := c.Check(ctx, domainRequest(p))
+	if err != nil {
+		return rep, fmt.Errorf("check the domain %s: %w", p.Domain, err)
+	}
+	snap := DNSSnapshot{Report: rep}
+	for _, f := range rep.Findings {
+		snap.Findings = append(snap.Findings, report.Finding{Severity: string(f.Severity), Check: f.Check, Summary: f.Summary, Action: f.Action})
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return rep, err
+	}
+	if err := a.db.AddSnapshot(p.ID, SnapshotDNS, rep.At, data); err != nil {
+		return rep, fmt.Errorf("keep the domain findings: %w", err)
+	}
+	return rep, nil
+}
+
+// recordVerdict writes a step's verdict when it changes the step.
+func (a *App) recordVerdict(ctx context.Context, projectID string, v stepVerdict) error {
+	st, err := a.step(projectID, v.StepID)
+	if err != nil {
+		return err
+	}
+	data, _ := json.Marshal(v.Checks)
+	switch {
+	case v.State == CheckPassed && v.MayTick && st.Status != StatusDone:
+		_, err = a.RecordCheck(ctx, projectID, v.StepID, true, v.Summary, data)
+	case v.State == CheckFailed && st.Status != StatusBlocked && !st.Override:
+		_, err = a.RecordCheck(ctx, projectID, v.StepID, false, v.Summary, data)
+	case v.State == CheckPassed && !v.MayTick && st.Status == StatusBlocked:
+		// The failure that blocked it is gone; a person still ticks it.
+		st.Status, st.Check, st.At = StatusTodo, data, a.now().UTC()
+		err = a.saveStep(projectID, st, "check.passed", v.Summary, withActor("mailshift"))
+	}
+	return err
+}
+
+// PhaseSteps returns the steps of one phase, in order.
+func PhaseSteps(steps []Step, phase int) []Step {
+	var out []Step
+	for _, s := range steps {
+		if s.Phase == phase {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Blocked returns the steps blocked by a failing check, in plan order.
+func Blocked(steps []Step) []Step {
+	var out []Step
+	for _, s := range steps {
+		if s.Status == StatusBlocked {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BlockersBefore returns the blocked steps that come before stepID in the
+// plan: while there are any, stepID must not be ticked.
+func BlockersBefore(steps []Step, stepID string) []Step {
+	var out []Step
+	for _, s := range steps {
+		if s.ID == stepID {
+			return out
+		}
+		if s.Status == StatusBlocked {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BlockedError refuses to tick a step while earlier steps are blocked.
+type BlockedError struct {
+	Step     StepDef // the step that was to be ticked
+	Blockers []Step  // the blocked steps before it
+}
+
+func (e *BlockedError) Error() string {
+	var names []string
+	for _, b := range e.Blockers {
+		names = append(names, fmt.Sprintf("%q", b.Title))
+	}
+	return fmt.Sprintf("%q cannot be ticked yet: %s %s blocked by a failing check; fix what the check reports, or override it with a written reason, first",
+		e.Step.Title, strings.Join(names, " and "), map[bool]string{true: "is", false: "are"}[len(names) == 1])
+}
+
+// ErrBlockedEarlier matches a BlockedError with errors.Is.
+var ErrBlockedEarlier = errors.New("an earlier step is blocked")
+
+func (e *BlockedError) Is(target error) bool { return target == ErrBlockedEarlier }
+
+// TickInOrder is Tick for the cutover day's flow: it refuses (a
+// *BlockedError) while any earlier step of the plan is blocked. A blocked
+// step itself may be ticked with a written override reason (see Tick).
+func (a *App) TickInOrder(ctx context.Context, projectID, stepID, by, note, overrideReason string) (Step, error) {
+	steps, err := a.Checklist(ctx, projectID)
+	if err != nil {
+		return Step{}, err
+	}
+	if b := BlockersBefore(steps, stepID); len(b) > 0 {
+		def, _, _ := StepByID(stepID)
+		return Step{}, &BlockedError{Step: def, Blockers: b}
+	}
+	return a.Tick(ctx, projectID, stepID, by, note, overrideReason)
+}

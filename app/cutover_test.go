@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"mailshift/sync"
+)
+
+// On the demo's cutover day the name servers give the new MX, two of four
+// resolvers still cache the old one, and SPF and Autodiscover are not
+// changed yet: the MX step's checks fail and block it, in plain words.
+func TestCutoverStatusOnTheDemoDomain(t *testing.T) {
+	a, id := demoApp(t)
+	ctx := context.Background()
+	c, err := a.CutoverStatus(ctx, id, CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, _ := c.Check(CheckPropagation)
+	if prop.State != CheckPending || !strings.Contains(prop.Summary, "2 of 4 resolvers see the new MX") {
+		t.Fatalf("propagation check: %+v", prop)
+	}
+	for _, id := range []string{CheckSPF, CheckAutodiscover} {
+		if ch, _ := c.Check(id); ch.State != CheckFailed || ch.Action == "" {
+			t.Fatalf("%s must fail with what to do once the MX is changed: %+v", id, ch)
+		}
+	}
+	if spf, _ := c.Check(CheckSPF); !strings.Contains(spf.Summary, "spf.protection.outlook.com") {
+		t.Fatalf("the SPF check names the missing include: %q", spf.Summary)
+	}
+	if d, _ := c.Check(CheckFinalDelta); d.State != CheckPending {
+		t.Fatalf("no delta has run: %+v", d)
+	}
+	if len(c.Steps) != 3 || c.Steps[0].ID != "change-mx" || c.Steps[0].Status != StatusBlocked {
+		t.Fatalf("phase-3 steps: %+v", c.Steps)
+	}
+	if len(c.Blockers) != 1 || c.Blockers[0].ID != "change-mx" {
+		t.Fatalf("blockers: %+v", c.Blockers)
+	}
+	if !c.OldMXGoneKnown || !c.OldMXGoneBy.After(c.At) {
+		t.Fatalf("stale resolvers hold the old MX for its TTL: gone by %v (%v)", c.OldMXGoneBy, c.OldMXGoneKnown)
+	}
+	if at, what := c.SafeFlip(); !at.Equal(c.OldMXGoneBy) || !strings.Contains(what, "final delta") {
+		t.Fatalf("safe flip %v %q", at, what)
+	}
+
+	// A second poll adds to the history, reuses the fresh domain report and
+	// writes nothing to the audit log: the verdicts did not change.
+	before, _, err := a.Audit(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := a.CutoverStatus(ctx, id, CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _, _ := a.Audit(ctx, id)
+	dns, _ := a.db.Snapshots(id, SnapshotDNS)
+	if len(c2.History) != 2 || len(after) != len(before) || len(dns) != 1 {
+		t.Fatalf("second poll: %d polls in history, audit %d -> %d records, %d domain reports", len(c2.History), len(before), len(after), len(dns))
+	}
+}
+
+// An earlier blocker stops the flow; an override needs a written reason,
+// is logged with it and survives the next poll.
+func TestCutoverOverrideNeedsAReasonAndUnblocksTheFlow(t *testing.T) {
+	a, id := demoApp(t)
+	ctx := context.Background()
+	if _, err := a.CutoverStatus(ctx, id, CutoverOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.TickInOrder(ctx, id, "final-delta", "Tess", "", "")
+	var be *BlockedError
+	if !errors.Is(err, ErrBlockedEarlier) || !errors.As(err, &be) || be.Blockers[0].ID != "change-mx" || !strings.Contains(err.Error(), "override it with a written reason") {
+		t.Fatalf("ticking after a blocker: %v", err)
+	}
+	if _, err := a.TickInOrder(ctx, id, "change-mx", "Tess", "", "  "); !errors.Is(err, ErrReasonRequired) {
+		t.Fatalf("override without a reason: %v", err)
+	}
+	const reason = "SPF and Autodiscover are changed by the customer's web agency at noon"
+	st, err := a.TickInOrder(ctx, id, "change-mx", "Tess", "", reason)
+	if err != nil || st.Status != StatusDone || !st.Override || st.Reason != reason {
+		t.Fatalf("override: %+v %v", st, err)
+	}
+	recs, _, err := a.Audit(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	if last.Kind != "step.overridden" || last.Subject != "change-mx" || last.Detail != reason || last.Actor != "Tess" {
+		t.Fatalf("audit record: %+v", last)
+	}
+	c, err := a.CutoverStatus(ctx, id, CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Steps[0].Status != StatusDone || !c.Steps[0].Override || len(c.Blockers) != 0 {
+		t.Fatalf("the override must survive the next poll: %+v, blockers %v", c.Steps[0], c.Blockers)
+	}
+	if st, err := a.TickInOrder(ctx, id, "final-delta", "Tess", "", ""); err != nil || st.Status != StatusDone {
+		t.Fatalf("after the override the flow goes on: %+v %v", st, err)
+	}
+}
+
+// A reconciliation with missing messages blocks the sign-off; a clean one
+// lifts the block without signing off for the customer.
+func TestCutoverReconciliationBlocksAndReleasesSignOff(t *testing.T) {
+	a, id := demoApp(t)
+	ctx := context.Background()
+	box := "ann@demo-company.test"
+	bad := sync.Reconciliation{At: time.Now().Add(-time.Minute), Mailboxes: []sync.MailboxReconcile{{Mailbox: box, Folders: []sync.FolderReconcile{
+		{Source: "INBOX", Dest: "INBOX", SourceMessages: 3, Local: 3, DestMessages: 2, Matched: 2, Missing: []sync.Issue{{SourceUID: 3, Code: "refused", Text: "over quota"}}}}}}}
+	if err := KeepReconciliation(a.db, id, bad); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.CutoverStatus(ctx, id, CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := c.Check(CheckReconcile)
+	if rc.State != CheckFailed || c.Steps[2].ID != "sign-off" || c.Steps[2].Status != StatusBlocked {
+		t.Fatalf("missing message: check %+v, sign-off %+v", rc, c.Steps[2])
+	}
+	good := bad
+	good.At = time.Now()
+	good.Mailboxes = []sync.MailboxReconcile{{Mailbox: box, Folders: []sync.FolderReconcile{{Source: "INBOX", Dest: "INBOX", SourceMessages: 3, Local: 3, DestMessages: 3, Matched: 3}}}}
+	if err := KeepReconciliation(a.db, id, good); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = a.CutoverStatus(ctx, id, CutoverOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPassed || c.Steps[2].Status != StatusTodo {
+		t.Fatalf("clean again: check %+v, sign-off %+v", rc, c.Steps[2])
+	}
+}
