@@ -3,14 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"mailshift/domain"
 	"mailshift/export/report"
 	"mailshift/store"
+	"mailshift/sync"
 )
 
 // Cutover-day timing.
@@ -191,74 +190,36 @@ func (a *App) recordVerdict(ctx context.Context, projectID string, v stepVerdict
 	return err
 }
 
-// PhaseSteps returns the steps of one phase, in order.
-func PhaseSteps(steps []Step, phase int) []Step {
-	var out []Step
-	for _, s := range steps {
-		if s.Phase == phase {
-			out = append(out, s)
+// authTTL is the largest MX TTL the name servers gave in the poll.
+func authTTL(p domain.Propagation) time.Duration {
+	var ttl uint32
+	for _, o := range p.Observations {
+		if o.Kind == "authoritative" && o.Error == "" {
+			ttl = max(ttl, o.TTL)
 		}
 	}
-	return out
+	return time.Duration(ttl) * time.Second
 }
 
-// Blocked returns the steps blocked by a failing check, in plan order.
-func Blocked(steps []Step) []Step {
-	var out []Step
-	for _, s := range steps {
-		if s.Status == StatusBlocked {
-			out = append(out, s)
+// deltaJob is the project's final delta job of this session, if any.
+func (a *App) deltaJob(projectID string) (JobInfo, bool) {
+	for _, j := range a.Jobs().List() {
+		if j.ID == DeltaJobID(projectID) {
+			return j, true
 		}
 	}
-	return out
+	return JobInfo{}, false
 }
 
-// BlockersBefore returns the blocked steps that come before stepID in the
-// plan: while there are any, stepID must not be ticked.
-func BlockersBefore(steps []Step, stepID string) []Step {
-	var out []Step
-	for _, s := range steps {
-		if s.ID == stepID {
-			return out
-		}
-		if s.Status == StatusBlocked {
-			out = append(out, s)
-		}
+// lastReconciliation is the project's latest kept reconciliation.
+func (a *App) lastReconciliation(projectID string) (sync.Reconciliation, bool, error) {
+	snaps, err := a.db.Snapshots(projectID, SnapshotReconcileDetail)
+	if err != nil || len(snaps) == 0 {
+		return sync.Reconciliation{}, false, err
 	}
-	return out
-}
-
-// BlockedError refuses to tick a step while earlier steps are blocked.
-type BlockedError struct {
-	Step     StepDef // the step that was to be ticked
-	Blockers []Step  // the blocked steps before it
-}
-
-func (e *BlockedError) Error() string {
-	var names []string
-	for _, b := range e.Blockers {
-		names = append(names, fmt.Sprintf("%q", b.Title))
+	var rec sync.Reconciliation
+	if err := json.Unmarshal(snaps[len(snaps)-1].Data, &rec); err != nil {
+		return rec, false, fmt.Errorf("read the last reconciliation: %w", err)
 	}
-	return fmt.Sprintf("%q cannot be ticked yet: %s %s blocked by a failing check; fix what the check reports, or override it with a written reason, first",
-		e.Step.Title, strings.Join(names, " and "), map[bool]string{true: "is", false: "are"}[len(names) == 1])
-}
-
-// ErrBlockedEarlier matches a BlockedError with errors.Is.
-var ErrBlockedEarlier = errors.New("an earlier step is blocked")
-
-func (e *BlockedError) Is(target error) bool { return target == ErrBlockedEarlier }
-
-// TickInOrder is Tick for the cutover day's flow: it refuses (a
-// *BlockedError) while any earlier step of the plan is blocked. A blocked
-// step itself may be ticked with a written override reason (see Tick).
-func (a *App) TickInOrder(ctx context.Context, projectID, stepID, by, note, overrideReason string) (Step, error) {
-	steps, err := a.Checklist(ctx, projectID)
-	if err != nil {
-		return Step{}, err
-	}
-	if b := BlockersBefore(steps, stepID); len(b) > 0 {
-		def, _, _ := StepByID(stepID)
-		return Step{}, &BlockedError{Step: def, Blockers: b}
-	}
-	return a.Tick(ctx, projectID, stepID, by, note, overrideReason)
+	return rec, true, nil
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -224,83 +223,4 @@ func reconcileCheck(in checkInputs) CutoverCheck {
 		c.Action = "See the differences on the Migration screen; push again or explain each one before the sign-off."
 	}
 	return c
-}
-
-// stepVerdict is the combined verdict of the checks that prove one step.
-type stepVerdict struct {
-	StepID  string
-	State   CheckState
-	Summary string
-	MayTick bool // a pass ticks the step (not so for the customer's sign-off)
-	Checks  []CutoverCheck
-}
-
-// stepVerdicts combines the checks per step: every check passed -> passed;
-// any failed -> failed (with the failures' summaries); else pending.
-func stepVerdicts(checks []CutoverCheck) []stepVerdict {
-	var out []stepVerdict
-	index := map[string]int{}
-	for _, c := range checks {
-		i, ok := index[c.StepID]
-		if !ok {
-			i = len(out)
-			index[c.StepID] = i
-			out = append(out, stepVerdict{StepID: c.StepID, State: CheckPassed, MayTick: c.StepID != "sign-off"})
-		}
-		v := &out[i]
-		v.Checks = append(v.Checks, c)
-		switch {
-		case c.State == CheckFailed:
-			if v.State == CheckFailed {
-				v.Summary += "; "
-			}
-			v.State, v.Summary = CheckFailed, v.Summary+c.Title+": "+strings.TrimSuffix(c.Summary, ".")
-		case c.State == CheckPending && v.State == CheckPassed:
-			v.State = CheckPending
-		}
-	}
-	for i := range out {
-		if out[i].State == CheckPassed {
-			var parts []string
-			for _, c := range out[i].Checks {
-				parts = append(parts, strings.TrimSuffix(c.Summary, "."))
-			}
-			out[i].Summary = strings.Join(parts, "; ")
-		}
-	}
-	return out
-}
-
-// authTTL is the largest MX TTL the name servers gave in the poll.
-func authTTL(p domain.Propagation) time.Duration {
-	var ttl uint32
-	for _, o := range p.Observations {
-		if o.Kind == "authoritative" && o.Error == "" {
-			ttl = max(ttl, o.TTL)
-		}
-	}
-	return time.Duration(ttl) * time.Second
-}
-
-// deltaJob is the project's final delta job of this session, if any.
-func (a *App) deltaJob(projectID string) (JobInfo, bool) {
-	for _, j := range a.Jobs().List() {
-		if j.ID == DeltaJobID(projectID) {
-			return j, true
-		}
-	}
-	return JobInfo{}, false
-}
-
-// lastReconciliation is the project's latest kept reconciliation.
-func (a *App) lastReconciliation(projectID string) (sync.Reconciliation, bool, error) {
-	snaps, err := a.db.Snapshots(projectID, SnapshotReconcileDetail)
-	if err != nil || len(snaps) == 0 {
-		return sync.Reconciliation{}, false, err
-	}
-	var rec sync.Reconciliation
-	if err := json.Unmarshal(snaps[len(snaps)-1].Data, &rec); err != nil {
-		return rec, false, fmt.Errorf("read the last reconciliation: %w", err)
-	}
-	return rec, true, nil
 }
