@@ -70,14 +70,28 @@ type Conn struct {
 // the system roots unless the endpoint pins a SHA-256 fingerprint, in which
 // case exactly that certificate is accepted; a changed pin fails loudly.
 func Dial(ctx context.Context, ep Endpoint) (*Conn, error) {
+	if ep.Security == store.SecurityPlain && !ep.AllowPlaintext {
+		return nil, &ConnError{Kind: KindPlaintext, Server: ep.Addr()}
+	}
+	conn, err := connect(ctx, ep)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.login(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// connect opens, secures and reads the greeting: everything before a
+// password is sent.
+func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 	if ep.DialTimeout == 0 {
 		ep.DialTimeout = defaultDialTimeout
 	}
 	if ep.CommandTimeout == 0 {
 		ep.CommandTimeout = defaultCommandTimeout
-	}
-	if ep.Security == store.SecurityPlain && !ep.AllowPlaintext {
-		return nil, &ConnError{Kind: KindPlaintext, Server: ep.Addr()}
 	}
 	ctx, cancel := context.WithTimeout(ctx, ep.DialTimeout)
 	defer cancel()
@@ -109,12 +123,7 @@ func Dial(ctx context.Context, ep Endpoint) (*Conn, error) {
 		raw.Close()
 		return nil, ep.tlsError(err, fp.get(), ctx)
 	}
-	conn := &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw}
-	if err := conn.login(ctx); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
+	return &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw}, nil
 }
 
 func (ep Endpoint) dialTCP(ctx context.Context) (net.Conn, error) {
