@@ -40,10 +40,15 @@ type SetupScreen struct {
 	AddMailbox *widget.Button
 	ImportMsg  *widget.Label
 	ImportRows *widget.List
-	content    fyne.CanvasObject
+
+	TestAllLogins *widget.Button
+	LoginsMsg     *widget.Label // the last run's summary, or the selected row's full result
+	logins        map[string]*loginRow
+
+	content fyne.CanvasObject
 }
 
-var mailboxColumns = []string{"Address", "Old host login", "New host login", "Status"}
+var mailboxColumns = []string{"Address", "Old host login", "New host login", "Status", "Old host test", "New host test"}
 
 // NewSetupScreen builds the Phase 1 screen for a project.
 func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
@@ -71,9 +76,10 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 	u.Mailboxes = widget.NewTable(func() (int, int) { return len(u.mailboxes) + 1, len(mailboxColumns) },
 		func() fyne.CanvasObject { return widget.NewLabel("someone@example.com long") },
 		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(u.cell(id)) })
-	for i, w := range []float32{240, 170, 200, 110} {
+	for i, w := range []float32{240, 170, 200, 110, 150, 150} {
 		u.Mailboxes.SetColumnWidth(i, w)
 	}
+	u.initLogins()
 	u.ImportCSV = widget.NewButtonWithIcon("Import CSV…", theme.FolderOpenIcon(), u.pickCSV)
 	u.AddMailbox = widget.NewButtonWithIcon("Add mailbox…", theme.ContentAddIcon(), u.addDialog)
 	u.ImportMsg = widget.NewLabel("CSV columns: EmailAddress,UserName,Password (optional: DestinationUserName,DestinationPassword)")
@@ -84,7 +90,7 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 	left := container.NewVScroll(container.NewVBox(widget.NewLabelWithStyle("Servers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		settings, u.SaveSettings, u.SettingsMsg))
 	right := container.NewBorder(
-		container.NewVBox(container.NewHBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), u.ImportCSV, u.AddMailbox), u.ImportMsg),
+		container.NewVBox(container.NewHBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), u.ImportCSV, u.AddMailbox, u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
 		container.NewGridWrap(fyne.NewSize(600, 120), u.ImportRows), nil, nil, u.Mailboxes)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.42
@@ -100,6 +106,9 @@ func (u *SetupScreen) cell(id widget.TableCellID) string {
 		return mailboxColumns[id.Col]
 	}
 	m := u.mailboxes[id.Row-1]
+	if id.Col >= 4 {
+		return u.loginCell(m.ID, id.Col == 5)
+	}
 	return []string{m.Email, m.SourceLogin, orDash(m.DestLogin), string(m.Status)}[id.Col]
 }
 

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"mailshift/app"
+	"mailshift/store"
 )
 
 func TestSetupImportsCSVWithPerRowErrorsAndPassphrase(t *testing.T) {
@@ -75,4 +77,111 @@ func TestSetupSavesServerSettings(t *testing.T) {
 	if last := recs[len(recs)-1]; last.Kind != "project.settings" || !strings.Contains(last.Detail, "imap+starttls://mail.old.test:143") {
 		t.Fatalf("audit %+v", last)
 	}
+}
+
+// "Test all logins" on the demo project: every mailbox logs in on both
+// hosts and each row says so.
+func TestSetupTestsAllDemoLogins(t *testing.T) {
+	s, a := openShell(t, t.TempDir())
+	defer a.Close()
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	u := s.Open("setup", p.ID).(*SetupScreen)
+	s.WaitIdle()
+	if len(u.MailboxList()) == 0 || u.LoginStatus(u.MailboxList()[0].ID, false) != "—" {
+		t.Fatalf("before the test: %d mailboxes, %q", len(u.MailboxList()), u.LoginStatus(u.MailboxList()[0].ID, false))
+	}
+	test.Tap(u.TestAllLogins)
+	s.WaitIdle()
+	for i, m := range u.MailboxList() {
+		for _, dest := range []bool{false, true} {
+			if got := u.LoginStatus(m.ID, dest); !strings.HasPrefix(got, "OK · ") {
+				t.Fatalf("%s dest=%v: %q (%s)", m.Email, dest, got, u.LoginDetail(m.ID))
+			}
+			if got := u.cell(cellID(i+1, 4+btoi(dest))); !strings.HasPrefix(got, "OK · ") {
+				t.Fatalf("table cell of %s: %q", m.Email, got)
+			}
+		}
+		if m.Status != "tested" {
+			t.Fatalf("%s status %q after the test", m.Email, m.Status)
+		}
+	}
+	want := fmt.Sprintf("All %d login(s) work.", 2*len(u.MailboxList()))
+	if u.LoginsMsg.Text != want || u.TestAllLogins.Disabled() {
+		t.Fatalf("summary %q (want %q), button disabled %v", u.LoginsMsg.Text, want, u.TestAllLogins.Disabled())
+	}
+}
+
+// A mailbox added through the screen with a wrong password shows the
+// wrong-password wording; the one with the right password shows OK.
+func TestSetupLoginTestShowsAWrongPassword(t *testing.T) {
+	s, a := openShell(t, t.TempDir())
+	defer a.Close()
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	demoP, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	s.AskPassphrase = func(_ string, answer func([]byte, bool)) { answer([]byte("a good passphrase"), true) }
+	// A real (non-demo) project whose hosts are the demo's servers, so its
+	// passwords are the ones typed into the screen.
+	p, err := a.CreateProject(ctx, app.NewProject{Name: "Acme", Domain: "acme.test", Source: demoP.Source, Destination: demoP.Destination})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := s.Open("setup", p.ID).(*SetupScreen)
+	s.WaitIdle()
+	ann, bob := "ann@"+demoP.Domain, "bob@"+demoP.Domain
+	annPW, err := a.Password(ctx, demoP, store.MailboxID(ann), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobPW, _ := a.Password(ctx, demoP, store.MailboxID(bob), false)
+	u.Add(store.NewMailbox{Mailbox: store.Mailbox{Email: ann, SourceLogin: ann, DestLogin: ann}, SourcePassword: annPW, DestPassword: annPW})
+	s.WaitIdle()
+	u.Add(store.NewMailbox{Mailbox: store.Mailbox{Email: bob, SourceLogin: bob, DestLogin: bob}, SourcePassword: []byte("wrong-" + string(bobPW)), DestPassword: bobPW})
+	s.WaitIdle()
+	if len(u.MailboxList()) != 2 {
+		t.Fatalf("%d mailboxes after Add (%q)", len(u.MailboxList()), u.ImportMsg.Text)
+	}
+	test.Tap(u.TestAllLogins)
+	s.WaitIdle()
+	annID, bobID := store.MailboxID(ann), store.MailboxID(bob)
+	if !strings.HasPrefix(u.LoginStatus(annID, false), "OK") || !strings.HasPrefix(u.LoginStatus(annID, true), "OK") {
+		t.Fatalf("ann: %q / %q", u.LoginStatus(annID, false), u.LoginStatus(annID, true))
+	}
+	if got := u.LoginStatus(bobID, false); got != "wrong password" {
+		t.Fatalf("bob's old host: %q", got)
+	}
+	if got := u.LoginStatus(bobID, true); !strings.HasPrefix(got, "OK") {
+		t.Fatalf("bob's new host: %q", got)
+	}
+	if !strings.Contains(u.LoginsMsg.Text, "1 of 4 login(s) failed") || !strings.Contains(u.LoginsMsg.Text, "wrong login name or password on the old host") {
+		t.Fatalf("summary %q", u.LoginsMsg.Text)
+	}
+	u.Mailboxes.Select(cellID(2, 4)) // bob's row
+	if !strings.Contains(u.LoginsMsg.Text, bob+" — old host: wrong login name or password") || strings.Contains(u.LoginsMsg.Text, string(bobPW)) {
+		t.Fatalf("selected row detail %q", u.LoginsMsg.Text)
+	}
+	for _, m := range u.MailboxList() {
+		if m.ID == bobID && m.Status != store.MailboxLoginFail {
+			t.Fatalf("bob's status %q", m.Status)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
