@@ -18,7 +18,7 @@ import (
 // fields are exported for tests.
 type ProjectsScreen struct {
 	shell    *Shell
-	projects []store.Project
+	projects []app.ProjectOverview
 
 	List                 *widget.List
 	Name, Domain, Source *widget.Entry
@@ -26,6 +26,8 @@ type ProjectsScreen struct {
 	Profile              *widget.Select
 	Create               *widget.Button
 	FormError            *widget.Label
+	Discover             *widget.Button // finds the old host's settings from the domain
+	Candidates           []app.DiscoveredServer
 	content              fyne.CanvasObject
 }
 
@@ -33,17 +35,19 @@ type ProjectsScreen struct {
 func NewProjectsScreen(s *Shell) *ProjectsScreen {
 	p := &ProjectsScreen{shell: s}
 	p.List = widget.NewList(func() int { return len(p.projects) },
-		func() fyne.CanvasObject { return widget.NewLabel("project name — domain") },
+		func() fyne.CanvasObject {
+			title := widget.NewLabelWithStyle("project name — domain", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			title.Truncation = fyne.TextTruncateEllipsis
+			status := widget.NewLabel("phase · cutover · health")
+			status.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, container.NewVBox(title, status))
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			pr := p.projects[i]
-			line := pr.Name
-			if pr.Domain != "" {
-				line += " — " + pr.Domain
-			}
-			if !pr.CutoverAt.IsZero() {
-				line += "  ·  cutover " + pr.CutoverAt.Local().Format("Mon 2 Jan 15:04")
-			}
-			o.(*widget.Label).SetText(line)
+			row := o.(*fyne.Container)
+			lines := row.Objects[0].(*fyne.Container).Objects
+			lines[0].(*widget.Label).SetText(projectTitle(p.projects[i]))
+			lines[1].(*widget.Label).SetText(projectStatus(p.projects[i]))
+			row.Objects[1].(*widget.Icon).SetResource(healthIcon(p.projects[i].Health))
 		})
 	p.List.OnSelected = func(i widget.ListItemID) {
 		id := p.projects[i].ID
@@ -57,11 +61,12 @@ func NewProjectsScreen(s *Shell) *ProjectsScreen {
 	p.FormError = widget.NewLabel("")
 	p.FormError.Wrapping = fyne.TextWrapWord
 	p.Create = widget.NewButton("Create project", p.create)
+	p.Discover = widget.NewButtonWithIcon("Find settings", theme.SearchIcon(), p.discover)
 	p.Create.Importance = widget.HighImportance
 	form := widget.NewForm(
 		widget.NewFormItem("Name", p.Name),
 		widget.NewFormItem("Email domain", p.Domain),
-		widget.NewFormItem("Old host", p.Source),
+		widget.NewFormItem("Old host", container.NewBorder(nil, nil, nil, p.Discover, p.Source)),
 		widget.NewFormItem("New host", p.Dest),
 		widget.NewFormItem("New host profile", p.Profile),
 		widget.NewFormItem("Cutover", p.Cutover),
@@ -90,16 +95,16 @@ func (p *ProjectsScreen) Content() fyne.CanvasObject { return p.content }
 func (p *ProjectsScreen) Start(ctx context.Context) { p.reload() }
 
 func (p *ProjectsScreen) reload() {
-	Background(p.shell, func(ctx context.Context) ([]store.Project, error) {
-		return p.shell.App.Projects(ctx)
-	}, func(ps []store.Project) {
+	Background(p.shell, func(ctx context.Context) ([]app.ProjectOverview, error) {
+		return p.shell.App.ProjectOverviews(ctx)
+	}, func(ps []app.ProjectOverview) {
 		p.projects = ps
 		p.List.Refresh()
 	})
 }
 
 // Projects is what the list shows (for tests).
-func (p *ProjectsScreen) Projects() []store.Project { return p.projects }
+func (p *ProjectsScreen) Projects() []app.ProjectOverview { return p.projects }
 
 func (p *ProjectsScreen) create() {
 	np, err := p.formProject()
