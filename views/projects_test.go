@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"mailshift/app"
@@ -49,5 +50,22 @@ func TestProjectsFindSettingsAndShowHealth(t *testing.T) {
 	line := projectStatus(o)
 	if o.Health != app.HealthOK || !strings.HasPrefix(line, "Phase 1 · Account setup") || !strings.Contains(line, "cutover") || !strings.Contains(line, "steps done") {
 		t.Fatalf("list line %q (%+v)", line, o.Health)
+	}
+}
+
+// Tab walks the new-project form top to bottom, as it reads.
+func TestNewProjectFormTabOrder(t *testing.T) {
+	s, a := openShell(t, t.TempDir())
+	defer a.Close()
+	defer s.Close()
+	ps := s.Current().(*ProjectsScreen)
+	c := s.Window.Canvas()
+	c.Focus(ps.Name)
+	want := []fyne.Focusable{ps.Domain, ps.Source, ps.Discover, ps.Dest, ps.Profile, ps.Cutover, ps.Create}
+	for i, w := range want {
+		c.FocusNext()
+		if c.Focused() != w {
+			t.Fatalf("tab %d focused %T, want %T", i+1, c.Focused(), w)
+		}
 	}
 }
