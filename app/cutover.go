@@ -39,6 +39,7 @@ type Cutover struct {
 	FlipAdvice domain.TTLAdvice
 
 	Checks   []CutoverCheck // in the order the screen shows them
+	Plan     []Step         // every step of the plan, in order, after the verdicts
 	Steps    []Step         // the phase-3 steps, in order
 	Blockers []Step         // every step of the plan blocked by a failing check, in plan order
 }
@@ -51,7 +52,7 @@ func (c Cutover) SafeFlip() (time.Time, string) {
 	if c.OldMXGoneKnown {
 		return c.OldMXGoneBy, "every cache has dropped the old MX: run the final delta after this"
 	}
-	return c.FlipAdvice.EarliestFlip, "earliest safe moment to change the MX (TTL " + c.FlipAdvice.TTL.String() + ")"
+	return c.FlipAdvice.EarliestFlip, fmt.Sprintf("earliest safe moment to change the MX: its TTL is %.0f minute(s)", c.FlipAdvice.TTL.Minutes())
 }
 
 // Check returns the live check with the given ID.
@@ -117,7 +118,7 @@ func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOp
 	if err != nil {
 		return out, err
 	}
-	out.Steps, out.Blockers = PhaseSteps(steps, 3), Blocked(steps)
+	out.Plan, out.Steps, out.Blockers = steps, PhaseSteps(steps, 3), Blocked(steps)
 	return out, nil
 }
 
