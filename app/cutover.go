@@ -77,11 +77,11 @@ type CutoverOptions struct {
 // runs the domain check when the last one is older than DomainRecheckEvery
 // (kept as a "dns" snapshot), and reads the final delta job and the last
 // reconciliation. The verdicts are recorded on the phase-3 steps: a pass
-// ticks change-mx / final-delta (by "mailshift"); a failure blocks the step
-// unless a person overrode it with a reason; "pending" changes nothing. A
-// reconciliation never ticks sign-off (the customer does): it blocks it
-// when messages are missing and lifts that block when clean again. Only
-// changes are written to the audit log.
+// ticks change-mx / final-delta (by "mailshift") unless an earlier step is
+// blocked; a failure blocks the step unless a person overrode it with a
+// reason; "pending" changes nothing. A reconciliation never ticks sign-off
+// (the customer does): it blocks it when messages are missing and lifts
+// that block when clean again. Only changes are written to the audit log.
 func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOptions) (Cutover, error) {
 	p, c, err := a.projectChecker(ctx, projectID)
 	if err != nil {
@@ -171,15 +171,21 @@ func (a *App) cutoverDomainReport(ctx context.Context, p store.Project, c *domai
 	return rep, nil
 }
 
-// recordVerdict writes a step's verdict when it changes the step.
+// recordVerdict writes a step's verdict when it changes the step. A pass
+// does not tick a step while an earlier one is blocked (the flow keeps its
+// order; the next run ticks it once the blocker is lifted).
 func (a *App) recordVerdict(ctx context.Context, projectID string, v stepVerdict) error {
+	steps, err := a.Checklist(ctx, projectID)
+	if err != nil {
+		return err
+	}
 	st, err := a.step(projectID, v.StepID)
 	if err != nil {
 		return err
 	}
 	data, _ := json.Marshal(v.Checks)
 	switch {
-	case v.State == CheckPassed && v.MayTick && st.Status != StatusDone:
+	case v.State == CheckPassed && v.MayTick && st.Status != StatusDone && len(BlockersBefore(steps, v.StepID)) == 0:
 		_, err = a.RecordCheck(ctx, projectID, v.StepID, true, v.Summary, data)
 	case v.State == CheckFailed && st.Status != StatusBlocked && !st.Override:
 		_, err = a.RecordCheck(ctx, projectID, v.StepID, false, v.Summary, data)

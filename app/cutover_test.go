@@ -138,3 +138,55 @@ func TestCutoverReconciliationBlocksAndReleasesSignOff(t *testing.T) {
 		t.Fatalf("clean again: check %+v, sign-off %+v", rc, c.Steps[2])
 	}
 }
+
+// The final delta run on the demo servers passes its check, but ticks its
+// step only once the blocked MX step before it is overridden; a clean
+// reconciliation afterwards passes too.
+func TestCutoverFinalDeltaWaitsForTheBlockerBeforeIt(t *testing.T) {
+	a, id := demoApp(t)
+	ctx := context.Background()
+	events, stop := a.Events.Subscribe(1024)
+	defer stop()
+	if err := a.StartDelta(ctx, id, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(2 * time.Minute)
+	for done := false; !done; {
+		select {
+		case ev := <-events:
+			if jc, ok := ev.(JobChanged); ok && jc.Job.ID == DeltaJobID(id) && jc.Job.State != JobRunning {
+				if jc.Job.State != JobDone {
+					t.Fatalf("delta: %s %s", jc.Job.State, jc.Job.Message)
+				}
+				done = true
+			}
+		case <-timeout:
+			t.Fatal("the final delta did not finish")
+		}
+	}
+	c, err := a.CutoverStatus(ctx, id, CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := c.Check(CheckFinalDelta); d.State != CheckPassed || c.Steps[1].Status != StatusTodo {
+		t.Fatalf("delta check %+v, step %+v (change-mx is blocked before it)", d, c.Steps[1])
+	}
+	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPending {
+		t.Fatalf("no reconciliation yet: %+v", rc)
+	}
+	if _, err := a.TickInOrder(ctx, id, "change-mx", "Tess", "", "agency changes SPF at noon"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Reconcile(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = a.CutoverStatus(ctx, id, CutoverOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Steps[1].Status != StatusDone || c.Steps[1].By != "mailshift" {
+		t.Fatalf("final-delta after the override: %+v", c.Steps[1])
+	}
+	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPassed || c.Steps[2].Status != StatusTodo {
+		t.Fatalf("reconciled after the delta: %+v, sign-off %+v", rc, c.Steps[2])
+	}
+}
