@@ -99,17 +99,17 @@ func mxCheck(in checkInputs) CutoverCheck {
 func propagationCheck(in checkInputs) CutoverCheck {
 	c := CutoverCheck{ID: CheckPropagation, StepID: "change-mx", Title: "Resolvers see the new MX", State: CheckPending}
 	seen, answered := in.prop.Counts("resolver")
-	c.Summary = fmt.Sprintf("%d of %d resolvers see the new MX", seen, answered)
+	c.Summary = fmt.Sprintf("%d of %d resolvers see the new MX.", seen, answered)
 	switch {
 	case in.prop.Complete():
 		c.State = CheckPassed
 	case !in.mxChanged():
 		c.Action = "Propagation starts once the MX is changed."
 	case in.goneKnown:
-		c.Action = "The others keep the old MX in their cache until " + in.goneBy.Local().Format("Mon 2 Jan 15:04") + " at the latest."
+		c.Summary = strings.TrimSuffix(c.Summary, ".") + "; the others may keep the old MX in their cache until " + in.goneBy.Local().Format("Mon 2 Jan 15:04") + "."
 	}
-	if failed := len(in.prop.Observations) - answered - countKind(in.prop, "authoritative"); failed > 0 {
-		c.Summary += fmt.Sprintf(" (%d did not answer)", failed)
+	if failed := countKind(in.prop, "resolver") - answered; failed > 0 {
+		c.Summary = strings.TrimSuffix(c.Summary, ".") + fmt.Sprintf(" (%d resolver(s) did not answer).", failed)
 	}
 	return c
 }

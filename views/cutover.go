@@ -58,6 +58,7 @@ type CutoverScreen struct {
 	refreshed chan struct{} // one value per finished live run (tests)
 	loops     gosync.WaitGroup
 	stopped   chan struct{}
+	body      *fyne.Container // re-laid out after a paint: wrapped labels change height
 	content   fyne.CanvasObject
 }
 
@@ -97,9 +98,9 @@ func NewCutoverScreen(s *Shell, projectID string) *CutoverScreen {
 	c.buildOverrideDialog()
 	header := container.NewVBox(c.Header, c.Countdown, c.SafeFlip,
 		container.NewBorder(nil, nil, widget.NewLabel("Your name"), container.NewHBox(c.CheckNow), c.Who), c.LastChecked)
-	body := container.NewVBox(c.Blocker, steps, widget.NewSeparator(),
+	c.body = container.NewVBox(c.Blocker, steps, widget.NewSeparator(),
 		widget.NewLabelWithStyle("MX propagation history", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), c.History)
-	c.content = projectFrame(s, projectID, "cutover", header, container.NewVScroll(body))
+	c.content = projectFrame(s, projectID, "cutover", header, container.NewVScroll(c.body))
 	return c
 }
 

@@ -21,7 +21,8 @@ func (c *CutoverScreen) buildOverrideDialog() {
 	c.OverrideText = widget.NewLabel("")
 	c.OverrideText.Wrapping = fyne.TextWrapWord
 	c.OverrideReason = widget.NewMultiLineEntry()
-	c.OverrideReason.SetPlaceHolder("Why is it safe to go on although the check fails? (kept in the audit log and the report)")
+	c.OverrideReason.SetPlaceHolder("Why is it safe to go on although the check fails?")
+	c.OverrideReason.Wrapping = fyne.TextWrapWord
 	c.OverrideReason.SetMinRowsVisible(3)
 	c.OverrideProblem = widget.NewLabel("")
 	c.OverrideProblem.Wrapping, c.OverrideProblem.Importance = fyne.TextWrapWord, widget.DangerImportance
@@ -43,6 +44,7 @@ func (c *CutoverScreen) askOverride(id string) {
 	c.OverrideReason.SetText("")
 	c.OverrideProblem.SetText("")
 	c.overrideDialog.Show()
+	c.shell.Window.Canvas().Focus(c.OverrideReason)
 }
 
 // confirmOverride ticks the blocked step with the reason; an empty reason
@@ -120,6 +122,7 @@ func (c *CutoverScreen) showDelta(j app.JobInfo) {
 		l := c.Checks[app.CheckFinalDelta]
 		l.Icon.SetResource(theme.MoreHorizontalIcon())
 		l.Text.SetText(fmt.Sprintf("Final delta — running: %s (%d of %d)", j.Progress.Phase, j.Progress.Done, j.Progress.Total))
+		c.body.Refresh()
 	}
 }
 

@@ -102,6 +102,8 @@ func (c *CutoverScreen) paintSteps() {
 		}
 	}
 	c.Blocker.SetText(c.blockerText())
+	c.Blocker.Hidden = c.Blocker.Text == ""
+	c.body.Refresh()
 }
 
 // blockerText says in plain words why the flow stops ("" when it does not).
@@ -118,14 +120,14 @@ func (c *CutoverScreen) blockerText() string {
 		var fails []string
 		for _, ch := range c.status.Checks {
 			if ch.StepID == b.ID && ch.State == app.CheckFailed {
-				fails = append(fails, ch.Title+": "+strings.TrimSuffix(ch.Summary, "."))
+				fails = append(fails, ch.Title)
 			}
 		}
 		if len(fails) > 0 {
-			why = strings.Join(fails, "; ")
+			why = "these checks fail (see below): " + strings.Join(fails, ", ")
 		}
 	}
-	text := fmt.Sprintf("The cutover is stopped: %q (phase %d, %s) is blocked by a failing check — %s. The steps after it can't be ticked until the check passes (it runs again by itself) or a person overrides it with a written reason.",
+	text := fmt.Sprintf("The cutover is stopped: %q (phase %d, %s) is blocked — %s. The steps after it can't be ticked until its checks pass (they run again by themselves) or a person overrides it with a written reason.",
 		b.Title, b.Phase, b.Owner, why)
 	if len(blocked) > 1 {
 		text += fmt.Sprintf(" %d more blocked step(s) after it.", len(blocked)-1)
