@@ -48,7 +48,8 @@ type SetupScreen struct {
 	content fyne.CanvasObject
 }
 
-var mailboxColumns = []string{"Address", "Old host login", "New host login", "Status", "Old host test", "New host test"}
+// The login tests come right after the address, so they show without scrolling.
+var mailboxColumns = []string{"Address", "Old host test", "New host test", "Old host login", "New host login", "Status"}
 
 // NewSetupScreen builds the Phase 1 screen for a project.
 func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
@@ -76,7 +77,7 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 	u.Mailboxes = widget.NewTable(func() (int, int) { return len(u.mailboxes) + 1, len(mailboxColumns) },
 		func() fyne.CanvasObject { return widget.NewLabel("someone@example.com long") },
 		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(u.cell(id)) })
-	for i, w := range []float32{240, 170, 200, 110, 150, 150} {
+	for i, w := range []float32{240, 150, 150, 200, 200, 110} {
 		u.Mailboxes.SetColumnWidth(i, w)
 	}
 	u.initLogins()
@@ -106,10 +107,11 @@ func (u *SetupScreen) cell(id widget.TableCellID) string {
 		return mailboxColumns[id.Col]
 	}
 	m := u.mailboxes[id.Row-1]
-	if id.Col >= 4 {
-		return u.loginCell(m.ID, id.Col == 5)
+	switch id.Col {
+	case 1, 2:
+		return u.loginCell(m.ID, id.Col == 2)
 	}
-	return []string{m.Email, m.SourceLogin, orDash(m.DestLogin), string(m.Status)}[id.Col]
+	return []string{m.Email, "", "", m.SourceLogin, orDash(m.DestLogin), string(m.Status)}[id.Col]
 }
 
 func orDash(s string) string {

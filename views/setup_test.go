@@ -104,7 +104,7 @@ func TestSetupTestsAllDemoLogins(t *testing.T) {
 			if got := u.LoginStatus(m.ID, dest); !strings.HasPrefix(got, "OK · ") {
 				t.Fatalf("%s dest=%v: %q (%s)", m.Email, dest, got, u.LoginDetail(m.ID))
 			}
-			if got := u.cell(cellID(i+1, 4+btoi(dest))); !strings.HasPrefix(got, "OK · ") {
+			if got := u.cell(cellID(i+1, 1+btoi(dest))); !strings.HasPrefix(got, "OK · ") {
 				t.Fatalf("table cell of %s: %q", m.Email, got)
 			}
 		}
@@ -168,7 +168,7 @@ func TestSetupLoginTestShowsAWrongPassword(t *testing.T) {
 	if !strings.Contains(u.LoginsMsg.Text, "1 of 4 login(s) failed") || !strings.Contains(u.LoginsMsg.Text, "wrong login name or password on the old host") {
 		t.Fatalf("summary %q", u.LoginsMsg.Text)
 	}
-	u.Mailboxes.Select(cellID(2, 4)) // bob's row
+	u.Mailboxes.Select(cellID(2, 1)) // bob's row
 	if !strings.Contains(u.LoginsMsg.Text, bob+" — old host: wrong login name or password") || strings.Contains(u.LoginsMsg.Text, string(bobPW)) {
 		t.Fatalf("selected row detail %q", u.LoginsMsg.Text)
 	}
