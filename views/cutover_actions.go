@@ -167,14 +167,14 @@ func countdown(now, at time.Time) string {
 	d := at.Sub(now).Truncate(time.Second)
 	switch {
 	case d > 0:
-		return "in " + clock(d)
+		return "in " + clockText(d)
 	case d == 0:
 		return "now"
 	}
-	return "reached " + clock(-d) + " ago"
+	return "reached " + clockText(-d) + " ago"
 }
 
-func clock(d time.Duration) string {
+func clockText(d time.Duration) string {
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
 	s := fmt.Sprintf("%02d:%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second))

@@ -33,8 +33,8 @@ func openCutover(t *testing.T, every time.Duration) (*Shell, *app.App, *CutoverS
 	return s, a, c, p.ID
 }
 
-// read reads a widget's state on the UI side (the countdown repaints it).
-func read[T any](s *Shell, f func() T) (v T) {
+// onUI reads a widget's state on the UI side (the countdown repaints it).
+func onUI[T any](s *Shell, f func() T) (v T) {
 	s.Do(func() { v = f() })
 	return v
 }
@@ -50,16 +50,16 @@ func TestCutoverShowsPropagationNofMAndCountdowns(t *testing.T) {
 	if got := c.Checks[app.CheckSPF].Text.Text; !strings.Contains(got, "does not include the new host") || !strings.Contains(got, "What to do:") {
 		t.Fatalf("SPF line %q", got)
 	}
-	cd := read(s, func() string { return c.Countdown.Text })
+	cd := onUI(s, func() string { return c.Countdown.Text })
 	if !strings.HasPrefix(cd, "Cutover: ") || !strings.Contains(cd, "in 6 d ") { // the demo's cutover is in 7 days, on the hour
 		t.Fatalf("countdown %q", cd)
 	}
-	if sf := read(s, func() string { return c.SafeFlip.Text }); !strings.HasPrefix(sf, "Earliest safe flip: ") || !strings.Contains(sf, " — in ") || !strings.Contains(sf, "final delta") {
+	if sf := onUI(s, func() string { return c.SafeFlip.Text }); !strings.HasPrefix(sf, "Earliest safe flip: ") || !strings.Contains(sf, " — in ") || !strings.Contains(sf, "final delta") {
 		t.Fatalf("safe flip %q", sf)
 	}
 	// The countdown ticks once a second by itself: wait (bounded) for the next paint.
 	deadline := time.Now().Add(5 * time.Second)
-	for read(s, func() string { return c.Countdown.Text }) == cd {
+	for onUI(s, func() string { return c.Countdown.Text }) == cd {
 		if time.Now().After(deadline) {
 			t.Fatalf("the countdown did not move from %q", cd)
 		}
