@@ -100,6 +100,15 @@ func propagationCheck(in checkInputs) CutoverCheck {
 	c := CutoverCheck{ID: CheckPropagation, StepID: "change-mx", Title: "Resolvers see the new MX", State: CheckPending}
 	seen, answered := in.prop.Counts("resolver")
 	c.Summary = fmt.Sprintf("%d of %d resolvers see the new MX.", seen, answered)
+	if len(in.prop.Expect) == 0 {
+		agree := 0
+		for _, o := range in.prop.Observations {
+			if o.Kind == "resolver" && o.Error == "" && !o.Unexpected {
+				agree++
+			}
+		}
+		c.Summary = fmt.Sprintf("Mailshift does not know the new host's MX for this destination; %d of %d resolvers give the name servers' MX.", agree, answered)
+	}
 	switch {
 	case in.prop.Complete():
 		c.State = CheckPassed

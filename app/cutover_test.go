@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mailshift/domain"
 	"mailshift/sync"
 )
 
@@ -188,5 +189,34 @@ func TestCutoverFinalDeltaWaitsForTheBlockerBeforeIt(t *testing.T) {
 	}
 	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPassed || c.Steps[2].Status != StatusTodo {
 		t.Fatalf("reconciled after the delta: %+v, sign-off %+v", rc, c.Steps[2])
+	}
+}
+
+// With every DNS server unreachable the live checks end quickly, decide
+// nothing and say so in words.
+func TestCutoverStatusOfflineDecidesNothing(t *testing.T) {
+	a := newTestApp(t)
+	a.DomainBase = domain.Config{Roots: []string{"127.0.0.1:9"}, Resolvers: []domain.Resolver{{Name: "none", Addr: "127.0.0.1:9"}},
+		Timeout: 200 * time.Millisecond, Retries: -1}
+	start := time.Now()
+	c, err := a.CutoverStatus(context.Background(), "acme", CutoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatalf("offline checks took %v", time.Since(start))
+	}
+	for _, ch := range c.Checks {
+		if ch.State != CheckPending || ch.Summary == "" {
+			t.Fatalf("offline check %s: %+v", ch.ID, ch)
+		}
+	}
+	for _, st := range c.Steps {
+		if st.Status != StatusTodo {
+			t.Fatalf("offline must not decide %s: %+v", st.ID, st)
+		}
+	}
+	if c.OldMXGoneKnown || len(c.Blockers) != 0 || len(c.History) != 1 {
+		t.Fatalf("offline: gone known %v, blockers %v, %d polls", c.OldMXGoneKnown, c.Blockers, len(c.History))
 	}
 }
