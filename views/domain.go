@@ -87,12 +87,38 @@ type domainLoaded struct {
 }
 
 // Start shows the kept checks (no network): the last report, the one
-// before it, and the phase's steps.
+// before it, and the phase's steps; then follows the steps' changes (a
+// login test on the setup screen, a tick on the plan) until the user
+// leaves the screen.
 func (d *DomainScreen) Start(ctx context.Context) {
 	Background(d.shell, func(ctx context.Context) (domainLoaded, error) {
 		l := d.load(ctx)
 		return l, l.err
 	}, d.apply)
+	events, stop := d.shell.App.Events.Subscribe(64)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	go func() {
+		for ev := range events {
+			if sc, ok := ev.(app.StepChanged); ok && sc.ProjectID == d.projectID && sc.Step.Phase == 1 && ctx.Err() == nil {
+				st := sc.Step
+				d.shell.Do(func() { d.showStep(st) })
+			}
+		}
+	}()
+}
+
+// showStep repaints the checklist with one step's new state.
+func (d *DomainScreen) showStep(st app.Step) {
+	for i := range d.steps {
+		if d.steps[i].ID == st.ID {
+			d.steps[i] = st
+			d.paintTiming()
+			return
+		}
+	}
 }
 
 func (d *DomainScreen) load(ctx context.Context) domainLoaded {

@@ -26,6 +26,12 @@ func shownLabels(s *Shell) map[string]bool {
 	return out
 }
 
+// stepsText reads the checklist label on the UI goroutine.
+func stepsText(s *Shell, d *DomainScreen) (text string) {
+	s.Do(func() { text = d.Steps.Text })
+	return text
+}
+
 func openDomainScreen(s *Shell, projectID string) *DomainScreen {
 	d := NewDomainScreen(s, projectID)
 	s.Show(d) // the lead registers it as "domain"; Show needs no table entry
@@ -130,11 +136,22 @@ func TestDomainScreenShowsTheDemoBlockerFirst(t *testing.T) {
 		t.Fatalf("ttl %q / flip %q", d.TTLAdvice.Text, d.EarliestFlip.Text)
 	}
 	if !strings.Contains(d.Steps.Text, "⚠  Domain pre-flight") || !strings.Contains(d.Steps.Text, "Provider · blocked by a failing check") ||
-		!strings.Contains(d.Steps.Text, "○  Agree terms") || !strings.Contains(d.Steps.Text, "Everyone · to do") {
+		!strings.Contains(d.Steps.Text, "○  Agree terms") || !strings.Contains(d.Steps.Text, "Everyone · to do") || !strings.Contains(d.Steps.Text, "✔  Lower the MX TTL") {
 		t.Fatalf("steps %q", d.Steps.Text)
 	}
 	if !strings.Contains(d.LastCheck.Text, "No earlier check") {
 		t.Fatalf("history after one check %q", d.LastCheck.Text)
+	}
+	// A step ticked elsewhere (the plan screen) shows here as it happens.
+	if _, err := a.Tick(ctx, p.ID, "agree-terms", "Tess Tester", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stepsText(s, d), "✔  Agree terms, plan the migration, pick a cutover date — Everyone · done by Tess Tester") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tick did not reach the screen: %q", stepsText(s, d))
+		}
+		time.Sleep(10 * time.Millisecond) // waiting for the event, bounded
 	}
 
 	// A second check: the previous one is shown with the comparison.

@@ -59,6 +59,9 @@ func (u *SetupScreen) loginCell(mailboxID string, dest bool) string {
 func loginWord(r app.LoginResult) string {
 	switch r.Outcome {
 	case app.LoginOK:
+		if r.Folders == 1 {
+			return "OK · 1 folder"
+		}
 		return fmt.Sprintf("OK · %d folders", r.Folders)
 	case app.LoginWrongPassword:
 		return "wrong password"
