@@ -24,7 +24,9 @@ func screenTable() []screenDef {
 		{"settings", "Settings", false, func(s *Shell, _ string) Screen { return NewSettingsScreen(s) }},
 		{"plan", "Plan", true, func(s *Shell, id string) Screen { return NewPlanScreen(s, id) }},
 		{"setup", "1 · Setup", true, func(s *Shell, id string) Screen { return NewSetupScreen(s, id) }},
+		{"domain", "1 · Domain", true, func(s *Shell, id string) Screen { return NewDomainScreen(s, id) }},
 		{"migrate", "2 · Migration", true, func(s *Shell, id string) Screen { return NewMigrateScreen(s, id) }},
+		{"cutover", "3 · Cutover", true, func(s *Shell, id string) Screen { return NewCutoverScreen(s, id) }},
 		{"report", "Sign-off", true, func(s *Shell, id string) Screen { return NewReportScreen(s, id) }},
 		{"activity", "Activity", true, func(s *Shell, id string) Screen { return NewActivityScreen(s, id) }},
 	}
