@@ -87,6 +87,7 @@ func NewCutoverScreen(s *Shell, projectID string) *CutoverScreen {
 	c.CheckNow = widget.NewButtonWithIcon("Check now", theme.ViewRefreshIcon(), c.checkNow)
 	c.Blocker = widget.NewLabel("")
 	c.Blocker.Wrapping, c.Blocker.Importance = fyne.TextWrapWord, widget.DangerImportance
+	c.Blocker.Hide()
 	c.History = widget.NewLabel("No MX poll yet.")
 	c.RunDelta = widget.NewButtonWithIcon("Run final delta", theme.MediaPlayIcon(), c.runDelta)
 	c.Reconcile = widget.NewButtonWithIcon("Reconcile", theme.SearchIcon(), c.reconcile)
@@ -109,7 +110,8 @@ func (c *CutoverScreen) Content() fyne.CanvasObject { return c.content }
 
 // Start loads the project and its checklist, runs the live checks once,
 // then keeps them running every RefreshEvery, the countdown every second
-// and the step and delta events, all until ctx ends (see Stopped).
+// and the step and delta events, all until ctx ends (see Stopped). Shell.Show
+// calls it once per screen.
 func (c *CutoverScreen) Start(ctx context.Context) {
 	type loaded struct {
 		p     store.Project

@@ -44,6 +44,7 @@ func (c *CutoverScreen) newRow(n int, def app.StepDef) fyne.CanvasObject {
 	r.Title.Wrapping, r.Info.Wrapping, r.Problem.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord, fyne.TextWrapWord
 	r.Problem.Importance = widget.DangerImportance
 	r.Override.Hide()
+	r.Problem.Hide()
 	actions := container.NewHBox(r.Tick, r.Override)
 	switch id {
 	case "final-delta":
@@ -94,15 +95,21 @@ func (c *CutoverScreen) paintSteps() {
 			setEnabled(r.Override, len(before) == 0)
 		} else {
 			r.Override.Hide()
+			r.Problem.Hide()
 		}
 		if len(before) > 0 && st.Status != app.StatusDone {
-			r.Problem.SetText(fmt.Sprintf("Waiting: %q is blocked (see above); this step can be ticked once that passes its check or is overridden.", before[0].Title))
+			c.setLine(r.Problem, fmt.Sprintf("Waiting: %q is blocked (see above); this step can be ticked once that passes its check or is overridden.", before[0].Title))
 		} else if strings.HasPrefix(r.Problem.Text, "Waiting: ") {
-			r.Problem.SetText("")
+			c.setLine(r.Problem, "")
 		}
 	}
-	c.Blocker.SetText(c.blockerText())
-	c.Blocker.Hidden = c.Blocker.Text == ""
+	c.setLine(c.Blocker, c.blockerText())
+}
+
+// setLine shows a message line, hidden while empty, and re-lays out the body.
+func (c *CutoverScreen) setLine(l *widget.Label, text string) {
+	l.SetText(text)
+	l.Hidden = text == ""
 	c.body.Refresh()
 }
 
@@ -190,12 +197,12 @@ func (c *CutoverScreen) tickStep(id string) {
 		return
 	}
 	who, r := c.Who.Text, c.Rows[id]
-	r.Problem.SetText("")
+	c.setLine(r.Problem, "")
 	stepAction(c.shell, func(ctx context.Context) (app.Step, error) {
 		return c.shell.App.TickInOrder(ctx, c.projectID, id, who, "", "")
 	}, func(st app.Step, err error) {
 		if err != nil {
-			r.Problem.SetText(sentence(err.Error()))
+			c.setLine(r.Problem, sentence(err.Error()))
 			return
 		}
 		c.stepChanged(st)
