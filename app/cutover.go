@@ -75,8 +75,8 @@ type CutoverOptions struct {
 // CutoverStatus runs the cutover day's live checks once: it polls every
 // resolver and name server for the MX (kept in the propagation history),
 // runs the domain check when the last one is older than DomainRecheckEvery
-// (kept as a "dns" snapshot), and reads the final delta job and the last
-// reconciliation. The verdicts are recorded on the phase-3 steps: a pass
+// (kept as a "dns" snapshot), and reads the final delta job, what the pulls
+// saw of the old INBOXes and the last reconciliation. The verdicts are recorded on the phase-3 steps: a pass
 // ticks change-mx / final-delta (by "mailshift") unless an earlier step is
 // blocked; a failure blocks the step unless a person overrode it with a
 // reason; "pending" changes nothing. A reconciliation never ticks sign-off
@@ -106,6 +106,9 @@ func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOp
 	in := checkInputs{now: out.At, project: p, prop: out.Propagation, report: rep, goneBy: out.OldMXGoneBy, goneKnown: out.OldMXGoneKnown}
 	in.delta, in.haveDelta = a.deltaJob(projectID)
 	if in.rec, in.haveRec, err = a.lastReconciliation(projectID); err != nil {
+		return out, err
+	}
+	if in.inbox, err = a.inboxWatch(projectID); err != nil {
 		return out, err
 	}
 	out.Checks = cutoverChecks(in)

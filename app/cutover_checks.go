@@ -51,6 +51,7 @@ type checkInputs struct {
 	haveDelta bool
 	rec       sync.Reconciliation
 	haveRec   bool
+	inbox     inboxWatch
 }
 
 // mxChanged: every answering name server gives the new MX.
@@ -65,7 +66,7 @@ func (in checkInputs) cutoverPassed() bool {
 }
 
 func cutoverChecks(in checkInputs) []CutoverCheck {
-	return []CutoverCheck{mxCheck(in), propagationCheck(in), spfCheck(in), autodiscoverCheck(in), deltaCheck(in), reconcileCheck(in)}
+	return []CutoverCheck{mxCheck(in), propagationCheck(in), spfCheck(in), autodiscoverCheck(in), deltaCheck(in), drainedCheck(in), reconcileCheck(in)}
 }
 
 func mxCheck(in checkInputs) CutoverCheck {

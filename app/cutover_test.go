@@ -140,10 +140,10 @@ func TestCutoverReconciliationBlocksAndReleasesSignOff(t *testing.T) {
 	}
 }
 
-// The final delta run on the demo servers passes its check, but ticks its
-// step only once the blocked MX step before it is overridden; a clean
-// reconciliation afterwards passes too.
-func TestCutoverFinalDeltaWaitsForTheBlockerBeforeIt(t *testing.T) {
+// The final delta run on the demo servers passes its check; the old INBOX
+// is not drained yet (stale caches may still deliver there), so the step
+// waits; a reconciliation after the delta passes.
+func TestCutoverFinalDeltaOnTheDemo(t *testing.T) {
 	a, id := demoApp(t)
 	ctx := context.Background()
 	events, stop := a.Events.Subscribe(1024)
@@ -169,14 +169,15 @@ func TestCutoverFinalDeltaWaitsForTheBlockerBeforeIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := c.Check(CheckFinalDelta); d.State != CheckPassed || c.Steps[1].Status != StatusTodo {
-		t.Fatalf("delta check %+v, step %+v (change-mx is blocked before it)", d, c.Steps[1])
+	if d, _ := c.Check(CheckFinalDelta); d.State != CheckPassed {
+		t.Fatalf("delta check %+v", d)
 	}
-	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPending {
-		t.Fatalf("no reconciliation yet: %+v", rc)
+	dr, _ := c.Check(CheckDrained)
+	if dr.State != CheckPending || !strings.Contains(dr.Summary, "may still send mail to the old host until") || !strings.HasPrefix(dr.Action, "Run the final delta again after") {
+		t.Fatalf("drained check right after the MX change: %+v", dr)
 	}
-	if _, err := a.TickInOrder(ctx, id, "change-mx", "Tess", "", "agency changes SPF at noon"); err != nil {
-		t.Fatal(err)
+	if c.Steps[1].Status != StatusTodo {
+		t.Fatalf("final-delta must wait for the drain: %+v", c.Steps[1])
 	}
 	if _, err := a.Reconcile(ctx, id); err != nil {
 		t.Fatal(err)
@@ -184,11 +185,56 @@ func TestCutoverFinalDeltaWaitsForTheBlockerBeforeIt(t *testing.T) {
 	if c, err = a.CutoverStatus(ctx, id, CutoverOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Steps[1].Status != StatusDone || c.Steps[1].By != "mailshift" {
-		t.Fatalf("final-delta after the override: %+v", c.Steps[1])
-	}
 	if rc, _ := c.Check(CheckReconcile); rc.State != CheckPassed || c.Steps[2].Status != StatusTodo {
 		t.Fatalf("reconciled after the delta: %+v, sign-off %+v", rc, c.Steps[2])
+	}
+}
+
+// A passing verdict ticks its step only while no earlier step is blocked.
+func TestCutoverPassWaitsForTheBlockerBeforeIt(t *testing.T) {
+	a, id := demoApp(t)
+	ctx := context.Background()
+	if _, err := a.CutoverStatus(ctx, id, CutoverOptions{}); err != nil { // blocks change-mx
+		t.Fatal(err)
+	}
+	pass := stepVerdict{StepID: "final-delta", State: CheckPassed, MayTick: true, Summary: "final delta done"}
+	if err := a.recordVerdict(ctx, id, pass); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.step(id, "final-delta"); st.Status != StatusTodo {
+		t.Fatalf("ticked behind a blocker: %+v", st)
+	}
+	if _, err := a.TickInOrder(ctx, id, "change-mx", "Tess", "", "agency changes SPF at noon"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.recordVerdict(ctx, id, pass); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.step(id, "final-delta"); st.Status != StatusDone || st.By != "mailshift" {
+		t.Fatalf("after the override: %+v", st)
+	}
+}
+
+// The drain verdict from what the pulls saw.
+func TestDrainedCheckVerdicts(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+	in := checkInputs{now: t0.Add(3 * time.Hour), goneBy: t0.Add(time.Hour), goneKnown: true}
+	for _, tc := range []struct {
+		name  string
+		w     inboxWatch
+		state CheckState
+		words string
+	}{
+		{"unread", inboxWatch{unread: []string{"ann@x.test"}}, CheckPending, "ann@x.test has not been read"},
+		{"pulled before the old MX left the caches", inboxWatch{lastChange: t0, lastPull: t0.Add(30 * time.Minute)}, CheckPending, "may still send mail"},
+		{"quiet long enough", inboxWatch{lastChange: t0.Add(50 * time.Minute), lastPull: t0.Add(2 * time.Hour)}, CheckPassed, "No new mail reached"},
+		{"new mail lately", inboxWatch{lastChange: t0.Add(100 * time.Minute), lastPull: t0.Add(2 * time.Hour)}, CheckPending, "counts as drained once"},
+	} {
+		in.inbox = tc.w
+		c := drainedCheck(in)
+		if c.State != tc.state || !strings.Contains(c.Summary, tc.words) {
+			t.Errorf("%s: %+v", tc.name, c)
+		}
 	}
 }
 

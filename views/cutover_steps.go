@@ -17,7 +17,7 @@ import (
 // cutoverChecksOf lists the live checks shown under each phase-3 step.
 var cutoverChecksOf = map[string][]string{
 	"change-mx":   {app.CheckMX, app.CheckPropagation, app.CheckSPF, app.CheckAutodiscover},
-	"final-delta": {app.CheckFinalDelta},
+	"final-delta": {app.CheckFinalDelta, app.CheckDrained},
 	"sign-off":    {app.CheckReconcile},
 }
 
