@@ -19,7 +19,7 @@ import (
 // CutoverScreen is the cutover day's live checklist (phase 3): the steps in
 // order with their owners, each ticked by a person or by a live check; the
 // checks (MX, propagation with its history, SPF, Autodiscover, final delta,
-// reconciliation) re-run every RefreshEvery while the screen is shown; a
+// old INBOX drained, reconciliation) re-run every RefreshEvery while the screen is shown; a
 // countdown to the cutover and to the earliest safe flip, once a second.
 // Blocked steps stop the flow: later steps cannot be ticked until the
 // blocker passes or a person overrides it with a written reason.

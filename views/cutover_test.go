@@ -50,6 +50,9 @@ func TestCutoverShowsPropagationNofMAndCountdowns(t *testing.T) {
 	if got := c.Checks[app.CheckSPF].Text.Text; !strings.Contains(got, "does not include the new host") || !strings.Contains(got, "What to do:") {
 		t.Fatalf("SPF line %q", got)
 	}
+	if got := c.Checks[app.CheckDrained].Text.Text; !strings.HasPrefix(got, "Old INBOX drained — The old INBOX of ") {
+		t.Fatalf("drained line before any pull %q", got)
+	}
 	cd := onUI(s, func() string { return c.Countdown.Text })
 	if !strings.HasPrefix(cd, "Cutover: ") || !strings.Contains(cd, "in 6 d ") { // the demo's cutover is in 7 days, on the hour
 		t.Fatalf("countdown %q", cd)
