@@ -94,7 +94,12 @@ func (d *DomainScreen) Start(ctx context.Context) {
 	Background(d.shell, func(ctx context.Context) (domainLoaded, error) {
 		l := d.load(ctx)
 		return l, l.err
-	}, d.apply)
+	}, func(l domainLoaded) {
+		d.apply(l)
+		if len(l.history) == 0 && l.project.Domain != "" {
+			d.Check() // never checked: nobody should have to find the button first
+		}
+	})
 	events, stop := d.shell.App.Events.Subscribe(64)
 	go func() {
 		<-ctx.Done()
