@@ -41,6 +41,8 @@ type SetupScreen struct {
 	ImportMsg  *widget.Label
 	ImportRows *widget.List
 
+	server serverTestPanel // Test old host / Test new host, certificate pinning
+
 	TestAllLogins *widget.Button
 	LoginsMsg     *widget.Label // the last run's summary, or the selected row's full result
 	logins        map[string]*loginRow
@@ -89,7 +91,7 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 		func() fyne.CanvasObject { return widget.NewLabel("line 12, Password: is empty") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(u.rowErrors[i].Error()) })
 	left := container.NewVScroll(container.NewVBox(widget.NewLabelWithStyle("Servers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		settings, u.SaveSettings, u.SettingsMsg))
+		settings, u.SaveSettings, u.SettingsMsg, widget.NewSeparator(), u.initServerTest()))
 	right := container.NewBorder(
 		container.NewVBox(container.NewHBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), u.ImportCSV, u.AddMailbox, u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
 		container.NewGridWrap(fyne.NewSize(600, 120), u.ImportRows), nil, nil, u.Mailboxes)
