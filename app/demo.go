@@ -81,17 +81,21 @@ func (a *App) ensureDemoProject(ctx context.Context, d *demo.Demo) (store.Projec
 }
 
 // Password returns a mailbox's password for one side ("source" or
-// "dest"): from the running demo for the demo project, else unsealed from
-// the store (which needs UnlockSecrets first).
+// "dest"): from the running demo for the demo's own mailboxes, else
+// unsealed from the store (which needs UnlockSecrets first).
 func (a *App) Password(ctx context.Context, p store.Project, mailboxID string, dest bool) ([]byte, error) {
 	if p.Demo {
 		a.demoMu.Lock()
 		pw, ok := a.demoPasswords[mailboxID]
+		running := a.demoPasswords != nil
 		a.demoMu.Unlock()
-		if !ok {
+		if ok {
+			return []byte(pw), nil
+		}
+		if !running {
 			return nil, errors.New("the demo servers are not running: start Mailshift with --demo")
 		}
-		return []byte(pw), nil
+		// A mailbox the user added to the demo has its own saved password.
 	}
 	name := store.SourceSecret(mailboxID)
 	if dest {
