@@ -5,7 +5,7 @@ BIN := bin/mailshift
 ENGINE := $(foreach d,app store sync domain export internal,$(if $(wildcard $(d)/*.go $(d)/*/*.go),./$(d)/...))
 ENGINE_DIRS := app store sync domain export
 
-.PHONY: run build test deps-build deps-test fmt-check vet fyne-free test-engine test-views gui-smoke bench clean
+.PHONY: run build test deps-build deps-test fmt-check vet fyne-free test-engine test-views gui-smoke screenshots bench clean
 
 ## run: install build packages if missing, build, open the app (demo project on first start)
 run: build
@@ -50,6 +50,10 @@ test-views:
 # and a screenshot of every screen is written to bin/screens/.
 gui-smoke: build
 	.ci/gui-smoke $(BIN) bin/screens
+
+## screenshots: the real window on every screen of the demo, into docs/screens (for the README)
+screenshots: build
+	.ci/gui-smoke $(BIN) docs/screens
 
 ## bench: speed and memory against the peers (not part of make test)
 bench: deps-test
