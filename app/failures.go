@@ -183,6 +183,7 @@ type MailboxCounts struct {
 	Pushed                  int // confirmed on the new host
 	PushedBytes             int64
 	Failed                  int // refused, over a limit or unconfirmed in the journal
+	Excluded                int // stored messages of folders the user excluded: never pushed
 }
 
 // MailboxCounts returns every mailbox's counts, in the project's order.
@@ -202,12 +203,21 @@ func (a *App) MailboxCounts(ctx context.Context, projectID string) ([]MailboxCou
 		if err != nil {
 			return nil, fmt.Errorf("count the stored messages of %s: %w", m.ID, err)
 		}
+		excluded := map[string]bool{}
+		if mp, _, err := sync.MappingFor(a.db, projectID, m.ID); err == nil {
+			for _, f := range mp.Folders {
+				excluded[f.Source] = f.Excluded
+			}
+		}
 		for name, st := range states {
 			c.SourceMessages += st.Inventory.Messages
 			c.SourceBytes += st.Inventory.Bytes
 			err := a.db.ForEachMessage(box, name, st.UIDValidity, func(r store.MessageRecord) error {
 				c.Local++
 				c.LocalBytes += r.Size
+				if excluded[name] {
+					c.Excluded++
+				}
 				return nil
 			})
 			if err != nil {
