@@ -2,122 +2,211 @@ package views
 
 import (
 	"context"
-	"fmt"
+	gosync "sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
 )
 
-// MigrateScreen is Phase 2: start, pause, resume or stop the pull of the
-// project's mailboxes, watch its progress (painted from JobChanged events,
-// which the job runner publishes about ten times a second), and verify the
-// local copy offline.
+// paintEvery is the slowest the migration screen repaints job progress:
+// events that arrive faster are coalesced (latest state per job wins).
+const paintEvery = 100 * time.Millisecond
+
+// countsEvery is how often the per-mailbox counts are re-read from the
+// store while a job runs (and always when one ends).
+const countsEvery = 500 * time.Millisecond
+
+// MigrateScreen is Phase 2, the migration dashboard, as tabs: Dashboard
+// (start, pause, resume, stop; per-mailbox progress), Mapping (folder
+// mapping preview and overrides), Errors (every failed or skipped message,
+// retry), Reconciliation and Export. Job progress arrives as JobChanged
+// events through one pump goroutine and is painted through Shell.Do at
+// most every paintEvery; store reads run in the background.
 type MigrateScreen struct {
 	shell     *Shell
 	projectID string
 
-	Bar                            *widget.ProgressBar
-	State, Counts, Rate            *widget.Label
-	StartPull, Pause, Resume, Stop *widget.Button
-	Verify                         *widget.Button
-	VerifyResult                   *widget.Label
-	content                        fyne.CanvasObject
+	Tabs      *container.AppTabs
+	Dashboard *DashboardTab
+	Mapping   *MappingTab
+	Errors    *ErrorsTab
+	Reconcile *ReconcileTab
+	Export    *ExportTab
+	content   fyne.CanvasObject
+
+	ctx       context.Context // the screen's: ends when the user leaves it
+	lastCount time.Time       // pump goroutine only
+
+	paintMu gosync.Mutex
+	painted chan struct{} // closed and replaced after every paint
 }
 
 // NewMigrateScreen builds the Phase 2 screen for a project.
 func NewMigrateScreen(s *Shell, projectID string) *MigrateScreen {
-	m := &MigrateScreen{shell: s, projectID: projectID}
-	m.Bar = widget.NewProgressBar()
-	m.State = widget.NewLabelWithStyle("Not started", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	m.State.Wrapping = fyne.TextWrapWord
-	m.Counts, m.Rate = widget.NewLabel(""), widget.NewLabel("")
-	jobs := s.App.Jobs()
-	id := app.PullJobID(projectID)
-	m.StartPull = widget.NewButtonWithIcon("Start pull", theme.MediaPlayIcon(), func() {
-		Background(s, func(ctx context.Context) (error, error) {
-			return s.App.StartPull(context.Background(), projectID, nil, 0), nil
-		}, func(err error) {
-			if err != nil {
-				m.State.SetText("Not started: " + sentence(err.Error()))
-			}
-		})
-	})
-	m.StartPull.Importance = widget.HighImportance
-	m.Pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() { go jobs.Pause(id) })
-	m.Resume = widget.NewButtonWithIcon("Resume", theme.MediaPlayIcon(), func() { go jobs.Resume(id) })
-	m.Stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { go jobs.Stop(id) })
-	m.Verify = widget.NewButtonWithIcon("Verify local copy (offline)", theme.ConfirmIcon(), m.verify)
-	m.VerifyResult = widget.NewLabel("")
-	m.VerifyResult.Wrapping = fyne.TextWrapWord
-	m.showJob(app.JobInfo{})
-	for _, j := range jobs.List() {
-		if j.ID == id {
+	m := &MigrateScreen{shell: s, projectID: projectID, painted: make(chan struct{}), ctx: context.Background()}
+	m.Dashboard = newDashboardTab(m)
+	m.Mapping = newMappingTab(m)
+	m.Errors = newErrorsTab(m)
+	m.Reconcile = newReconcileTab(m)
+	m.Export = newExportTab(m)
+	m.Tabs = container.NewAppTabs(
+		container.NewTabItem("Dashboard", m.Dashboard.content),
+		container.NewTabItem("Folder mapping", m.Mapping.content),
+		container.NewTabItem("Errors", m.Errors.content),
+		container.NewTabItem("Reconciliation", m.Reconcile.content),
+		container.NewTabItem("Export", m.Export.content),
+	)
+	for _, j := range s.App.Jobs().List() {
+		if j.ProjectID == projectID {
 			m.showJob(j)
 		}
 	}
-	body := container.NewVBox(
-		widget.NewLabelWithStyle("Copy every mailbox into the local store", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel("The old host is only read. A pull can be paused, stopped or interrupted at any time: the next one continues where it stopped."),
-		container.NewHBox(m.StartPull, m.Pause, m.Resume, m.Stop), m.Bar, m.State, m.Counts, m.Rate,
-		widget.NewSeparator(), m.Verify, m.VerifyResult)
-	m.content = projectFrame(s, projectID, "migrate", widget.NewLabelWithStyle("Phase 2 — data migration", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewVScroll(body))
+	m.content = projectFrame(s, projectID, "migrate", widget.NewLabelWithStyle("Phase 2 — data migration", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.Tabs)
 	return m
 }
 
 func (m *MigrateScreen) Title() string              { return "Migration" }
 func (m *MigrateScreen) Content() fyne.CanvasObject { return m.content }
 
-// Start follows the pull job's events until the user leaves the screen.
+// Start loads every tab and follows the project's jobs until the user
+// leaves the screen.
 func (m *MigrateScreen) Start(ctx context.Context) {
+	m.ctx = ctx
 	events, stop := m.shell.App.Events.Subscribe(256)
 	context.AfterFunc(ctx, stop)
-	id := app.PullJobID(m.projectID)
-	go func() {
-		for ev := range events {
-			if jc, ok := ev.(app.JobChanged); ok && jc.Job.ID == id {
-				j := jc.Job // copy before the closure
-				m.shell.Do(func() { m.showJob(j) })
-			}
-		}
-	}()
+	go m.pump(events)
+	m.Dashboard.loadMailboxes()
+	m.Dashboard.refreshCounts()
+	m.Mapping.loadMailboxes()
+	m.Errors.load()
+	m.Reconcile.loadLast()
 }
 
-// showJob paints a job snapshot.
-func (m *MigrateScreen) showJob(j app.JobInfo) {
-	p := j.Progress
-	if p.Total > 0 {
-		m.Bar.SetValue(float64(p.Done) / float64(p.Total))
-	} else if j.State == app.JobDone {
-		m.Bar.SetValue(1)
+// pump coalesces the project's job events and paints them at most every
+// paintEvery; it asks for fresh per-mailbox counts at most every
+// countsEvery while jobs run, and at once when one ends.
+func (m *MigrateScreen) pump(events <-chan app.Event) {
+	pending := map[string]app.JobInfo{}
+	var fire <-chan time.Time
+	var last time.Time
+	flush := func() {
+		jobs := pending
+		pending = map[string]app.JobInfo{}
+		last = time.Now()
+		ended := false
+		for _, j := range jobs {
+			ended = ended || j.State != app.JobRunning
+		}
+		m.shell.Do(func() {
+			for _, j := range jobs {
+				m.showJob(j)
+			}
+		})
+		if ended || time.Since(m.lastCount) >= countsEvery {
+			m.lastCount = time.Now()
+			m.Dashboard.refreshCounts()
+		}
+		for _, j := range jobs {
+			if j.State != app.JobRunning && (j.Kind == "push" || j.Kind == "delta") {
+				m.Errors.load() // the journal changed
+				m.Mapping.reload()
+			}
+		}
+		m.notifyPainted()
 	}
-	switch j.State {
-	case "":
-		m.State.SetText("Not started")
-	case app.JobRunning:
-		m.State.SetText("Running — " + p.Phase + " " + p.Detail)
-	default:
-		m.State.SetText(fmt.Sprintf("%s — %s", j.State, j.Message))
-	}
-	m.Counts.SetText(fmt.Sprintf("%d of %d messages · %.1f MB · %d problem(s)", p.Done, p.Total, float64(p.Bytes)/1e6, p.Errors))
-	rate := ""
-	if p.Rate > 0 {
-		rate = fmt.Sprintf("%.0f messages/s", p.Rate)
-		if p.ETA > 0 {
-			rate += " · about " + p.ETA.Round(time.Second).String() + " left"
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			switch e := ev.(type) {
+			case app.JobChanged:
+				if e.Job.ProjectID != m.projectID {
+					continue
+				}
+				pending[e.Job.ID] = e.Job
+			case app.MailboxesChanged:
+				if e.ProjectID != m.projectID {
+					continue
+				}
+				m.lastCount = time.Time{}
+			default:
+				continue
+			}
+			if wait := paintEvery - time.Since(last); wait > 0 {
+				if fire == nil {
+					fire = time.After(wait)
+				}
+				continue
+			}
+			flush()
+		case <-fire:
+			fire = nil
+			flush()
 		}
 	}
-	m.Rate.SetText(rate)
-	running := j.State == app.JobRunning
-	setEnabled(m.StartPull, !running && j.State != app.JobPaused && j.State != app.JobStopped)
-	setEnabled(m.Pause, running)
-	setEnabled(m.Stop, running)
-	setEnabled(m.Resume, j.State == app.JobPaused || j.State == app.JobStopped || j.State == app.JobFailed)
-	setEnabled(m.Verify, !running)
+}
+
+// showJob paints a job snapshot in the tab it belongs to (UI goroutine).
+func (m *MigrateScreen) showJob(j app.JobInfo) {
+	if j.Kind == "export" {
+		m.Export.showJob(j)
+		return
+	}
+	m.Dashboard.showJob(j)
+}
+
+func (m *MigrateScreen) notifyPainted() {
+	m.paintMu.Lock()
+	close(m.painted)
+	m.painted = make(chan struct{})
+	m.paintMu.Unlock()
+}
+
+// WaitFor waits until cond holds, evaluating it (under the UI lock) at
+// once and after every paint of this screen, for at most timeout. It
+// reports whether cond held. Tests use it instead of polling.
+func (m *MigrateScreen) WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		m.paintMu.Lock()
+		next := m.painted
+		m.paintMu.Unlock()
+		m.shell.uiMu.Lock()
+		ok := cond()
+		m.shell.uiMu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-next:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// inBackground runs work off the UI goroutine with the screen's context
+// and applies its result (or error) through Shell.Do; Shell.WaitIdle
+// covers it. Every tab's loading goes through here.
+func inBackground[T any](m *MigrateScreen, work func(ctx context.Context) (T, error), apply func(T, error)) {
+	ctx := m.ctx
+	m.shell.work.Add(1)
+	go func() {
+		defer m.shell.work.Done()
+		v, err := work(ctx)
+		if ctx.Err() != nil {
+			return // the user left the screen
+		}
+		m.shell.Do(func() { apply(v, err) })
+		m.notifyPainted()
+	}()
 }
 
 func setEnabled(b *widget.Button, on bool) {
@@ -128,20 +217,8 @@ func setEnabled(b *widget.Button, on bool) {
 	}
 }
 
-func (m *MigrateScreen) verify() {
-	m.VerifyResult.SetText("Verifying every stored message…")
-	type result struct {
-		verdict string
-		err     error
-	}
-	Background(m.shell, func(ctx context.Context) (result, error) {
-		v, err := m.shell.App.Verify(ctx, m.projectID, nil)
-		return result{v.Verdict(), err}, nil
-	}, func(r result) {
-		if r.err != nil {
-			m.VerifyResult.SetText("Could not verify: " + sentence(r.err.Error()))
-			return
-		}
-		m.VerifyResult.SetText(sentence(r.verdict))
-	})
+// couldNot words an error for a person: what failed, then the engine's
+// explanation (which says what to do) as a sentence.
+func couldNot(what string, err error) string {
+	return "Could not " + what + ": " + sentence(err.Error())
 }
