@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
 	"mailshift/store"
@@ -31,13 +32,16 @@ func openDemoMigrate(t *testing.T) (*Shell, *app.App, store.Project, *MigrateScr
 	return s, a, p, m
 }
 
-// waitJobEnd waits, on the screen's paints, until the dashboard shows the
-// kind's job ended, then until the work that started has been applied.
-func waitJobEnd(t *testing.T, s *Shell, m *MigrateScreen, kind string) app.JobInfo {
+// runJob taps start, waits on the screen's paints until the dashboard
+// shows a kind job started since then ended, then until the work that
+// started has been applied.
+func runJob(t *testing.T, s *Shell, m *MigrateScreen, kind string, start *widget.Button) app.JobInfo {
 	t.Helper()
+	since := time.Now()
+	test.Tap(start)
 	ended := func() bool {
 		j := m.Dashboard.CurrentJob()
-		return j.Kind == kind && j.State != app.JobRunning && j.State != ""
+		return j.Kind == kind && !j.Started.Before(since) && j.State != app.JobRunning && j.State != ""
 	}
 	if !m.WaitFor(jobWait, ended) {
 		t.Fatalf("the %s did not end within %s: %q", kind, jobWait, m.Dashboard.JobState.Text)
@@ -59,8 +63,7 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 		t.Fatalf("errors before anything ran: %q", m.Errors.Summary.Text)
 	}
 
-	test.Tap(d.Pull)
-	j := waitJobEnd(t, s, m, "pull")
+	j := runJob(t, s, m, "pull", d.Pull)
 	if j.State != app.JobDone || d.Bar.Value != 1 || !strings.HasPrefix(d.JobState.Text, "Pull done") || !strings.Contains(d.JobCounts.Text, "0 problem(s)") {
 		t.Fatalf("after the pull: %s %q %q bar %v", j.State, d.JobState.Text, d.JobCounts.Text, d.Bar.Value)
 	}
@@ -75,8 +78,7 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 		t.Fatalf("the rows add up to %d messages, the pull copied %d", total, j.Progress.Done)
 	}
 
-	test.Tap(d.Push)
-	j = waitJobEnd(t, s, m, "push")
+	j = runJob(t, s, m, "push", d.Push)
 	if j.State != app.JobDone || d.Bar.Value != 1 || int(j.Progress.Done) != total {
 		t.Fatalf("after the push: %s %q, %d of %d", j.State, j.Message, j.Progress.Done, total)
 	}
