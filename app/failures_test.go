@@ -28,10 +28,20 @@ func TestFailuresFromTheJournalAndTheReconciliation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
+	const ann, bob = "ann@demo-company.test", "bob@demo-company.test"
+	// Before a pull, a source total is complete only where an inventory was taken.
+	info, err := a.Inventory(ctx, p.ID, ann)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := a.MailboxCounts(ctx, p.ID)
+	if n, _ := info.Totals(); err != nil || counts[0].Mailbox != ann || !counts[0].SourceComplete || counts[0].SourceMessages != n || n == 0 ||
+		counts[0].Local != 0 || counts[1].SourceComplete || counts[1].SourceMessages != 0 {
+		t.Fatalf("counts before the pull: %+v, %v", counts, err)
+	}
 	if _, err := a.Pull(ctx, p.ID, nil, 2, nopSink{}); err != nil {
 		t.Fatal(err)
 	}
-	const ann, bob = "ann@demo-company.test", "bob@demo-company.test"
 	if fs, err := a.Failures(ctx, p.ID); err != nil || len(fs) != 0 {
 		t.Fatalf("before any push: %d failures, %v", len(fs), err)
 	}
@@ -71,12 +81,12 @@ func TestFailuresFromTheJournalAndTheReconciliation(t *testing.T) {
 	if fs, err := a.Failures(ctx, p.ID); err != nil || len(fs) != 0 {
 		t.Fatalf("after the push: %+v, %v", fs, err)
 	}
-	counts, err := a.MailboxCounts(ctx, p.ID)
+	counts, err = a.MailboxCounts(ctx, p.ID)
 	if err != nil || len(counts) != 3 {
 		t.Fatalf("counts: %+v, %v", counts, err)
 	}
 	for _, c := range counts {
-		if c.Local == 0 || c.SourceMessages != c.Local || c.Failed != 0 || c.LocalBytes == 0 {
+		if c.Local == 0 || c.SourceMessages != c.Local || c.Failed != 0 || c.LocalBytes == 0 || !c.SourceComplete {
 			t.Errorf("counts of %s: %+v", c.Mailbox, c)
 		}
 		if c.Pushed != c.Local-c.Excluded || (c.Mailbox == ann) != (c.Excluded > 0) {

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"mailshift/store"
+	"mailshift/sync"
+)
+
+// MailboxCounts is where one mailbox's messages stand, from the store:
+// the source as the last pull saw it, the local copy, and what the push
+// journal confirms on the new host. The migration dashboard refreshes it
+// while jobs run (job progress events are project-wide).
+type MailboxCounts struct {
+	Mailbox                 string
+	Status                  store.MailboxStatus
+	SourceMessages, Local   int
+	SourceBytes, LocalBytes int64
+	// SourceComplete: SourceMessages covers every folder of the source
+	// (an inventory was taken, or a pull went through every folder).
+	// Otherwise it counts only the folders a running pull reached so far.
+	SourceComplete bool
+	Pushed         int // confirmed on the new host
+	PushedBytes    int64
+	Failed         int // refused, over a limit or unconfirmed in the journal
+	Excluded       int // stored messages of folders the user excluded: never pushed
+}
+
+// MailboxCounts returns every mailbox's counts, in the project's order.
+func (a *App) MailboxCounts(ctx context.Context, projectID string) ([]MailboxCounts, error) {
+	mbs, err := a.db.Mailboxes(projectID)
+	if err != nil {
+		return nil, fmt.Errorf("count the messages of %s: %w", projectID, err)
+	}
+	out := make([]MailboxCounts, 0, len(mbs))
+	for _, m := range mbs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c := MailboxCounts{Mailbox: m.ID, Status: m.Status}
+		box := store.BoxKey{ProjectID: projectID, MailboxID: m.ID}
+		states, err := a.db.FolderStates(box)
+		if err != nil {
+			return nil, fmt.Errorf("count the stored messages of %s: %w", m.ID, err)
+		}
+		excluded := map[string]bool{}
+		if mp, _, err := sync.MappingFor(a.db, projectID, m.ID); err == nil {
+			for _, f := range mp.Folders {
+				excluded[f.Source] = f.Excluded
+			}
+		}
+		inv, hasInv, err := sync.LatestInventory(a.db, projectID, sync.SnapshotSourceInventory, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range inv.Folders {
+			if _, pulled := states[f.Name]; !pulled && !f.NoSelect {
+				c.SourceMessages += f.Messages
+				c.SourceBytes += f.Bytes
+			}
+		}
+		switch m.Status {
+		case store.MailboxPulled, store.MailboxPushed, store.MailboxVerified:
+			c.SourceComplete = true
+		default:
+			c.SourceComplete = hasInv
+		}
+		for name, st := range states {
+			c.SourceMessages += st.Inventory.Messages
+			c.SourceBytes += st.Inventory.Bytes
+			err := a.db.ForEachMessage(box, name, st.UIDValidity, func(r store.MessageRecord) error {
+				c.Local++
+				c.LocalBytes += r.Size
+				if excluded[name] {
+					c.Excluded++
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("count the stored messages of %s: %w", m.ID, err)
+			}
+		}
+		dests, err := a.db.PushedFolders(projectID, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
+		}
+		for _, dest := range dests {
+			_, recs, err := a.db.PushJournal(projectID, m.ID, dest)
+			if err != nil {
+				return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
+			}
+			for _, r := range recs {
+				if r.State == store.PushDone {
+					c.Pushed++
+					c.PushedBytes += r.Size
+				} else {
+					c.Failed++
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
