@@ -7,6 +7,7 @@
 //
 //	go run ./internal/bench            # 10,000 messages, about 300 MB
 //	go run ./internal/bench -n 100000
+//	go run ./internal/bench -only pst   # only the PST export benchmark
 //
 // Pulls run as child processes (this program with -child) so that their
 // peak RSS is measured alone.
@@ -34,20 +35,41 @@ func main() {
 	pushChild := flag.String("push-child", "", "internal: run one push from this data folder")
 	user := flag.String("user", "", "internal: destination login for -push-child")
 	plainAppend := flag.Bool("plain-append", false, "internal: -push-child with go-imap's APPEND")
+	only := flag.String("only", "", "run only this benchmark: pull, imap or pst (PST export against a plain copy)")
+	pstChildIn := flag.String("pst-child", "", "internal: export this corpus file to a PST")
+	pstIndex := flag.String("pst-index", "", "internal: corpus index for -pst-child")
+	pstOut := flag.String("pst-out", "", "internal: PST path for -pst-child")
 	flag.Parse()
+	if *pstChildIn != "" {
+		os.Exit(pstChild(*pstChildIn, *pstIndex, *pstOut))
+	}
+	switch *only {
+	case "", "pull", "imap", "pst":
+	default:
+		fmt.Fprintf(os.Stderr, "bench: -only %q: want pull, imap or pst\n", *only)
+		os.Exit(2)
+	}
 	if *child != "" {
 		os.Exit(childPull(*child, *addr, *conns))
 	}
 	if *pushChild != "" {
 		os.Exit(childPush(*pushChild, *addr, *user, *conns, *plainAppend))
 	}
-	if err := run(*n, *conns, *keep, *withMbsync); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if *only == "" || *only == "pull" {
+		if err := run(*n, *conns, *keep, *withMbsync); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
 	}
-	if *imapToIMAP {
+	if (*only == "" && *imapToIMAP) || *only == "imap" {
 		if err := runIMAPToIMAP(*n, *conns, *keep, *withMbsync); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *only == "" || *only == "pst" {
+		if err := runPST(*n, *keep); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: pst:", err)
 			os.Exit(1)
 		}
 	}

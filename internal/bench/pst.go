@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// pstEntry locates one corpus message in the corpus file of the PST
+// benchmark (messages one after another, in folder order per chunk).
+type pstEntry struct {
+	Folder string    `json:"f"`
+	Off    int64     `json:"o"`
+	Len    int64     `json:"l"`
+	Flags  []string  `json:"fl,omitempty"`
+	Date   time.Time `json:"d"`
+}
+
+// pstCorpus is a corpus written to disk for the PST benchmark.
+type pstCorpus struct {
+	file, index string
+	msgs        int
+	bytes       int64
+}
+
+// writePSTCorpus generates the n-message bench corpus (the same generator
+// as the pull benchmark) into dir/corpus-<n>.bin, in chunks so memory stays
+// bounded, plus a JSON index the export child reads.
+func writePSTCorpus(dir string, n int) (pstCorpus, error) {
+	c := pstCorpus{file: filepath.Join(dir, fmt.Sprintf("corpus-%d.bin", n)), index: filepath.Join(dir, fmt.Sprintf("corpus-%d.json", n))}
+	f, err := os.Create(c.file)
+	if err != nil {
+		return c, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	var idx []pstEntry
+	const chunk = 2000
+	for start := 0; start < n; start += chunk {
+		part := corpusRange(n, start, min(start+chunk, n))
+		for _, bf := range benchFolders {
+			for _, m := range part[bf.name] {
+				e := pstEntry{Folder: bf.name, Off: c.bytes, Len: int64(len(m.Raw)), Date: m.Date}
+				for _, fl := range m.Flags {
+					e.Flags = append(e.Flags, string(fl))
+				}
+				if _, err := w.Write(m.Raw); err != nil {
+					return c, fmt.Errorf("write corpus: %w", err)
+				}
+				idx = append(idx, e)
+				c.bytes += e.Len
+				c.msgs++
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return c, fmt.Errorf("write corpus: %w", err)
+	}
+	js, err := json.Marshal(idx)
+	if err != nil {
+		return c, err
+	}
+	return c, os.WriteFile(c.index, js, 0o600)
+}
+
+// copyBound reads every message of the corpus file and writes the same
+// bytes to out, then fsyncs: what it costs just to put the input on disk.
+func copyBound(c pstCorpus, out string) (row, error) {
+	r := row{name: "copy the same bytes + fsync (bound)"}
+	idx, err := readPSTIndex(c.index)
+	if err != nil {
+		return r, err
+	}
+	src, err := os.Open(c.file)
+	if err != nil {
+		return r, err
+	}
+	defer src.Close()
+	start := time.Now()
+	dst, err := os.Create(out)
+	if err != nil {
+		return r, err
+	}
+	defer os.Remove(out)
+	defer dst.Close()
+	bw := bufio.NewWriterSize(dst, 1<<20)
+	for _, e := range idx {
+		n, err := io.Copy(bw, io.NewSectionReader(src, e.Off, e.Len))
+		if err != nil {
+			return r, fmt.Errorf("copy: %w", err)
+		}
+		r.bytes += n
+		r.messages++
+	}
+	if err := bw.Flush(); err != nil {
+		return r, fmt.Errorf("copy: %w", err)
+	}
+	if err := dst.Sync(); err != nil {
+		return r, fmt.Errorf("copy: %w", err)
+	}
+	r.wall = time.Since(start)
+	return r, nil
+}
+
+func readPSTIndex(path string) ([]pstEntry, error) {
+	js, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var idx []pstEntry
+	if err := json.Unmarshal(js, &idx); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return idx, nil
+}
+
+// pstChildResult is what the export child prints as JSON.
+type pstChildResult struct {
+	Messages int
+	Bytes    int64
+	Elapsed  int64 // ns from Create to Close (fsync included)
+	PeakKB   int64 // VmHWM of the child itself
+	PSTBytes int64
+	Err      string
+}
+
+// runPSTChild exports a corpus in a child process (so its peak RSS is its
+// own, not this process's) and returns its row and the PST's size.
+func runPSTChild(c pstCorpus, out string) (row, int64, error) {
+	cmd := exec.Command(os.Args[0], "-pst-child", c.file, "-pst-index", c.index, "-pst-out", out)
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return row{}, 0, fmt.Errorf("pst child: %v: %s", err, stdout.String())
+	}
+	wall := time.Since(start)
+	var res pstChildResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return row{}, 0, fmt.Errorf("pst child said %q", stdout.String())
+	}
+	if res.Err != "" {
+		return row{}, 0, fmt.Errorf("pst export: %s", res.Err)
+	}
+	r := row{name: fmt.Sprintf("Mailshift PST export (%d msgs)", res.Messages), messages: res.Messages, bytes: res.Bytes,
+		wall: time.Duration(res.Elapsed), rssKB: res.PeakKB,
+		note: fmt.Sprintf("PST %.0f MB; process wall %v", float64(res.PSTBytes)/1e6, wall.Round(time.Millisecond))}
+	return r, res.PSTBytes, nil
+}
