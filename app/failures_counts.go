@@ -50,36 +50,8 @@ func (a *App) MailboxCounts(ctx context.Context, projectID string) ([]MailboxCou
 				excluded[f.Source] = f.Excluded
 			}
 		}
-		inv, hasInv, err := sync.LatestInventory(a.db, projectID, sync.SnapshotSourceInventory, m.ID)
-		if err != nil {
+		if err := a.countSource(box, m.Status, states, excluded, &c); err != nil {
 			return nil, err
-		}
-		for _, f := range inv.Folders {
-			if _, pulled := states[f.Name]; !pulled && !f.NoSelect {
-				c.SourceMessages += f.Messages
-				c.SourceBytes += f.Bytes
-			}
-		}
-		switch m.Status {
-		case store.MailboxPulled, store.MailboxPushed, store.MailboxVerified:
-			c.SourceComplete = true
-		default:
-			c.SourceComplete = hasInv
-		}
-		for name, st := range states {
-			c.SourceMessages += st.Inventory.Messages
-			c.SourceBytes += st.Inventory.Bytes
-			err := a.db.ForEachMessage(box, name, st.UIDValidity, func(r store.MessageRecord) error {
-				c.Local++
-				c.LocalBytes += r.Size
-				if excluded[name] {
-					c.Excluded++
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("count the stored messages of %s: %w", m.ID, err)
-			}
 		}
 		dests, err := a.db.PushedFolders(projectID, m.ID)
 		if err != nil {
@@ -102,4 +74,57 @@ func (a *App) MailboxCounts(ctx context.Context, projectID string) ([]MailboxCou
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// countSource fills c's source and local counts. A folder a pull finished
+// counts as the source showed it then; one never finished counts as the
+// latest inventory showed it, or, without one, as what is stored so far
+// (and the total is then not complete).
+func (a *App) countSource(box store.BoxKey, status store.MailboxStatus, states map[string]store.FolderState, excluded map[string]bool, c *MailboxCounts) error {
+	inv, hasInv, err := sync.LatestInventory(a.db, box.ProjectID, sync.SnapshotSourceInventory, box.MailboxID)
+	if err != nil {
+		return err
+	}
+	snap := map[string]sync.FolderInfo{}
+	for _, f := range inv.Folders {
+		if !f.NoSelect {
+			snap[f.Name] = f
+		}
+	}
+	c.SourceComplete = hasInv || status == store.MailboxPulled || status == store.MailboxPushed || status == store.MailboxVerified
+	for name, st := range states {
+		n, bytes := 0, int64(0)
+		err := a.db.ForEachMessage(box, name, st.UIDValidity, func(r store.MessageRecord) error {
+			n++
+			bytes += r.Size
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("count the stored messages of %s: %w", box.MailboxID, err)
+		}
+		c.Local += n
+		c.LocalBytes += bytes
+		if excluded[name] {
+			c.Excluded += n
+		}
+		f, inSnap := snap[name]
+		delete(snap, name)
+		switch {
+		case !st.PulledAt.IsZero():
+			c.SourceMessages += st.Inventory.Messages
+			c.SourceBytes += st.Inventory.Bytes
+		case inSnap:
+			c.SourceMessages += f.Messages
+			c.SourceBytes += f.Bytes
+		default:
+			c.SourceMessages += n
+			c.SourceBytes += bytes
+			c.SourceComplete = false
+		}
+	}
+	for _, f := range snap {
+		c.SourceMessages += f.Messages
+		c.SourceBytes += f.Bytes
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ type mailboxRow struct {
 	doneBytes, totalBytes int64
 	rate                  float64 // messages per second in this run
 	eta                   time.Duration
+	partial               bool // total counts only the folders reached so far
 }
 
 // rateSample is where a mailbox's count stood when first seen in a run.
@@ -45,6 +46,7 @@ func (d *DashboardTab) setCounts(cs []app.MailboxCounts, now time.Time) {
 		r := mailboxRow{c: c}
 		if d.pullStage {
 			r.done, r.total, r.doneBytes, r.totalBytes = c.Local, max(c.SourceMessages, c.Local), c.LocalBytes, max(c.SourceBytes, c.LocalBytes)
+			r.partial = !c.SourceComplete
 		} else {
 			r.done, r.total, r.doneBytes, r.totalBytes = c.Pushed, c.Local-c.Excluded, c.PushedBytes, c.LocalBytes
 		}
@@ -55,7 +57,7 @@ func (d *DashboardTab) setCounts(cs []app.MailboxCounts, now time.Time) {
 		}
 		if el := now.Sub(s.at).Seconds(); running && el > 0.5 && r.done > s.done {
 			r.rate = float64(r.done-s.done) / el
-			if r.total > r.done {
+			if r.total > r.done && !r.partial {
 				r.eta = time.Duration(float64(r.total-r.done) / r.rate * float64(time.Second))
 			}
 		}
@@ -78,7 +80,8 @@ func (d *DashboardTab) Rows() [][]string {
 	return out
 }
 
-// Progress is a mailbox's progress bar value (tests).
+// Progress is a mailbox's progress bar value, -1 when its total is not
+// known yet or there is no such mailbox (tests).
 func (d *DashboardTab) Progress(mailbox string) float64 {
 	for _, r := range d.rows {
 		if r.c.Mailbox == mailbox {
@@ -88,7 +91,11 @@ func (d *DashboardTab) Progress(mailbox string) float64 {
 	return -1
 }
 
+// fraction is the progress bar's value; -1 when the total is not known yet.
 func fraction(r mailboxRow) float64 {
+	if r.partial {
+		return -1
+	}
 	if r.total <= 0 {
 		return 0
 	}
@@ -111,7 +118,7 @@ func (d *DashboardTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		return
 	}
 	l.TextStyle.Bold = false
-	if id.Col == 2 && id.Row-1 < len(d.rows) {
+	if id.Col == 2 && id.Row-1 < len(d.rows) && !d.rows[id.Row-1].partial {
 		l.SetText("")
 		bar.SetValue(fraction(d.rows[id.Row-1]))
 		bar.Show()
@@ -132,10 +139,19 @@ func (d *DashboardTab) cellText(i, col int) string {
 	case 1:
 		return d.mailboxState(r)
 	case 2:
+		if r.partial {
+			return "counting folders"
+		}
 		return fmt.Sprintf("%.0f%%", fraction(r)*100)
 	case 3:
+		if r.partial {
+			return fmt.Sprintf("%d / %d so far", r.done, r.total)
+		}
 		return fmt.Sprintf("%d / %d", r.done, r.total)
 	case 4:
+		if r.partial {
+			return fmt.Sprintf("%.1f so far", mb(r.doneBytes))
+		}
 		return fmt.Sprintf("%.1f / %.1f", mb(r.doneBytes), mb(r.totalBytes))
 	case 5:
 		if r.rate > 0 {
@@ -161,13 +177,16 @@ func (d *DashboardTab) mailboxState(r mailboxRow) string {
 		if rest, ok := strings.CutPrefix(j.Progress.Detail, r.c.Mailbox+" · "); ok {
 			return "copying " + rest
 		}
-		if r.total > 0 && r.done >= r.total {
+		if r.total > 0 && r.done >= r.total && !r.partial {
 			return "up to date"
 		}
 		return j.Kind + " running"
 	}
 	switch r.c.Status {
 	case store.MailboxNew, store.MailboxTested, "":
+		if r.c.Local > 0 {
+			return "partly copied" // a pull paused, stopped or interrupted
+		}
 		return "not started"
 	case store.MailboxLoginFail:
 		return "login failed"
