@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,9 +28,20 @@ func openDemoMigrate(t *testing.T) (*Shell, *app.App, store.Project, *MigrateScr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close(); a.Jobs().PauseAll(); stop(); cancel(); a.Close() })
-	m := s.Open("migrate", p.ID).(*MigrateScreen)
+	m := openMigrate(s, p.ID)
 	s.WaitIdle()
 	return s, a, p, m
+}
+
+// tap taps b as the UI goroutine would: serialised (through Shell.Do)
+// with the screen's background updates, which Fyne's test driver applies
+// on their own goroutines.
+func tap(s *Shell, b fyne.Tappable) { s.Do(func() { test.Tap(b) }) }
+
+// openMigrate opens the migration screen the same way.
+func openMigrate(s *Shell, projectID string) (m *MigrateScreen) {
+	s.Do(func() { m = s.Open("migrate", projectID).(*MigrateScreen) })
+	return m
 }
 
 // runJob taps start, waits on the screen's paints until the dashboard
@@ -38,7 +50,7 @@ func openDemoMigrate(t *testing.T) (*Shell, *app.App, store.Project, *MigrateScr
 func runJob(t *testing.T, s *Shell, m *MigrateScreen, kind string, start *widget.Button) app.JobInfo {
 	t.Helper()
 	since := time.Now()
-	test.Tap(start)
+	tap(s, start)
 	ended := func() bool {
 		j := m.Dashboard.CurrentJob()
 		return j.Kind == kind && !j.Started.Before(since) && j.State != app.JobRunning && j.State != ""
@@ -92,7 +104,7 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 		t.Fatalf("errors after a clean push: %q, %d", m.Errors.Summary.Text, len(m.Errors.Failures()))
 	}
 
-	test.Tap(m.Reconcile.Run)
+	tap(s, m.Reconcile.Run)
 	s.WaitIdle()
 	want := fmt.Sprintf("All %d messages are on the destination", total)
 	if !strings.HasPrefix(m.Reconcile.Verdict.Text, want) || m.Reconcile.Rows() < 8*3 {

@@ -43,11 +43,11 @@ func TestPhase2ErrorsListsTenThousand(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	m := s.Open("migrate", "big").(*MigrateScreen)
+	m := openMigrate(s, "big")
 	s.WaitIdle()
 	took := time.Since(start)
 	e := m.Errors
-	m.Tabs.SelectIndex(2)
+	s.Do(func() { m.Tabs.SelectIndex(2) })
 	if len(e.Failures()) != n || !strings.HasPrefix(e.Summary.Text, "10000 message(s) not on the new host; Retry failed sends 10000") || e.Retry.Disabled() {
 		t.Fatalf("%d failures, %q", len(e.Failures()), e.Summary.Text)
 	}
@@ -56,7 +56,7 @@ func TestPhase2ErrorsListsTenThousand(t *testing.T) {
 	}
 	// A virtualised table builds rows for what is visible, not 10,000.
 	cells := 0
-	s.Window.Canvas().Capture() // paints: the table builds the cells it shows
+	s.Do(func() { s.Window.Canvas().Capture() }) // paints: the table builds the cells it shows
 	walkRendered(e.Table, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Visible() && strings.HasPrefix(l.Text, "NO refused") {
 			cells++
@@ -66,8 +66,8 @@ func TestPhase2ErrorsListsTenThousand(t *testing.T) {
 		t.Fatalf("%d rows built for %d failures", cells, n)
 	}
 	// Scrolled to the bottom, the rows built are the last ones.
-	e.Table.ScrollToBottom()
-	s.Window.Canvas().Capture()
+	s.Do(func() { e.Table.ScrollToBottom() })
+	s.Do(func() { s.Window.Canvas().Capture() })
 	lowest, highest := n+1, 0
 	walkRendered(e.Table, func(o fyne.CanvasObject) {
 		var k int

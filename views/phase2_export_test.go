@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"fyne.io/fyne/v2/test"
 )
 
 // Export from the Export tab: refused without a folder, a PST of one
@@ -18,22 +16,22 @@ func TestPhase2ExportWritesAPSTAndRefusesToOverwrite(t *testing.T) {
 	if _, err := a.Pull(context.Background(), p.ID, nil, 2, discardProgress{}); err != nil {
 		t.Fatal(err)
 	}
-	m = s.Open("migrate", p.ID).(*MigrateScreen)
+	m = openMigrate(s, p.ID)
 	s.WaitIdle()
 	e := m.Export
 	if len(e.Mailboxes.Options) != 3 || len(e.Mailboxes.Selected) != 3 {
 		t.Fatalf("mailboxes to export: %v ticked %v", e.Mailboxes.Options, e.Mailboxes.Selected)
 	}
-	test.Tap(e.Start)
+	tap(s, e.Start)
 	if !strings.Contains(e.Problem.Text, "Choose the folder") {
 		t.Fatalf("no folder: %q", e.Problem.Text)
 	}
 	const ann = "ann@demo-company.test"
 	dir := t.TempDir()
-	e.SetDir(dir)
-	e.SetFormat("pst")
-	e.Mailboxes.SetSelected([]string{ann})
-	test.Tap(e.Start)
+	s.Do(func() { e.SetDir(dir) })
+	s.Do(func() { e.SetFormat("pst") })
+	s.Do(func() { e.Mailboxes.SetSelected([]string{ann}) })
+	tap(s, e.Start)
 	if !m.WaitFor(jobWait, func() bool { return strings.HasPrefix(e.State.Text, "Export done") || e.Problem.Text != "" }) {
 		t.Fatalf("the export did not end within %s: %q", jobWait, e.State.Text)
 	}
@@ -49,7 +47,7 @@ func TestPhase2ExportWritesAPSTAndRefusesToOverwrite(t *testing.T) {
 		t.Fatalf("unticked mailboxes were exported: %v", others)
 	}
 
-	test.Tap(e.Start)
+	tap(s, e.Start)
 	s.WaitIdle()
 	if !strings.HasPrefix(e.Problem.Text, "Could not start the export: ") || !strings.Contains(e.Problem.Text, "already exists") ||
 		!strings.Contains(e.Problem.Text, "never overwrites") {

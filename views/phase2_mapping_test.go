@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	"mailshift/app"
 	"mailshift/store"
 	"mailshift/sync"
@@ -35,30 +33,30 @@ func TestPhase2MappingEditPersistsAndSkippedAreListed(t *testing.T) {
 	if _, err := a.Pull(ctx, p.ID, nil, 2, discardProgress{}); err != nil {
 		t.Fatal(err)
 	}
-	m = s.Open("migrate", p.ID).(*MigrateScreen)
+	m = openMigrate(s, p.ID)
 	s.WaitIdle()
 	mt = m.Mapping
 	if len(mt.Folders()) < 8 || !strings.Contains(mt.Notes.Text, "folders.") {
 		t.Fatalf("mapping after the pull: %d folders, %q", len(mt.Folders()), mt.Notes.Text)
 	}
-	mt.SelectFolder("Projects/Übersee")
-	mt.DestName.SetText("  ")
-	test.Tap(mt.Rename)
+	s.Do(func() { mt.SelectFolder("Projects/Übersee") })
+	s.Do(func() { mt.DestName.SetText("  ") })
+	tap(s, mt.Rename)
 	if !strings.Contains(mt.Problem.Text, "Type the destination folder's name first") {
 		t.Fatalf("empty name: %q", mt.Problem.Text)
 	}
-	mt.DestName.SetText("Overseas")
-	test.Tap(mt.Rename)
+	s.Do(func() { mt.DestName.SetText("Overseas") })
+	tap(s, mt.Rename)
 	s.WaitIdle()
-	mt.SelectFolder("Junk")
-	test.Tap(mt.Exclude)
+	s.Do(func() { mt.SelectFolder("Junk") })
+	tap(s, mt.Exclude)
 	s.WaitIdle()
 	if mt.Problem.Text != "" {
 		t.Fatalf("saving: %q", mt.Problem.Text)
 	}
 
 	// Reopen: the choices were saved.
-	m = s.Open("migrate", p.ID).(*MigrateScreen)
+	m = openMigrate(s, p.ID)
 	s.WaitIdle()
 	mt = m.Mapping
 	var renamed, junk sync.FolderMap
@@ -73,7 +71,7 @@ func TestPhase2MappingEditPersistsAndSkippedAreListed(t *testing.T) {
 	if renamed.Dest != "Overseas" || changeWord(renamed) != "your choice" || !junk.Excluded || destWords(junk) != "(excluded)" {
 		t.Fatalf("after reopening: %+v / %+v", renamed, junk)
 	}
-	mt.SelectFolder("Junk")
+	s.Do(func() { mt.SelectFolder("Junk") })
 	if mt.Exclude.Disabled() == false || mt.Auto.Disabled() {
 		t.Fatal("an excluded folder can be excluded again or not returned to automatic")
 	}
@@ -81,7 +79,7 @@ func TestPhase2MappingEditPersistsAndSkippedAreListed(t *testing.T) {
 	if j := runJob(t, s, m, "push", m.Dashboard.Push); j.State != app.JobDone {
 		t.Fatalf("push: %s %s", j.State, j.Message)
 	}
-	test.Tap(m.Reconcile.Run)
+	tap(s, m.Reconcile.Run)
 	s.WaitIdle()
 	fs := m.Errors.Failures()
 	if len(fs) != 3 || !m.Errors.Retry.Disabled() || !strings.Contains(m.Errors.Summary.Text, "3 message(s) not on the new host, none that a retry would send") {
@@ -132,7 +130,7 @@ func TestPhase2RetryFailedClearsARefusal(t *testing.T) {
 	if err := db.RecordPush(p.ID, bob, "INBOX", nil, map[store.PushKey]store.PushRecord{{Hash: first.Hash}: refused}); err != nil {
 		t.Fatal(err)
 	}
-	test.Tap(m.Errors.Refresh)
+	tap(s, m.Errors.Refresh)
 	s.WaitIdle()
 	e := m.Errors
 	if len(e.Failures()) != 1 || e.Retry.Disabled() || e.CellText(1, 4) != "refused by the new host (rejected)" || e.CellText(1, 5) != refused.Text ||
