@@ -61,6 +61,7 @@ func newExportTab(m *MigrateScreen) *ExportTab {
 	t.Start = widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), t.start)
 	t.Start.Importance = widget.HighImportance
 	t.Bar = widget.NewProgressBar()
+	t.Bar.Hide() // until an export runs
 	t.State, t.Problem = widget.NewLabel(""), widget.NewLabel("")
 	t.State.Wrapping, t.Problem.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
 	t.Problem.Importance = widget.DangerImportance
@@ -144,6 +145,7 @@ func (t *ExportTab) start() {
 // showJob paints the export job's progress (UI goroutine).
 func (t *ExportTab) showJob(j app.JobInfo) {
 	p := j.Progress
+	t.Bar.Show()
 	switch {
 	case j.State == app.JobDone:
 		t.Bar.SetValue(1)

@@ -66,7 +66,7 @@ func newMappingTab(m *MigrateScreen) *MappingTab {
 	t.Exclude = widget.NewButton("Exclude", func() { t.set(sync.Override{Source: t.selected, Exclude: true}) })
 	t.Auto = widget.NewButton("Automatic", func() { t.set(sync.Override{Source: t.selected}) })
 	t.showEditor()
-	top := container.NewVBox(container.NewHBox(widget.NewLabel("Mailbox"), t.Mailbox), t.Notes)
+	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("Mailbox"), nil, t.Mailbox), t.Notes)
 	editor := container.NewVBox(widget.NewSeparator(), t.Selected,
 		container.NewBorder(nil, nil, nil, container.NewHBox(t.Rename, t.Exclude, t.Auto), t.DestName), t.Problem)
 	t.content = container.NewBorder(top, editor, nil, nil, t.Table)
@@ -120,7 +120,11 @@ func (t *MappingTab) load(mailbox string) {
 			t.Notes.SetText(couldNot("work out the folder mapping of "+mailbox, err))
 		} else {
 			t.folders = v.m.Folders
-			t.Notes.SetText(strings.Join(append([]string{fmt.Sprintf("%d folders.", len(v.m.Folders))}, v.notes...), " "))
+			words := []string{fmt.Sprintf("%d folders.", len(v.m.Folders))}
+			for _, n := range v.notes {
+				words = append(words, sentence(n))
+			}
+			t.Notes.SetText(strings.Join(words, " "))
 		}
 		t.Table.Refresh()
 		t.showEditor()

@@ -36,7 +36,7 @@ type reconcileRow struct {
 var reconcileColumns = []struct {
 	title string
 	width float32
-}{{"Mailbox", 170}, {"Folder", 170}, {"Source", 60}, {"Local", 60}, {"New host", 70}, {"Matched", 70}, {"Missing", 65}, {"Extra", 55}, {"Skipped", 65}, {"Reasons", 320}}
+}{{"Mailbox", 170}, {"Folder", 190}, {"Source", 75}, {"Local", 65}, {"New host", 90}, {"Matched", 85}, {"Missing", 80}, {"Extra", 65}, {"Skipped", 85}, {"Reasons", 320}}
 
 func newReconcileTab(m *MigrateScreen) *ReconcileTab {
 	t := &ReconcileTab{m: m}
