@@ -197,6 +197,9 @@ func (m *MigrateScreen) WaitFor(timeout time.Duration, cond func() bool) bool {
 // covers it. Every tab's loading goes through here.
 func inBackground[T any](m *MigrateScreen, work func(ctx context.Context) (T, error), apply func(T, error)) {
 	ctx := m.ctx
+	if ctx.Err() != nil {
+		return // the user left the screen
+	}
 	m.shell.work.Add(1)
 	go func() {
 		defer m.shell.work.Done()

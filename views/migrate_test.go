@@ -64,7 +64,8 @@ func runJob(t *testing.T, s *Shell, m *MigrateScreen, kind string, start *widget
 
 // The demo migration from the Migration screen: pull, then push, to the
 // end, with every mailbox's row complete; no failed messages; a
-// reconciliation whose verdict says every message is on the new host.
+// reconciliation whose verdict says every message is on the new host; an
+// offline verification of the local copy.
 func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 	s, _, _, m := openDemoMigrate(t)
 	d := m.Dashboard
@@ -109,6 +110,11 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 	want := fmt.Sprintf("All %d messages are on the destination", total)
 	if !strings.HasPrefix(m.Reconcile.Verdict.Text, want) || m.Reconcile.Rows() < 8*3 {
 		t.Fatalf("verdict %q (want %q), %d rows", m.Reconcile.Verdict.Text, want, m.Reconcile.Rows())
+	}
+	tap(s, m.Reconcile.Verify)
+	s.WaitIdle()
+	if v := m.Reconcile.VerifyResult.Text; !strings.HasPrefix(v, "Local copy: All ") || !strings.Contains(v, "messages of") {
+		t.Fatalf("verify: %q", v)
 	}
 	for r := 1; r <= m.Reconcile.Rows(); r++ {
 		src, matched := m.Reconcile.CellText(r, 2), m.Reconcile.CellText(r, 5)

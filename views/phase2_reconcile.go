@@ -20,8 +20,9 @@ import (
 type ReconcileTab struct {
 	m *MigrateScreen
 
-	Run             *widget.Button
+	Run, Verify     *widget.Button
 	Verdict, Status *widget.Label
+	VerifyResult    *widget.Label
 	Table           *widget.Table
 	rows            []reconcileRow
 	content         fyne.CanvasObject
@@ -59,7 +60,10 @@ func newReconcileTab(m *MigrateScreen) *ReconcileTab {
 	for i, c := range reconcileColumns {
 		t.Table.SetColumnWidth(i, c.width)
 	}
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, t.Run, t.Status), t.Verdict, widget.NewSeparator())
+	t.Verify = widget.NewButton("Verify local copy (offline)", t.verify)
+	t.VerifyResult = widget.NewLabel("")
+	t.VerifyResult.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(t.Verify, t.Run), t.Status), t.Verdict, t.VerifyResult, widget.NewSeparator())
 	t.content = container.NewBorder(top, nil, nil, nil, t.Table)
 	return t
 }
@@ -100,6 +104,24 @@ func (t *ReconcileTab) run() {
 		t.Status.SetText("Reconciled " + rec.At.Local().Format("2 Jan 15:04") + "; kept for the report.")
 		t.show(rec)
 		t.m.Errors.load() // skipped and missing messages are listed there
+	})
+}
+
+// verify checks every stored message against its hash, without a server.
+func (t *ReconcileTab) verify() {
+	t.Verify.Disable()
+	t.VerifyResult.SetText("Verifying every stored message…")
+	pid := t.m.projectID
+	inBackground(t.m, func(ctx context.Context) (string, error) {
+		v, err := t.m.shell.App.Verify(ctx, pid, nil)
+		return v.Verdict(), err
+	}, func(verdict string, err error) {
+		t.Verify.Enable()
+		if err != nil {
+			t.VerifyResult.SetText(couldNot("verify the local copy", err))
+			return
+		}
+		t.VerifyResult.SetText("Local copy: " + sentence(verdict))
 	})
 }
 
