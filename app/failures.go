@@ -39,7 +39,7 @@ type Failure struct {
 // retryable reports whether a push sends a message with this code again.
 func retryable(code string) bool {
 	switch code {
-	case sync.CodeRejected, sync.CodeOverQuota, sync.CodeUnknown, sync.CodeNotPushed, sync.CodeNoDestFolder, sync.CodeBytesDiffer:
+	case sync.CodeRejected, sync.CodeOverQuota, sync.CodeUnknown, sync.CodeNotPushed, sync.CodeNoDestFolder:
 		return true
 	}
 	return false
