@@ -3,7 +3,6 @@ package pst
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +28,20 @@ type mapper struct {
 	d     *ndb
 	m     *message
 	warns []string
+	*scratch
+}
+
+// scratch holds buffers reused from message to message (a Writer maps one
+// message at a time), so mapping allocates little per message.
+type scratch struct {
+	br      *bufio.Reader
+	b64     *b64Reader
+	b64Busy bool // b64 is decoding an enclosing part
+	copyBuf []byte
+}
+
+func newScratch() *scratch {
+	return &scratch{br: bufio.NewReaderSize(nil, 64<<10), b64: newB64Reader(nil), copyBuf: make([]byte, 32<<10)}
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
@@ -58,7 +71,12 @@ func headerEnd(head []byte) int {
 // roll back and export the message raw.
 func (mp *mapper) mapMessage(src *spooled) error {
 	mp.m = &message{importance: 1, headers: rawHeaderBlock(src.head(1 << 20))}
-	br := bufio.NewReaderSize(src.reader(), 64<<10)
+	if mp.scratch == nil {
+		mp.scratch = newScratch()
+	}
+	br := mp.br
+	br.Reset(src.reader())
+	defer br.Reset(nil)
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
 		return fmt.Errorf("%w: header: %v", errMalformed, err)
@@ -200,24 +218,31 @@ func (mp *mapper) walk(h textproto.Header, r io.Reader, depth int) error {
 	return mp.attachment(h, mediaType, disp, filename, r)
 }
 
-// decoded undoes the Content-Transfer-Encoding.
-func (mp *mapper) decoded(h textproto.Header, r io.Reader) io.Reader {
+// decoded undoes the Content-Transfer-Encoding; done must be called when
+// the returned reader is no longer used.
+func (mp *mapper) decoded(h textproto.Header, r io.Reader) (dec io.Reader, done func()) {
 	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); enc {
 	case "base64":
-		return base64.NewDecoder(base64.StdEncoding, &base64Clean{r: r})
+		if mp.scratch == nil || mp.b64Busy {
+			return newB64Reader(r), func() {}
+		}
+		mp.b64Busy = true
+		mp.b64.reset(r)
+		return mp.b64, func() { mp.b64.reset(nil); mp.b64Busy = false }
 	case "quoted-printable":
-		return quotedprintable.NewReader(r)
+		return quotedprintable.NewReader(r), func() {}
 	case "", "7bit", "8bit", "binary":
-		return r
+		return r, func() {}
 	default:
 		mp.warn("unknown transfer encoding %q: kept as is", enc)
-		return r
+		return r, func() {}
 	}
 }
 
 // text streams a text body, converted from its charset.
 func (mp *mapper) text(h textproto.Header, params map[string]string, r io.Reader, asUTF16 bool) (*value, error) {
-	body := mp.decoded(h, r)
+	body, done := mp.decoded(h, r)
+	defer done()
 	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if cr, err := charset.Reader(cs, body); err == nil {
 			body = cr
@@ -250,7 +275,13 @@ func (mp *mapper) attachment(h textproto.Header, mediaType, disp, filename strin
 		a.filename = defaultName(mediaType, len(mp.m.attachments)+1)
 	}
 	sink := newValueSink(mp.d)
-	if _, err := io.Copy(&writeErrWrap{sink}, mp.decoded(h, r)); err != nil {
+	body, done := mp.decoded(h, r)
+	defer done()
+	var buf []byte
+	if mp.scratch != nil {
+		buf = mp.copyBuf
+	}
+	if _, err := io.CopyBuffer(&writeErrWrap{sink}, onlyReader{body}, buf); err != nil {
 		return mp.bodyErr(err)
 	}
 	v, err := sink.finish()
@@ -293,22 +324,5 @@ func (w *writeErrWrap) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// base64Clean drops bytes outside the base64 alphabet (line breaks, stray
-// spaces) so that the decoder sees one clean stream.
-type base64Clean struct{ r io.Reader }
-
-func (b *base64Clean) Read(p []byte) (int, error) {
-	for {
-		n, err := b.r.Read(p)
-		k := 0
-		for _, c := range p[:n] {
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
-				p[k] = c
-				k++
-			}
-		}
-		if k > 0 || err != nil {
-			return k, err
-		}
-	}
-}
+// onlyReader hides a reader's WriterTo, so io.CopyBuffer uses the buffer.
+type onlyReader struct{ io.Reader }

@@ -1,6 +1,7 @@
 package pst
 
 import (
+	"encoding/binary"
 	"io"
 	"sync"
 	"unicode/utf16"
@@ -31,13 +32,13 @@ func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
 		}
 		out = out[:0]
 		for i := 0; i < end; {
-			if c := in[i]; c < utf8.RuneSelf { // ASCII fast path
+			if k := asciiRun(in[i:end]); k > 0 { // ASCII fast path
 				if asUTF16 {
-					out = append(out, c, 0)
+					out = widenASCII(out, in[i:i+k])
 				} else {
-					out = append(out, c)
+					out = append(out, in[i:i+k]...)
 				}
-				i++
+				i += k
 				continue
 			}
 			r, size := utf8.DecodeRune(in[i:end])
@@ -70,6 +71,46 @@ func textTo(dst io.Writer, src io.Reader, asUTF16 bool) (int64, error) {
 			return total, rerr
 		}
 	}
+}
+
+// asciiRun is the length of p's leading run of ASCII bytes, found eight
+// bytes at a time.
+func asciiRun(p []byte) int {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		if binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(p) && p[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
+// widenASCII appends ASCII bytes as UTF-16LE (each byte then a zero),
+// eight at a time; out must have room for 2*len(in) more bytes.
+func widenASCII(out, in []byte) []byte {
+	n := len(out)
+	out = out[:n+2*len(in)]
+	dst := out[n:]
+	i := 0
+	for ; i+8 <= len(in); i += 8 {
+		v := binary.LittleEndian.Uint64(in[i:])
+		lo, hi := v&0xFFFFFFFF, v>>32
+		binary.LittleEndian.PutUint64(dst[2*i:], spread(lo))
+		binary.LittleEndian.PutUint64(dst[2*i+8:], spread(hi))
+	}
+	for ; i < len(in); i++ {
+		dst[2*i], dst[2*i+1] = in[i], 0
+	}
+	return out
+}
+
+// spread moves the four bytes of v into the low byte of each 16-bit lane.
+func spread(v uint64) uint64 {
+	v = (v | v<<16) & 0x0000FFFF0000FFFF
+	return (v | v<<8) & 0x00FF00FF00FF00FF
 }
 
 // textBuf is textTo's scratch space: every byte of input becomes at most

@@ -83,6 +83,7 @@ type Writer struct {
 	closed  bool
 	// spoolBuf holds the message being mapped (reused: one message at a time).
 	spoolBuf bytes.Buffer
+	scratch  *scratch // mapping buffers, reused
 }
 
 type folderDef struct {
@@ -194,7 +195,10 @@ func (w *Writer) maybeSplit(msgSize int64) error {
 
 func (w *Writer) addTo(p *part, folder FolderID, src *spooled, meta MessageMeta) error {
 	mk := p.d.setMark()
-	mp := &mapper{d: p.d}
+	if w.scratch == nil {
+		w.scratch = newScratch()
+	}
+	mp := &mapper{d: p.d, scratch: w.scratch}
 	err := mp.mapMessage(src)
 	raw := false
 	if errors.Is(err, errMalformed) {

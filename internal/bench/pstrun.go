@@ -18,12 +18,23 @@ import (
 // copying the same bytes to disk.
 const pstTarget = 0.5
 
+// pstRounds is how many times the copy and the exports are run.
+const pstRounds = 3
+
+func (r row) mbPerSec() float64 {
+	if r.wall <= 0 {
+		return 0
+	}
+	return float64(r.bytes) / 1e6 / r.wall.Seconds()
+}
+
 // runPST is the PST export benchmark (issue 6 §6): the n-message corpus
 // exported to a PST in a child process (MB/s of input, peak RSS), in the
 // same run the same bytes copied to a file with fsync (the physical
 // bound), and a smaller export (n/5 messages, its own ~20 MB message
 // included) whose peak RSS shows whether memory stays flat. The large PST
-// is then run through the strict Go checker.
+// is then run through the strict Go checker. Each is run pstRounds times,
+// interleaved, and the fastest run of each is compared.
 func runPST(n int, keep bool) error {
 	work, err := os.MkdirTemp("", "mailshift-bench-pst-")
 	if err != nil {
@@ -45,24 +56,47 @@ func runPST(n int, keep bool) error {
 	fmt.Printf("\nPST export: corpus of %d messages, %.0f MB in %d folders (and %d messages, %.0f MB), written in %v\n",
 		big.msgs, float64(big.bytes)/1e6, len(benchFolders), little.msgs, float64(little.bytes)/1e6, time.Since(t0).Round(time.Millisecond))
 
-	bound, err := copyBound(big, filepath.Join(work, "copy.bin"))
-	if err != nil {
-		return fmt.Errorf("copy bound: %w", err)
-	}
+	// Other work on the machine slows single runs down: three rounds, each
+	// the copy then the exports, and the fastest of each kept.
+	var bound, export, smallExport row
+	var pstBytes, peakBig, peakSmall int64
 	out := filepath.Join(work, "bench.pst")
-	export, pstBytes, err := runPSTChild(big, out)
-	if err != nil {
-		return err
+	for round := 0; round < pstRounds; round++ {
+		b, err := copyBound(big, filepath.Join(work, "copy.bin"))
+		if err != nil {
+			return fmt.Errorf("copy bound: %w", err)
+		}
+		os.Remove(out)
+		e, size, err := runPSTChild(big, out)
+		if err != nil {
+			return err
+		}
+		smallOut := filepath.Join(work, "small.pst")
+		s, _, err := runPSTChild(little, smallOut)
+		if err != nil {
+			return err
+		}
+		os.Remove(smallOut)
+		fmt.Printf("  round %d: copy %.0f MB/s, PST export %.0f MB/s (%d msgs, peak RSS %.0f MB), %.0f MB/s (%d msgs, %.0f MB)\n",
+			round+1, b.mbPerSec(), e.mbPerSec(), e.messages, float64(e.rssKB)/1024, s.mbPerSec(), s.messages, float64(s.rssKB)/1024)
+		if round == 0 || b.wall < bound.wall {
+			bound = b
+		}
+		if round == 0 || e.wall < export.wall {
+			export, pstBytes = e, size
+		}
+		if round == 0 || s.wall < smallExport.wall {
+			smallExport = s
+		}
+		peakBig, peakSmall = max(peakBig, e.rssKB), max(peakSmall, s.rssKB)
 	}
-	smallOut := filepath.Join(work, "small.pst")
-	smallExport, _, err := runPSTChild(little, smallOut)
-	if err != nil {
-		return err
-	}
-	os.Remove(smallOut)
+	export.rssKB, smallExport.rssKB = peakBig, peakSmall
+	bound.name = fmt.Sprintf("copy + fsync (bound), best of %d", pstRounds)
+	export.note += fmt.Sprintf("; best of %d, RSS the highest", pstRounds)
+	smallExport.note += fmt.Sprintf("; best of %d, RSS the highest", pstRounds)
 	printTable([]row{bound, export, smallExport}, big.msgs, big.bytes)
 
-	ratio := (float64(export.bytes) / export.wall.Seconds()) / (float64(bound.bytes) / bound.wall.Seconds())
+	ratio := export.mbPerSec() / bound.mbPerSec()
 	verdict := "below target"
 	if ratio >= pstTarget {
 		verdict = "meets target"

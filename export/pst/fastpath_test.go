@@ -1,0 +1,89 @@
+package pst
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"math/rand"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"unicode/utf16"
+)
+
+// TestTextToMatchesReference converts texts that mix ASCII runs of every
+// length with multi-byte runes (split across reads by a one-byte reader
+// too) and compares with utf16.Encode of the runes.
+func TestTextToMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	pieces := []string{"a", "hello world ", "Müller ", "会議", "😀", "\r\n", strings.Repeat("x", 37)}
+	for round := 0; round < 200; round++ {
+		var sb strings.Builder
+		for sb.Len() < rng.Intn(100000) {
+			sb.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		text := sb.String()
+		var want bytes.Buffer
+		for _, u := range utf16.Encode([]rune(text)) {
+			want.WriteByte(byte(u))
+			want.WriteByte(byte(u >> 8))
+		}
+		for _, r := range []io.Reader{strings.NewReader(text), iotest.OneByteReader(strings.NewReader(text))} {
+			var got bytes.Buffer
+			if _, err := textTo(&got, r, true); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("round %d: UTF-16 of %d bytes differs", round, len(text))
+			}
+			if round > 20 {
+				break
+			}
+		}
+		var got8 bytes.Buffer
+		if _, err := textTo(&got8, strings.NewReader(text), false); err != nil || got8.String() != text {
+			t.Fatalf("round %d: UTF-8 copy differs (%v)", round, err)
+		}
+	}
+}
+
+// TestB64ReaderMatchesStdlib decodes wrapped base64 of random sizes,
+// through small and large reads, and checks the bytes; corrupt inputs
+// (data after padding, a dangling character, a bad character inside a
+// quantum) must fail.
+func TestB64ReaderMatchesStdlib(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, size := range []int{0, 1, 2, 3, 57, 1000, 8176, 100003, 1 << 20} {
+		data := make([]byte, size)
+		rng.Read(data)
+		enc := base64.StdEncoding.EncodeToString(data)
+		var wrapped strings.Builder
+		for len(enc) > 76 {
+			wrapped.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		wrapped.WriteString(enc + "\r\n")
+		for _, bufSize := range []int{1, 5, 4096, 32 << 10} {
+			got, err := io.ReadAll(io.LimitReader(readerWithBuf{newB64Reader(strings.NewReader(wrapped.String())), bufSize}, 1<<30))
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("size %d, reads of %d: got %d bytes, err %v", size, bufSize, len(got), err)
+			}
+		}
+	}
+	if got, err := io.ReadAll(newB64Reader(strings.NewReader("aGVsbG8"))); err != nil || string(got) != "hello" {
+		t.Fatalf("unpadded: %q %v", got, err)
+	}
+	for _, bad := range []string{"aGVsbG8=gd29ybGQ===***", "aGVsbG8=\r\naGVsbG8=", "aGVsbG8=a", "aGV=bG8="} {
+		if _, err := io.ReadAll(newB64Reader(strings.NewReader(bad))); err == nil {
+			t.Errorf("%q decoded without error", bad)
+		}
+	}
+}
+
+// readerWithBuf reads from r in reads of at most n bytes.
+type readerWithBuf struct {
+	r io.Reader
+	n int
+}
+
+func (r readerWithBuf) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.n)]) }
