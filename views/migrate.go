@@ -111,9 +111,12 @@ func (m *MigrateScreen) pump(events <-chan app.Event) {
 			m.Dashboard.refreshCounts()
 		}
 		for _, j := range jobs {
-			if j.State != app.JobRunning && (j.Kind == "push" || j.Kind == "delta") {
-				m.Errors.load() // the journal changed
-				m.Mapping.reload()
+			if j.State == app.JobRunning || j.Kind == "export" {
+				continue
+			}
+			m.Mapping.reload() // a pull found the folders, a push saved the mapping
+			if j.Kind != "pull" {
+				m.Errors.load() // the push journal changed
 			}
 		}
 		m.notifyPainted()

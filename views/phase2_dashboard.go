@@ -40,10 +40,7 @@ type DashboardTab struct {
 }
 
 // dashboardColumns are the per-mailbox table's columns.
-var dashboardColumns = []struct {
-	title string
-	width float32
-}{{"Mailbox", 200}, {"State", 150}, {"Progress", 120}, {"Messages", 110}, {"MB", 110}, {"Rate", 80}, {"ETA", 70}, {"Errors", 60}}
+var dashboardColumns = []column{{"Mailbox", 200}, {"State", 150}, {"Progress", 120}, {"Messages", 110}, {"MB", 110}, {"Rate", 80}, {"ETA", 70}, {"Errors", 60}}
 
 func newDashboardTab(m *MigrateScreen) *DashboardTab {
 	d := &DashboardTab{m: m, jobs: map[string]app.JobInfo{}, startedAt: map[string]rateSample{}}
@@ -61,10 +58,8 @@ func newDashboardTab(m *MigrateScreen) *DashboardTab {
 	d.JobState.Wrapping = fyne.TextWrapWord
 	d.JobCounts = widget.NewLabel("")
 	d.Bar = widget.NewProgressBar()
-	d.Mailboxes = widget.NewTable(func() (int, int) { return len(d.rows) + 1, len(dashboardColumns) }, newMailboxCell, d.updateCell)
-	for i, c := range dashboardColumns {
-		d.Mailboxes.SetColumnWidth(i, c.width)
-	}
+	d.Mailboxes = widget.NewTable(func() (int, int) { return len(d.rows), len(dashboardColumns) }, newMailboxCell, d.updateCell)
+	withHeader(d.Mailboxes, dashboardColumns)
 	d.showButtons()
 	top := container.NewVBox(
 		widget.NewLabel("Pull copies every mailbox into the local store (the old host is only read); push copies the local store to the new host; the final delta does both for what arrived since. Each can be paused, stopped or interrupted: the next run continues where it stopped."),

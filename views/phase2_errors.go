@@ -27,10 +27,7 @@ type ErrorsTab struct {
 	content        fyne.CanvasObject
 }
 
-var errorColumns = []struct {
-	title string
-	width float32
-}{{"Mailbox", 170}, {"Folder", 130}, {"Subject / Message-ID", 240}, {"KB", 60}, {"Reason", 200}, {"Server's words", 300}}
+var errorColumns = []column{{"Mailbox", 170}, {"Folder", 130}, {"Subject / Message-ID", 240}, {"KB", 60}, {"Reason", 200}, {"Server's words", 300}}
 
 // codeWords says what a reason code means, for a person.
 var codeWords = map[string]string{
@@ -61,15 +58,7 @@ func newErrorsTab(m *MigrateScreen) *ErrorsTab {
 	t := &ErrorsTab{m: m}
 	t.Summary = widget.NewLabel("Reading the failed messages…")
 	t.Summary.Wrapping = fyne.TextWrapWord
-	t.Table = widget.NewTable(func() (int, int) { return len(t.failures) + 1, len(errorColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		}, t.updateCell)
-	for i, c := range errorColumns {
-		t.Table.SetColumnWidth(i, c.width)
-	}
+	t.Table = newTextTable(errorColumns, func() int { return len(t.failures) }, func(r, c int) string { return t.CellText(r+1, c) })
 	// The push sends refused, over-quota and unconfirmed messages again
 	// (sync/push_folder.go: resolveJournal keeps only "done" and over-size
 	// entries, so every other journal entry goes back into the upload
@@ -183,10 +172,4 @@ func (t *ErrorsTab) CellText(row, col int) string {
 		return f.Text
 	}
 	return ""
-}
-
-func (t *ErrorsTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	l.TextStyle.Bold = id.Row == 0
-	l.SetText(t.CellText(id.Row, id.Col))
 }

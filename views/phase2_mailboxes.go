@@ -111,21 +111,14 @@ func newMailboxCell() fyne.CanvasObject {
 func (d *DashboardTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	st := o.(*fyne.Container)
 	l, bar := st.Objects[0].(*widget.Label), st.Objects[1].(*widget.ProgressBar)
-	if id.Row == 0 {
-		bar.Hide()
-		l.TextStyle.Bold = true
-		l.SetText(dashboardColumns[id.Col].title)
-		return
-	}
-	l.TextStyle.Bold = false
-	if id.Col == 2 && id.Row-1 < len(d.rows) && !d.rows[id.Row-1].partial {
+	if id.Col == 2 && id.Row < len(d.rows) && !d.rows[id.Row].partial {
 		l.SetText("")
-		bar.SetValue(fraction(d.rows[id.Row-1]))
+		bar.SetValue(fraction(d.rows[id.Row]))
 		bar.Show()
 		return
 	}
 	bar.Hide()
-	l.SetText(d.cellText(id.Row-1, id.Col))
+	l.SetText(d.cellText(id.Row, id.Col))
 }
 
 func (d *DashboardTab) cellText(i, col int) string {

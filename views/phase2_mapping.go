@@ -31,10 +31,7 @@ type MappingTab struct {
 	content                  fyne.CanvasObject
 }
 
-var mappingColumns = []struct {
-	title string
-	width float32
-}{{"Source folder", 200}, {"Destination folder", 200}, {"Role", 80}, {"Change", 110}, {"Why", 360}}
+var mappingColumns = []column{{"Source folder", 200}, {"Destination folder", 200}, {"Role", 80}, {"Change", 110}, {"Why", 360}}
 
 func newMappingTab(m *MigrateScreen) *MappingTab {
 	t := &MappingTab{m: m}
@@ -43,14 +40,10 @@ func newMappingTab(m *MigrateScreen) *MappingTab {
 	t.Notes, t.Problem, t.Selected = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("Choose a folder in the table to change where it goes.")
 	t.Notes.Wrapping, t.Problem.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
 	t.Problem.Importance = widget.DangerImportance
-	t.Table = widget.NewTable(func() (int, int) { return len(t.folders) + 1, len(mappingColumns) },
-		func() fyne.CanvasObject { return widget.NewLabel("") }, t.updateCell)
-	for i, c := range mappingColumns {
-		t.Table.SetColumnWidth(i, c.width)
-	}
+	t.Table = newTextTable(mappingColumns, func() int { return len(t.folders) }, t.cellText)
 	t.Table.OnSelected = func(id widget.TableCellID) {
-		if id.Row > 0 && id.Row-1 < len(t.folders) {
-			t.SelectFolder(t.folders[id.Row-1].Source)
+		if id.Row >= 0 && id.Row < len(t.folders) {
+			t.SelectFolder(t.folders[id.Row].Source)
 		}
 	}
 	t.DestName = widget.NewEntry()
@@ -187,31 +180,25 @@ func (t *MappingTab) set(o sync.Override) {
 // Folders is the mapping on show (tests).
 func (t *MappingTab) Folders() []sync.FolderMap { return t.folders }
 
-func (t *MappingTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
-	l.TextStyle.Bold = id.Row == 0
-	l.Truncation = fyne.TextTruncateEllipsis
-	if id.Row == 0 {
-		l.SetText(mappingColumns[id.Col].title)
-		return
+// cellText is one cell of the mapping table.
+func (t *MappingTab) cellText(row, col int) string {
+	if row >= len(t.folders) {
+		return ""
 	}
-	if id.Row-1 >= len(t.folders) {
-		l.SetText("")
-		return
-	}
-	f := t.folders[id.Row-1]
-	switch id.Col {
+	f := t.folders[row]
+	switch col {
 	case 0:
-		l.SetText(f.Source)
+		return f.Source
 	case 1:
-		l.SetText(destWords(f))
+		return destWords(f)
 	case 2:
-		l.SetText(string(f.Role))
+		return string(f.Role)
 	case 3:
-		l.SetText(changeWord(f))
+		return changeWord(f)
 	case 4:
-		l.SetText(strings.Join(f.Notes, "; "))
+		return strings.Join(f.Notes, "; ")
 	}
+	return ""
 }
 
 func destWords(f sync.FolderMap) string {

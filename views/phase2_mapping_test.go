@@ -1,7 +1,6 @@
 package views
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,19 +22,13 @@ func (discardProgress) Update(func(*app.Progress)) {}
 // the excluded folder's messages are listed on the Errors tab as skipped
 // (no retry), and the verdict counts them apart.
 func TestPhase2MappingEditPersistsAndSkippedAreListed(t *testing.T) {
-	s, a, p, m := openDemoMigrate(t)
+	s, _, p, m := openDemoMigrate(t)
 	const ann = "ann@demo-company.test"
 	mt := m.Mapping
 	if mt.Mailbox.Selected != ann || !strings.HasPrefix(mt.Notes.Text, "Could not work out the folder mapping of "+ann) || !strings.Contains(mt.Notes.Text, "pull it first") {
 		t.Fatalf("mapping before a pull: %q / %q", mt.Mailbox.Selected, mt.Notes.Text)
 	}
-	ctx := context.Background()
-	if _, err := a.Pull(ctx, p.ID, nil, 2, discardProgress{}); err != nil {
-		t.Fatal(err)
-	}
-	m = openMigrate(s, p.ID)
-	s.WaitIdle()
-	mt = m.Mapping
+	runJob(t, s, m, "pull", m.Dashboard.Pull) // the mapping is shown again when the pull ends
 	if len(mt.Folders()) < 8 || !strings.Contains(mt.Notes.Text, "folders.") {
 		t.Fatalf("mapping after the pull: %d folders, %q", len(mt.Folders()), mt.Notes.Text)
 	}

@@ -34,10 +34,7 @@ type reconcileRow struct {
 	err     string
 }
 
-var reconcileColumns = []struct {
-	title string
-	width float32
-}{{"Mailbox", 170}, {"Folder", 190}, {"Source", 75}, {"Local", 65}, {"New host", 90}, {"Matched", 85}, {"Missing", 80}, {"Extra", 65}, {"Skipped", 85}, {"Reasons", 320}}
+var reconcileColumns = []column{{"Mailbox", 170}, {"Folder", 190}, {"Source", 75}, {"Local", 65}, {"New host", 90}, {"Matched", 85}, {"Missing", 80}, {"Extra", 65}, {"Skipped", 85}, {"Reasons", 320}}
 
 func newReconcileTab(m *MigrateScreen) *ReconcileTab {
 	t := &ReconcileTab{m: m}
@@ -47,19 +44,7 @@ func newReconcileTab(m *MigrateScreen) *ReconcileTab {
 	t.Verdict.Wrapping = fyne.TextWrapWord
 	t.Status = widget.NewLabel("Compares the old host, the local copy and the new host, message by message; nothing is changed on either server.")
 	t.Status.Wrapping = fyne.TextWrapWord
-	t.Table = widget.NewTable(func() (int, int) { return len(t.rows) + 1, len(reconcileColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		}, func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			l.TextStyle.Bold = id.Row == 0
-			l.SetText(t.CellText(id.Row, id.Col))
-		})
-	for i, c := range reconcileColumns {
-		t.Table.SetColumnWidth(i, c.width)
-	}
+	t.Table = newTextTable(reconcileColumns, func() int { return len(t.rows) }, func(r, c int) string { return t.CellText(r+1, c) })
 	t.Verify = widget.NewButton("Verify local copy (offline)", t.verify)
 	t.VerifyResult = widget.NewLabel("")
 	t.VerifyResult.Wrapping = fyne.TextWrapWord
