@@ -1,6 +1,7 @@
 package pst
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -55,53 +56,97 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		// Read at most what decodes into p (or a small chunk when p is tiny).
 		want := min(len(b.raw), max(len(p)/3*4-len(b.q), 64))
 		n, err := b.r.Read(b.raw[:want])
-		for _, c := range b.raw[:n] {
-			if b64Alphabet[c] {
-				b.q = append(b.q, c)
-			}
-		}
-		if err != nil && err != io.EOF {
+		b.q = appendLines(b.q, b.raw[:n])
+		atEOF := err == io.EOF
+		if err != nil && !atEOF {
 			b.err = err
 		}
-		whole := len(b.q) / 4 * 4
-		if err == io.EOF {
-			b.err = io.EOF
-			switch len(b.q) - whole {
-			case 1:
-				b.err = fmt.Errorf("base64: %d stray characters at the end", 1)
-			case 2, 3:
-				whole = len(b.q) // an unpadded last quantum
-			}
+		k, dst, derr := b.decode(p, atEOF)
+		if derr != nil { // a character outside the alphabet: drop those, once
+			b.q = filterB64(b.q)
+			k, dst, derr = b.decode(p, atEOF)
 		}
-		if whole == 0 {
-			continue
-		}
-		if b.padded {
-			b.err = fmt.Errorf("base64: data after padding")
-			continue
-		}
-		chunk := b.q[:whole]
-		enc := base64.StdEncoding
-		if whole%4 != 0 {
-			enc = base64.RawStdEncoding
-		}
-		dst := p
-		if enc.DecodedLen(len(chunk)) > len(p) {
-			dst = make([]byte, enc.DecodedLen(len(chunk)))
-		}
-		k, derr := enc.Decode(dst, chunk)
-		b.padded = chunk[len(chunk)-1] == '='
-		b.q = b.q[:copy(b.q, b.q[whole:])]
 		if derr != nil {
-			b.err = fmt.Errorf("base64: %w", derr)
-			k = 0
+			b.err = derr
+			continue
+		}
+		if atEOF && b.err == nil {
+			b.err = io.EOF
+		}
+		if k == 0 {
+			continue
 		}
 		if &dst[0] != &p[0] {
 			b.out = dst[:k]
 			continue
 		}
-		if k > 0 {
-			return k, nil
+		return k, nil
+	}
+}
+
+// decode decodes the whole quanta of b.q (at the end also an unpadded last
+// quantum) into p, or into a new buffer when p is too small, and keeps the
+// rest in b.q. On an error b.q is left as it was.
+func (b *b64Reader) decode(p []byte, atEOF bool) (int, []byte, error) {
+	whole := len(b.q) / 4 * 4
+	if atEOF {
+		switch len(b.q) - whole {
+		case 1:
+			return 0, nil, fmt.Errorf("base64: a stray character at the end")
+		case 2, 3:
+			whole = len(b.q) // an unpadded last quantum
 		}
 	}
+	if whole == 0 {
+		return 0, nil, nil
+	}
+	if b.padded {
+		return 0, nil, fmt.Errorf("base64: data after padding")
+	}
+	chunk := b.q[:whole]
+	enc := base64.StdEncoding
+	if whole%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	dst := p
+	if enc.DecodedLen(len(chunk)) > len(p) {
+		dst = make([]byte, enc.DecodedLen(len(chunk)))
+	}
+	k, err := enc.Decode(dst, chunk)
+	if err != nil {
+		return 0, nil, fmt.Errorf("base64: %w", err)
+	}
+	b.padded = chunk[len(chunk)-1] == '='
+	b.q = b.q[:copy(b.q, b.q[whole:])]
+	return k, dst, nil
+}
+
+// appendLines appends src to dst without its line breaks (LF and CRLF),
+// a line at a time.
+func appendLines(dst, src []byte) []byte {
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		dst = append(dst, line...)
+	}
+	return dst
+}
+
+// filterB64 drops, in place, every byte outside the base64 alphabet.
+func filterB64(q []byte) []byte {
+	k := 0
+	for _, c := range q {
+		if b64Alphabet[c] {
+			q[k] = c
+			k++
+		}
+	}
+	return q[:k]
 }

@@ -20,6 +20,13 @@ func newTreeWriter(d *ndb) *treeWriter { return &treeWriter{d: d} }
 func (t *treeWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
+		if len(t.buf) == 0 && len(p) >= maxBlockData { // a whole block: no copy
+			if err := t.addBlock(p[:maxBlockData]); err != nil {
+				return 0, err
+			}
+			p = p[maxBlockData:]
+			continue
+		}
 		if t.buf == nil {
 			t.buf = make([]byte, 0, maxBlockData)
 		}

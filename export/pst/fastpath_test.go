@@ -70,8 +70,13 @@ func TestB64ReaderMatchesStdlib(t *testing.T) {
 			}
 		}
 	}
-	if got, err := io.ReadAll(newB64Reader(strings.NewReader("aGVsbG8"))); err != nil || string(got) != "hello" {
-		t.Fatalf("unpadded: %q %v", got, err)
+	for _, in := range []string{"aGVsbG8", "aGVs bG8=", "aG\tVs\r\n bG8=\r\n\r\n", "aGVs\rbG8=\n"} {
+		for _, bufSize := range []int{1, 3, 32 << 10} {
+			got, err := io.ReadAll(readerWithBuf{newB64Reader(iotest.HalfReader(strings.NewReader(in))), bufSize})
+			if err != nil || string(got) != "hello" {
+				t.Fatalf("%q in reads of %d: %q %v", in, bufSize, got, err)
+			}
+		}
 	}
 	for _, bad := range []string{"aGVsbG8=gd29ybGQ===***", "aGVsbG8=\r\naGVsbG8=", "aGVsbG8=a", "aGV=bG8="} {
 		if _, err := io.ReadAll(newB64Reader(strings.NewReader(bad))); err == nil {

@@ -61,7 +61,7 @@ func headerEnd(head []byte) int {
 	if i := bytes.Index(head, []byte("\r\n\r\n")); i >= 0 {
 		end = i + 4
 	}
-	if i := bytes.Index(head, []byte("\n\n")); i >= 0 && i+2 < end {
+	if i := bytes.Index(head[:end], []byte("\n\n")); i >= 0 && i+2 < end {
 		end = i + 2
 	}
 	return end
