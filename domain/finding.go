@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -69,11 +70,16 @@ type Evidence struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// String renders the evidence on one line.
+// String renders the evidence on one line: a record as "name ttl type
+// value", a note about a name (no value) as "name type — note", so no
+// TTL is shown that no server gave.
 func (e Evidence) String() string {
 	s := ""
-	if e.Name != "" || e.Type != "" {
+	switch {
+	case e.Value != "":
 		s = fmt.Sprintf("%s %d %s %s", e.Name, e.TTL, e.Type, e.Value)
+	case e.Name != "" || e.Type != "":
+		s = strings.TrimSpace(e.Name + " " + e.Type)
 	}
 	if e.Note != "" {
 		if s != "" {

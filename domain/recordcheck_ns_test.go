@@ -64,7 +64,7 @@ func TestRecordCheckNSLameServer(t *testing.T) {
 			rcExpect(t, ns, rcWant{check: "ns.lame", sev: SeverityWarning,
 				summary:  "1 of 2 name servers do not answer for the domain: ns2.shop.example (192.0.2.11).",
 				action:   []string{"Remove these servers from the name-server list"},
-				evidence: []string{"shop.example 0 SOA  — " + tc.why + " [ns2.shop.example (192.0.2.11)]"}})
+				evidence: []string{"shop.example SOA — " + tc.why + " [ns2.shop.example (192.0.2.11)]"}})
 			rcExpect(t, soa, rcWant{check: "soa", sev: SeverityOK, summary: "All 1 answering name servers have the same version of the zone (serial 2026010501)."})
 		})
 	}
