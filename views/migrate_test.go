@@ -105,6 +105,17 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 		t.Fatalf("errors after a clean push: %q, %d", m.Errors.Summary.Text, len(m.Errors.Failures()))
 	}
 
+	// The final delta finds nothing new and changes nothing.
+	j = runJob(t, s, m, "delta", d.Delta)
+	if j.State != app.JobDone || !strings.Contains(j.Message, "pull: ") || !strings.Contains(j.Message, "push: ") || !strings.HasPrefix(d.JobState.Text, "Final delta done") {
+		t.Fatalf("final delta: %s %q %q", j.State, j.Message, d.JobState.Text)
+	}
+	for _, r := range d.rows {
+		if r.done != r.c.Local || d.Progress(r.c.Mailbox) != 1 {
+			t.Fatalf("a mailbox after the final delta: %+v", r)
+		}
+	}
+
 	tap(s, m.Reconcile.Run)
 	s.WaitIdle()
 	want := fmt.Sprintf("All %d messages are on the destination", total)

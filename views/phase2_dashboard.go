@@ -35,7 +35,6 @@ type DashboardTab struct {
 	rows                []mailboxRow
 	content             fyne.CanvasObject
 	startedAt           map[string]rateSample // per mailbox: where this run's rate counts from
-	runStarted          time.Time
 	pullStage           bool
 }
 
@@ -125,7 +124,7 @@ func (d *DashboardTab) showJob(j app.JobInfo) {
 	}
 	d.jobs[j.ID] = j
 	if !had || !prev.Started.Equal(j.Started) {
-		d.runStarted, d.startedAt = j.Started, map[string]rateSample{} // a new run: rates count from here
+		d.startedAt = map[string]rateSample{} // a new run: rates count from here
 	}
 	if j.ID != d.current {
 		return
@@ -138,8 +137,7 @@ func (d *DashboardTab) showJob(j app.JobInfo) {
 	case j.State == app.JobDone:
 		d.Bar.SetValue(1)
 	}
-	kind := sentence(j.Kind)
-	kind = kind[:len(kind)-1]
+	kind := jobWords[j.Kind]
 	if j.State == app.JobRunning {
 		d.JobState.SetText(strings.TrimSpace(kind + " running — " + p.Phase + " " + p.Detail))
 	} else {
@@ -171,5 +169,8 @@ func (d *DashboardTab) showButtons() {
 
 // CurrentJob is the job the Pause, Resume and Stop buttons act on.
 func (d *DashboardTab) CurrentJob() app.JobInfo { return d.jobs[d.current] }
+
+// jobWords names the dashboard's jobs for a person.
+var jobWords = map[string]string{"pull": "Pull", "push": "Push", "delta": "Final delta"}
 
 func mb(b int64) float64 { return float64(b) / 1e6 }
