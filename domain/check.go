@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -155,13 +156,20 @@ func offlineFindings(err error) []Finding {
 }
 
 // failed turns a lookup that got no usable answer into a finding: not run
-// when the servers could not be reached, a warning when they answered badly.
+// when the servers could not be reached, a warning when they answered badly
+// or the zone's own servers stayed silent (the summary says which: "none of
+// the name servers of X answered in time", "… replied SERVFAIL").
 func failed(check, what string, l lookup) Finding {
 	if isNetErr(l.Err) {
 		return notRun(check, "could not reach the DNS servers for "+what, l.Err)
 	}
+	why := "the DNS servers gave no usable answer"
+	var na *noAnswerError
+	if errors.As(l.Err, &na) {
+		why = na.Plain()
+	}
 	return Finding{Check: check, Severity: SeverityWarning,
-		Summary:  "Could not read " + what + ": the DNS servers gave no usable answer.",
+		Summary:  "Could not read " + what + ": " + why + ".",
 		Evidence: []Evidence{{Note: l.Err.Error()}},
 		Action:   "Ask whoever hosts the domain's DNS to check their name servers, then run the checks again."}
 }

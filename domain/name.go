@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -26,7 +27,7 @@ func NormalizeDomain(s string) (string, error) {
 		return "", &InputError{What: "domain", Value: in, Why: "give only the domain, like example.com (no @, spaces, slashes or ports)"}
 	}
 	a, err := idnaProfile.ToASCII(s)
-	if err != nil {
+	if err != nil || !utf8.ValidString(s) { // idna passes invalid UTF-8 bytes through as if Latin-1
 		return "", &InputError{What: "domain", Value: in, Why: "it has characters a domain cannot have"}
 	}
 	a = strings.ToLower(a)

@@ -98,7 +98,7 @@ func (r *resolver) iterate(ctx context.Context, name string, qtype uint16, depth
 	zone, servers := r.closestCut(name)
 	for step := 0; step < 24; step++ {
 		var got answer
-		var problems []string
+		var problems, causes []string
 		allNet := true
 		for _, s := range servers {
 			if ctx.Err() != nil {
@@ -112,12 +112,12 @@ func (r *resolver) iterate(ctx context.Context, name string, qtype uint16, depth
 			allNet = allNet && a.Err != nil
 			p := a.problem()
 			if p == "" {
-				p = "not authoritative and no referral (lame)"
+				p = lameProblem
 			}
-			problems = append(problems, s.String()+": "+p)
+			problems, causes = append(problems, s.String()+": "+p), append(causes, p)
 		}
 		if got.Msg == nil {
-			err := fmt.Errorf("no server of zone %s answered for %s (%s)", zone, bare(name), strings.Join(problems, "; "))
+			var err error = &noAnswerError{Zone: zone, Name: bare(name), Problems: problems, Causes: causes}
 			if allNet && zone == "." {
 				err = fmt.Errorf("%w: %v", errOffline, err)
 			}
