@@ -15,11 +15,14 @@ type value struct {
 	big  bool
 }
 
-// attachment is one attachment of a message model.
+// attachment is one attachment of a message model: a file (data) or, for
+// a message/rfc822 part, an embedded message (embedded, rawSize bytes).
 type attachment struct {
 	filename, mimeType, contentID string
 	inline                        bool
 	data                          value
+	embedded                      *message
+	rawSize                       int64
 }
 
 type recipient struct {
@@ -79,6 +82,26 @@ func displayList(rs []recipient, kind int32) string {
 // writeMessage writes the message node of m into folder f; values must
 // already be written (streamed) where big.
 func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
+	pcBid, subBid, row, err := p.buildMessage(m, meta)
+	if err != nil {
+		return err
+	}
+	row.nid = p.nextMsg<<5 | 0x04
+	var e [32]byte
+	if err := p.msgNBT.add(nbtEntry{row.nid, pcBid, subBid, f.nid}.bytes(e[:])); err != nil {
+		return err
+	}
+	p.nextMsg++
+	p.msgs++
+	p.estimate += 300 + 2*int64(len(row.subject)+len(row.sender)+len(row.to)+len(row.cc))
+	return p.addRow(f, &row)
+}
+
+// buildMessage writes the blocks of a message object (its PC, recipient
+// and attachment tables, attachment PCs and embedded messages) and returns
+// the PC's BID, the subnode tree's BID and its contents-table row (nid
+// unset). It is used for folder messages and for embedded ones alike.
+func (p *part) buildMessage(m *message, meta MessageMeta) (pcBid, subBid uint64, row contentsRow, err error) {
 	d := p.d
 	before := d.dataBytes
 	subs := newSubnodes(d)
@@ -89,12 +112,19 @@ func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
 		a := &m.attachments[k]
 		asubs := newSubnodes(d)
 		size := int32(a.data.size)
-		props := []prop{
-			pI32(0x0E20, size+200), pI32(0x0E21, int32(k)), pI32(0x3705, 1), pI32(0x370B, -1),
-			valueProp(0x3701, ptBin, &a.data, asubs),
-			pStr(0x3707, a.filename), pStr(0x3704, shortName(a.filename)), pStr(0x3001, a.filename),
-			pStr(0x370E, a.mimeType),
+		method := int32(1)
+		var data prop
+		if a.embedded != nil {
+			if data, err = p.embeddedObject(a, asubs); err != nil {
+				return
+			}
+			size, method = int32(min(a.rawSize, 0x7FFFFF00)), 5
+		} else {
+			data = valueProp(0x3701, ptBin, &a.data, asubs)
 		}
+		props := append([]prop{
+			pI32(0x0E20, size+200), pI32(0x0E21, int32(k)), pI32(0x3705, method), pI32(0x370B, -1), data,
+		}, attachmentNames(a)...)
 		if a.contentID != "" {
 			props = append(props, pStr(0x3712, a.contentID))
 		}
@@ -103,27 +133,27 @@ func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
 		}
 		bid, _, err := writePC(d, props, asubs)
 		if err != nil {
-			return err
+			return 0, 0, row, err
 		}
 		sub, err := asubs.finish()
 		if err != nil {
-			return err
+			return 0, 0, row, err
 		}
 		nid := uint32(k+1)<<5 | 0x05
 		subs.add(nid, bid, sub)
 		attIDs = append(attIDs, nid)
 		attRows = append(attRows, []prop{pI32(0x0E20, size+200), pStr(0x3704, shortName(a.filename)),
-			pI32(0x3705, 1), pI32(0x370B, -1)})
+			pI32(0x3705, method), pI32(0x370B, -1)})
 	}
 	if len(attIDs) > 0 {
 		tsubs := newSubnodes(d)
 		bid, err := writeTC(d, attCols, attRows, attIDs, tsubs)
 		if err != nil {
-			return err
+			return 0, 0, row, err
 		}
 		sub, err := tsubs.finish()
 		if err != nil {
-			return err
+			return 0, 0, row, err
 		}
 		subs.add(nidAttachTable, bid, sub)
 	}
@@ -139,11 +169,11 @@ func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
 	rsubs := newSubnodes(d)
 	bid, err := writeTC(d, recipCols, rRows, rIDs, rsubs)
 	if err != nil {
-		return err
+		return 0, 0, row, err
 	}
 	sub, err := rsubs.finish()
 	if err != nil {
-		return err
+		return 0, 0, row, err
 	}
 	subs.add(nidRecipTable, bid, sub)
 
@@ -162,8 +192,8 @@ func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
 	if delivery.IsZero() {
 		delivery = m.submit
 	}
-	row := contentsRow{
-		nid: p.nextMsg<<5 | 0x04, flags: flags, importance: m.importance, sensitivity: m.sensitivity,
+	row = contentsRow{
+		flags: flags, importance: m.importance, sensitivity: m.sensitivity,
 		submit: m.submit, delivery: delivery, subject: m.subject, sender: firstNonEmpty(m.fromName, m.fromAddr),
 		to: displayList(m.recipients, 1), cc: displayList(m.recipients, 2),
 	}
@@ -218,22 +248,13 @@ func (p *part) writeMessage(f *partFolder, m *message, meta MessageMeta) error {
 	size += 64
 	row.size = int32(min(size, 0x7FFFFFFF))
 	props = append(props, pI32(0x0E08, row.size))
-	pcBid, _, err := writePC(d, props, subs)
-	if err != nil {
-		return err
+	if pcBid, _, err = writePC(d, props, subs); err != nil {
+		return 0, 0, row, err
 	}
-	subBid, err := subs.finish()
-	if err != nil {
-		return err
+	if subBid, err = subs.finish(); err != nil {
+		return 0, 0, row, err
 	}
-	var e [32]byte
-	if err := p.msgNBT.add(nbtEntry{row.nid, pcBid, subBid, f.nid}.bytes(e[:])); err != nil {
-		return err
-	}
-	p.nextMsg++
-	p.msgs++
-	p.estimate += 300 + 2*int64(len(row.subject)+len(row.sender)+len(row.to)+len(row.cc))
-	return p.addRow(f, &row)
+	return pcBid, subBid, row, nil
 }
 
 // searchKey is "SMTP:ADDR\0" as PidTagSearchKey wants it.

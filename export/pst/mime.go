@@ -25,9 +25,10 @@ const maxMIMEDepth = 40
 // mapper turns one RFC 5322 message into the message model, streaming large
 // bodies and attachments into the file as it reads them.
 type mapper struct {
-	d     *ndb
-	m     *message
-	warns []string
+	d      *ndb
+	m      *message
+	warns  []string
+	tmpDir string // spool files of embedded messages ("" = the system's)
 	*scratch
 }
 
@@ -69,7 +70,10 @@ func headerEnd(head []byte) int {
 
 // mapMessage parses src; errMalformed-wrapped errors mean the caller should
 // roll back and export the message raw.
-func (mp *mapper) mapMessage(src *spooled) error {
+func (mp *mapper) mapMessage(src *spooled) error { return mp.mapMessageAt(src, 0) }
+
+// mapMessageAt maps a message found at MIME nesting depth (0 at the top).
+func (mp *mapper) mapMessageAt(src *spooled, depth int) error {
 	mp.m = &message{importance: 1, headers: rawHeaderBlock(src.head(1 << 20))}
 	if mp.scratch == nil {
 		mp.scratch = newScratch()
@@ -82,7 +86,7 @@ func (mp *mapper) mapMessage(src *spooled) error {
 		return fmt.Errorf("%w: header: %v", errMalformed, err)
 	}
 	mp.envelope(h)
-	return mp.walk(h, br, 0)
+	return mp.walk(h, br, depth)
 }
 
 // envelope fills subject, addresses, dates and ids from the top header.
@@ -214,6 +218,9 @@ func (mp *mapper) walk(h textproto.Header, r io.Reader, depth int) error {
 			mp.m.html = v
 			return err
 		}
+	}
+	if mediaType == "message/rfc822" {
+		return mp.embedded(h, mediaType, filename, r, depth)
 	}
 	return mp.attachment(h, mediaType, disp, filename, r)
 }

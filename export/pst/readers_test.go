@@ -117,35 +117,10 @@ func pffView(t testing.TB, files []string) (*readerView, map[string]string) {
 			if err != nil || !d.IsDir() || !strings.HasPrefix(d.Name(), "Message") {
 				return err
 			}
-			hdr, err := os.ReadFile(filepath.Join(p, "InternetHeaders.txt"))
+			s, hdr, err := pffMessage(p)
 			if err != nil {
 				return err
 			}
-			// Only the header is parsed: the body it announces is not there.
-			s, _ := summarize(append(bytes.Clone(hdr), "\r\n"...))
-			s.Attachments = nil
-			txt, _ := os.ReadFile(filepath.Join(p, "Message.txt"))
-			s.Text = normText(string(txt))
-			html, _ := os.ReadFile(filepath.Join(p, "Message.html"))
-			s.HTML = normText(string(html))
-			// Subject, sender and recipients come from the PST's own
-			// properties and recipient table, not the transport headers.
-			oh, _ := os.ReadFile(filepath.Join(p, "OutlookHeaders.txt"))
-			s.Read = strings.Contains(string(oh), "(Read")
-			s.Subject = pffField(string(oh), "Subject")
-			s.From = strings.ToLower(pffField(string(oh), "Sender email address"))
-			rc, _ := os.ReadFile(filepath.Join(p, "Recipients.txt"))
-			s.To, s.Cc = pffRecipients(string(rc))
-			atts, _ := os.ReadDir(filepath.Join(p, "Attachments"))
-			for _, a := range atts {
-				b, err := os.ReadFile(filepath.Join(p, "Attachments", a.Name()))
-				if err != nil {
-					return err
-				}
-				_, name, _ := strings.Cut(a.Name(), "_")
-				s.Attachments = append(s.Attachments, name+" "+sha(b))
-			}
-			slices.Sort(s.Attachments)
 			rel, _ := filepath.Rel(root, filepath.Dir(p))
 			v.add(t, filepath.ToSlash(rel), s)
 			headers[s.ID] = string(hdr)
@@ -241,6 +216,50 @@ func verifyReaders(t *testing.T, files []string, skip, noSubnodesInReadpst map[s
 		}
 	}
 	return rp, pf
+}
+
+// pffMessage reads one message folder of pffexport's output and its
+// InternetHeaders.txt. An attachment that is a folder holds an embedded
+// message (AttachmentNNNNN/Message00001), read the same way.
+func pffMessage(p string) (summary, []byte, error) {
+	hdr, err := os.ReadFile(filepath.Join(p, "InternetHeaders.txt"))
+	if err != nil {
+		return summary{}, nil, err
+	}
+	// Only the header is parsed: the body it announces is not there.
+	s, _ := summarize(append(bytes.Clone(hdr), "\r\n"...))
+	s.Attachments = nil
+	txt, _ := os.ReadFile(filepath.Join(p, "Message.txt"))
+	s.Text = normText(string(txt))
+	html, _ := os.ReadFile(filepath.Join(p, "Message.html"))
+	s.HTML = normText(string(html))
+	// Subject, sender and recipients come from the PST's own
+	// properties and recipient table, not the transport headers.
+	oh, _ := os.ReadFile(filepath.Join(p, "OutlookHeaders.txt"))
+	s.Read = strings.Contains(string(oh), "(Read")
+	s.Subject = pffField(string(oh), "Subject")
+	s.From = strings.ToLower(pffField(string(oh), "Sender email address"))
+	rc, _ := os.ReadFile(filepath.Join(p, "Recipients.txt"))
+	s.To, s.Cc = pffRecipients(string(rc))
+	atts, _ := os.ReadDir(filepath.Join(p, "Attachments"))
+	for _, a := range atts {
+		if a.IsDir() {
+			inner, _, err := pffMessage(filepath.Join(p, "Attachments", a.Name(), "Message00001"))
+			if err != nil {
+				return s, nil, fmt.Errorf("embedded message in %s: %w", a.Name(), err)
+			}
+			s.Attachments = append(s.Attachments, embeddedEntry(inner))
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(p, "Attachments", a.Name()))
+		if err != nil {
+			return s, nil, err
+		}
+		_, name, _ := strings.Cut(a.Name(), "_")
+		s.Attachments = append(s.Attachments, name+" "+sha(b))
+	}
+	slices.Sort(s.Attachments)
+	return s, hdr, nil
 }
 
 // pffField returns the value of a "Name:<tabs>value" line.

@@ -87,6 +87,9 @@ func summarize(raw []byte) (summary, error) {
 		}
 		attached := strings.EqualFold(disp, "attachment") || name != ""
 		switch {
+		case mt == "message/rfc822" && !strings.EqualFold(part.Header.Get("Content-Transfer-Encoding"), "base64"):
+			inner, _ := summarize(dropFromLine(body))
+			s.Attachments = append(s.Attachments, embeddedEntry(inner))
 		case mt == "text/plain" && !attached && s.Text == "":
 			s.Text = normText(string(body))
 		case mt == "text/html" && !attached && s.HTML == "":
@@ -98,6 +101,26 @@ func summarize(raw []byte) (summary, error) {
 	})
 	slices.Sort(s.Attachments)
 	return s, err
+}
+
+// embeddedEntry is how an attached message is compared: its subject, a
+// hash of its text body and its own attachments (embedded ones nested).
+// A message/rfc822 part is one, unless it is base64-encoded (RFC 2046
+// forbids that for messages; readpst writes file attachments, such as the
+// original.eml of a message kept raw, in base64).
+func embeddedEntry(s summary) string {
+	return "message " + s.Subject + " | text " + sha([]byte(s.Text)) + " | [" + strings.Join(s.Attachments, ", ") + "]"
+}
+
+// dropFromLine removes the mbox "From " line (">From " in readpst's
+// output) that readpst writes at the top of an embedded message.
+func dropFromLine(b []byte) []byte {
+	if bytes.HasPrefix(b, []byte("From ")) || bytes.HasPrefix(b, []byte(">From ")) {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			return b[i+1:]
+		}
+	}
+	return b
 }
 
 // diff lists the fields in which got differs from want.

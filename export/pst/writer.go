@@ -198,7 +198,7 @@ func (w *Writer) addTo(p *part, folder FolderID, src *spooled, meta MessageMeta)
 	if w.scratch == nil {
 		w.scratch = newScratch()
 	}
-	mp := &mapper{d: p.d, scratch: w.scratch}
+	mp := &mapper{d: p.d, scratch: w.scratch, tmpDir: w.opts.TempDir}
 	err := mp.mapMessage(src)
 	raw := false
 	if errors.Is(err, errMalformed) {

@@ -18,6 +18,33 @@ function attachmentBytes(a) {
   return buf;
 }
 
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+const normText = (s) => (s || '').replace(/\r\n/g, '\n').replace(/[ \t\r\n]+$/, '');
+
+// attachments lists "name sha256" per file and, per embedded message
+// (attach method 5), what summary_test.go's embeddedEntry makes of it.
+function attachments(m) {
+  const atts = [];
+  for (let i = 0; i < m.numberOfAttachments; i++) {
+    const a = m.getAttachment(i);
+    if (a.attachMethod === 5) {
+      // pst-extractor 1.12.0 builds the embedded message only when the
+      // attachment has a descriptor node, which attachments never get (it
+      // is null for every subnode object, Outlook's files included): lend
+      // it the enclosing message's, used for nothing but that check.
+      if (!a.descriptorIndexNode) a.descriptorIndexNode = m.descriptorIndexNode;
+      const e = a.embeddedPSTMessage;
+      if (!e) { atts.push('unreadable embedded message'); continue; }
+      const inner = attachments(e).sort();
+      atts.push('message ' + e.subject + ' | text ' + sha256(Buffer.from(normText(e.body), 'utf8')) + ' | [' + inner.join(', ') + ']');
+      continue;
+    }
+    const name = a.longFilename || a.filename;
+    atts.push(name + ' ' + sha256(attachmentBytes(a)));
+  }
+  return atts;
+}
+
 function message(m, path) {
   const to = [], cc = [];
   for (let i = 0; i < m.numberOfRecipients; i++) {
@@ -27,13 +54,7 @@ function message(m, path) {
     if (r.recipientType === 1) to.push(addr);
     if (r.recipientType === 2) cc.push(addr);
   }
-  const atts = [];
-  for (let i = 0; i < m.numberOfAttachments; i++) {
-    const a = m.getAttachment(i);
-    const name = a.longFilename || a.filename;
-    const sum = crypto.createHash('sha256').update(attachmentBytes(a)).digest('hex');
-    atts.push(name + ' ' + sum);
-  }
+  const atts = attachments(m);
   const when = m.messageDeliveryTime || m.clientSubmitTime;
   return {
     folder: path.join('/'),
