@@ -43,7 +43,7 @@ func (rn *run) checkNS(ctx context.Context, z *zoneInfo) []Finding {
 		out = append(out, Finding{Check: "ns.lame", Severity: SeverityBlocker,
 			Summary:  "None of the domain's name servers answers for it.",
 			Evidence: lameEv,
-			Action:   "The DNS host must serve the zone before any change can work. Contact them, or point the name servers at the registrar to a DNS host that serves the zone."})
+			Action:   noServerAction})
 	case len(lame) > 0:
 		out = append(out, Finding{Check: "ns.lame", Severity: SeverityWarning,
 			Summary:  fmt.Sprintf("%d of %d name servers do not answer for the domain: %s.", len(lame), len(z.SOAs), strings.Join(lame, ", ")),
@@ -71,6 +71,9 @@ func (rn *run) checkNS(ctx context.Context, z *zoneInfo) []Finding {
 	}
 	return out
 }
+
+// noServerAction is what to do when no name server answers for the domain.
+const noServerAction = "The DNS host must serve the zone before any change can work. Contact them, or point the name servers at the registrar to a DNS host that serves the zone."
 
 // checkSOA compares the zone serial across every authoritative server.
 func (rn *run) checkSOA(ctx context.Context, z *zoneInfo) []Finding {

@@ -12,6 +12,7 @@ type noAnswerError struct {
 	Zone     string   // the zone whose servers were asked, fqdn
 	Name     string   // the name asked for
 	Problems []string // "server: problem", one per server asked
+	Servers  []string // each server asked, as shown to people
 	Causes   []string // each server's problem alone, in the same order
 }
 

@@ -126,3 +126,25 @@ func TestRecordCheckDNSSECDSWithoutSignatures(t *testing.T) {
 		action:   []string{"remove the DS records at the registrar"},
 		evidence: []string{"DS "}})
 }
+
+// Every server refusing the zone (lame by REFUSED): the same blocker as
+// every server answering without authority, naming the reply.
+func TestRecordCheckNSAllRefused(t *testing.T) {
+	n := rcStartNet(t, rcShop(t, rcNewMX), "")
+	n.srv["ns1"].setFault(faultRefuse)
+	n.srv["ns2"].setFault(faultRefuse)
+	rep, err := NewChecker(n.cfg).Check(testCtx(t), Request{Domain: "shop.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []Finding
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.Check, "ns") || f.Check == "soa" || f.Check == "mx" {
+			ns = append(ns, f)
+		}
+	}
+	rcExpect(t, ns, rcWant{check: "ns.lame", sev: SeverityBlocker,
+		summary:  "None of the domain's name servers answers for it: the name servers of shop.example replied REFUSED.",
+		action:   []string{"The DNS host must serve the zone"},
+		evidence: []string{"shop.example SOA — replied REFUSED [ns1.shop.example (192.0.2.10)]", "shop.example SOA — replied REFUSED [ns2.shop.example (192.0.2.11)]"}})
+}

@@ -98,7 +98,7 @@ func (r *resolver) iterate(ctx context.Context, name string, qtype uint16, depth
 	zone, servers := r.closestCut(name)
 	for step := 0; step < 24; step++ {
 		var got answer
-		var problems, causes []string
+		var problems, names, causes []string
 		allNet := true
 		for _, s := range servers {
 			if ctx.Err() != nil {
@@ -114,10 +114,10 @@ func (r *resolver) iterate(ctx context.Context, name string, qtype uint16, depth
 			if p == "" {
 				p = lameProblem
 			}
-			problems, causes = append(problems, s.String()+": "+p), append(causes, p)
+			problems, names, causes = append(problems, s.String()+": "+p), append(names, s.String()), append(causes, p)
 		}
 		if got.Msg == nil {
-			var err error = &noAnswerError{Zone: zone, Name: bare(name), Problems: problems, Causes: causes}
+			var err error = &noAnswerError{Zone: zone, Name: bare(name), Problems: problems, Servers: names, Causes: causes}
 			if allNet && zone == "." {
 				err = fmt.Errorf("%w: %v", errOffline, err)
 			}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,6 +27,10 @@ type zoneInfo struct {
 // nil (and the findings saying why) when the domain cannot be found.
 func (rn *run) zone(ctx context.Context) (*zoneInfo, []Finding) {
 	l := rn.r.lookup(ctx, rn.domain, dns.TypeSOA)
+	var na *noAnswerError
+	if errors.As(l.Err, &na) && na.Zone == fqdn(rn.domain) {
+		return nil, []Finding{noServerAnswers(na)}
+	}
 	if l.Err != nil {
 		return nil, []Finding{failed("ns", "the domain's DNS zone", l)}
 	}
@@ -142,4 +147,18 @@ func nsEvidence(from server, set []*dns.NS) []Evidence {
 		rrs = append(rrs, ns)
 	}
 	return evidenceOf(from.String(), rrs)
+}
+
+// noServerAnswers is the blocker for a domain delegated to servers of which
+// none answers for it (silent, refusing, failing or lame): the same finding
+// checkNS gives when every server answers without authority.
+func noServerAnswers(na *noAnswerError) Finding {
+	var ev []Evidence
+	for i, s := range na.Servers {
+		ev = append(ev, Evidence{Source: s, Name: bare(na.Zone), Type: "SOA", Note: na.Causes[i]})
+	}
+	return Finding{Check: "ns.lame", Severity: SeverityBlocker,
+		Summary:  "None of the domain's name servers answers for it: " + na.Plain() + ".",
+		Evidence: ev,
+		Action:   noServerAction}
 }
