@@ -105,57 +105,8 @@ func (p *part) buildMessage(m *message, meta MessageMeta) (pcBid, subBid uint64,
 	d := p.d
 	before := d.dataBytes
 	subs := newSubnodes(d)
-	// Attachments: one PC subnode each, plus the attachment table.
-	var attIDs []uint32
-	var attRows [][]prop
-	for k := range m.attachments {
-		a := &m.attachments[k]
-		asubs := newSubnodes(d)
-		size := int32(a.data.size)
-		method := int32(1)
-		var data prop
-		if a.embedded != nil {
-			if data, err = p.embeddedObject(a, asubs); err != nil {
-				return
-			}
-			size, method = int32(min(a.rawSize, 0x7FFFFF00)), 5
-		} else {
-			data = valueProp(0x3701, ptBin, &a.data, asubs)
-		}
-		props := append([]prop{
-			pI32(0x0E20, size+200), pI32(0x0E21, int32(k)), pI32(0x3705, method), pI32(0x370B, -1), data,
-		}, attachmentNames(a)...)
-		if a.contentID != "" {
-			props = append(props, pStr(0x3712, a.contentID))
-		}
-		if a.inline {
-			props = append(props, pI32(0x3714, 4), pBool(0x7FFE, true))
-		}
-		bid, _, err := writePC(d, props, asubs)
-		if err != nil {
-			return 0, 0, row, err
-		}
-		sub, err := asubs.finish()
-		if err != nil {
-			return 0, 0, row, err
-		}
-		nid := uint32(k+1)<<5 | 0x05
-		subs.add(nid, bid, sub)
-		attIDs = append(attIDs, nid)
-		attRows = append(attRows, []prop{pI32(0x0E20, size+200), pStr(0x3704, shortName(a.filename)),
-			pI32(0x3705, method), pI32(0x370B, -1)})
-	}
-	if len(attIDs) > 0 {
-		tsubs := newSubnodes(d)
-		bid, err := writeTC(d, attCols, attRows, attIDs, tsubs)
-		if err != nil {
-			return 0, 0, row, err
-		}
-		sub, err := tsubs.finish()
-		if err != nil {
-			return 0, 0, row, err
-		}
-		subs.add(nidAttachTable, bid, sub)
+	if err = p.writeAttachments(m, subs); err != nil {
+		return 0, 0, row, err
 	}
 	// Recipients.
 	var rIDs []uint32

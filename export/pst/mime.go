@@ -1,18 +1,15 @@
 package pst
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"strings"
 
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
-	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 )
 
@@ -30,19 +27,6 @@ type mapper struct {
 	warns  []string
 	tmpDir string // spool files of embedded messages ("" = the system's)
 	*scratch
-}
-
-// scratch holds buffers reused from message to message (a Writer maps one
-// message at a time), so mapping allocates little per message.
-type scratch struct {
-	br      *bufio.Reader
-	b64     *b64Reader
-	b64Busy bool // b64 is decoding an enclosing part
-	copyBuf []byte
-}
-
-func newScratch() *scratch {
-	return &scratch{br: bufio.NewReaderSize(nil, 64<<10), b64: newB64Reader(nil), copyBuf: make([]byte, 32<<10)}
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
@@ -87,85 +71,6 @@ func (mp *mapper) mapMessageAt(src *spooled, depth int) error {
 	}
 	mp.envelope(h)
 	return mp.walk(h, br, depth)
-}
-
-// envelope fills subject, addresses, dates and ids from the top header.
-func (mp *mapper) envelope(th textproto.Header) {
-	m := mp.m
-	h := mail.Header{Header: gomessage.Header{Header: th}}
-	var err error
-	if m.subject, err = h.Subject(); err != nil {
-		m.subject = strings.TrimSpace(th.Get("Subject"))
-		mp.warn("subject: %v", err)
-	}
-	addrs := func(key string) []*mail.Address {
-		l, err := h.AddressList(key)
-		if err != nil && th.Get(key) != "" {
-			mp.warn("%s: %v", key, err)
-			return []*mail.Address{{Name: decodeWords(th.Get(key))}}
-		}
-		return l
-	}
-	if from := addrs("From"); len(from) > 0 {
-		m.fromName, m.fromAddr = from[0].Name, from[0].Address
-	}
-	if s := addrs("Sender"); len(s) > 0 {
-		m.senderName, m.senderAddr = s[0].Name, s[0].Address
-	}
-	for _, kk := range []struct {
-		kind int32
-		key  string
-	}{{1, "To"}, {2, "Cc"}, {3, "Bcc"}} {
-		for _, a := range addrs(kk.key) {
-			m.recipients = append(m.recipients, recipient{kind: kk.kind, name: firstNonEmpty(a.Name, a.Address), addr: a.Address})
-		}
-	}
-	if th.Get("Date") != "" {
-		if t, err := h.Date(); err == nil {
-			m.submit = t.UTC()
-		} else {
-			mp.warn("date: %v", err)
-		}
-	}
-	m.messageID = strings.TrimSpace(th.Get("Message-Id"))
-	m.inReplyTo = strings.TrimSpace(th.Get("In-Reply-To"))
-	m.refs = strings.TrimSpace(th.Get("References"))
-	switch strings.ToLower(strings.TrimSpace(th.Get("Importance"))) {
-	case "low":
-		m.importance = 0
-	case "high":
-		m.importance = 2
-	}
-	if p := strings.TrimSpace(th.Get("X-Priority")); p != "" {
-		switch p[0] {
-		case '1', '2':
-			m.importance = 2
-		case '4', '5':
-			m.importance = 0
-		}
-	}
-	switch strings.ToLower(strings.TrimSpace(th.Get("Sensitivity"))) {
-	case "personal":
-		m.sensitivity = 1
-	case "private":
-		m.sensitivity = 2
-	case "company-confidential":
-		m.sensitivity = 3
-	}
-	if kw := th.Get("Keywords"); kw != "" {
-		for _, k := range strings.Split(decodeWords(kw), ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				m.keywords = append(m.keywords, k)
-			}
-		}
-	}
-}
-
-func decodeWords(s string) string {
-	if d, err := wordDecoder.DecodeHeader(s); err == nil {
-		return d
-	}
-	return s
 }
 
 func (mp *mapper) warn(format string, args ...any) {
@@ -225,27 +130,6 @@ func (mp *mapper) walk(h textproto.Header, r io.Reader, depth int) error {
 	return mp.attachment(h, mediaType, disp, filename, r)
 }
 
-// decoded undoes the Content-Transfer-Encoding; done must be called when
-// the returned reader is no longer used.
-func (mp *mapper) decoded(h textproto.Header, r io.Reader) (dec io.Reader, done func()) {
-	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); enc {
-	case "base64":
-		if mp.scratch == nil || mp.b64Busy {
-			return newB64Reader(r), func() {}
-		}
-		mp.b64Busy = true
-		mp.b64.reset(r)
-		return mp.b64, func() { mp.b64.reset(nil); mp.b64Busy = false }
-	case "quoted-printable":
-		return quotedprintable.NewReader(r), func() {}
-	case "", "7bit", "8bit", "binary":
-		return r, func() {}
-	default:
-		mp.warn("unknown transfer encoding %q: kept as is", enc)
-		return r, func() {}
-	}
-}
-
 // text streams a text body, converted from its charset.
 func (mp *mapper) text(h textproto.Header, params map[string]string, r io.Reader, asUTF16 bool) (*value, error) {
 	body, done := mp.decoded(h, r)
@@ -262,16 +146,6 @@ func (mp *mapper) text(h textproto.Header, params map[string]string, r io.Reader
 		return nil, mp.bodyErr(err)
 	}
 	return sink.finish()
-}
-
-// bodyErr classifies an error met while reading a part: decoding and
-// multipart framing errors are malformed MIME, file errors are not.
-func (mp *mapper) bodyErr(err error) error {
-	var we *writeError
-	if errors.As(err, &we) {
-		return we.err
-	}
-	return fmt.Errorf("%w: %v", errMalformed, err)
 }
 
 func (mp *mapper) attachment(h textproto.Header, mediaType, disp, filename string, r io.Reader) error {
@@ -314,22 +188,3 @@ func defaultName(mediaType string, n int) string {
 	}
 	return fmt.Sprintf("part-%d.bin", n)
 }
-
-// writeError marks errors of the destination (the PST file), so that they
-// are not mistaken for malformed input.
-type writeError struct{ err error }
-
-func (e *writeError) Error() string { return e.err.Error() }
-
-type writeErrWrap struct{ w io.Writer }
-
-func (w *writeErrWrap) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
-	if err != nil {
-		return n, &writeError{err}
-	}
-	return n, nil
-}
-
-// onlyReader hides a reader's WriterTo, so io.CopyBuffer uses the buffer.
-type onlyReader struct{ io.Reader }
