@@ -18,9 +18,9 @@ const (
 type spfTally struct {
 	Lookups  int
 	Voids    int
-	Domains  []string // every SPF record visited, in order
-	Problems []string // includes that fail, unfollowable macros, ptr
-	visited  map[string]bool
+	Domains  []string        // every SPF record visited, in order, each once
+	Problems []string        // includes that fail, unfollowable macros, ptr
+	path     map[string]bool // records being evaluated (to find loops)
 }
 
 // includes reports whether inc was reached anywhere in the tree.
@@ -34,12 +34,15 @@ func (t *spfTally) includes(inc string) bool {
 }
 
 // countSPF walks rec (published at domain) and everything it includes or
-// redirects to, counting lookups the way a receiver would.
+// redirects to, counting lookups the way a receiver would: a record
+// included twice is evaluated (and counted) twice; one that includes a
+// record it is part of is a loop.
 func (rn *run) countSPF(ctx context.Context, rec SPFRecord, domain string, t *spfTally, depth int) {
-	if t.visited == nil {
-		t.visited = map[string]bool{}
+	if t.path == nil {
+		t.path = map[string]bool{}
 	}
-	t.visited[bare(domain)] = true
+	t.path[bare(domain)] = true
+	defer delete(t.path, bare(domain))
 	hasAll := false
 	for _, term := range rec.Terms {
 		if ctx.Err() != nil || depth > 10 || t.Lookups > 3*spfMaxLookups {
@@ -92,8 +95,8 @@ func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, d
 		t.Problems = append(t.Problems, how+" uses macros and was not followed")
 		return
 	}
-	if t.visited[bare(target)] {
-		t.Problems = append(t.Problems, how+" loops back to a record already counted")
+	if t.path[bare(target)] {
+		t.Problems = append(t.Problems, how+" leads back to a record it is part of, an endless loop (receivers give up: permerror)")
 		return
 	}
 	l := rn.r.lookup(ctx, target, dns.TypeTXT)
@@ -123,7 +126,9 @@ func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, d
 		t.Problems = append(t.Problems, how+": "+err.Error())
 		return
 	}
-	t.Domains = append(t.Domains, bare(target))
+	if !t.includes(target) {
+		t.Domains = append(t.Domains, bare(target))
+	}
 	rn.countSPF(ctx, rec, target, t, depth+1)
 }
 

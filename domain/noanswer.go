@@ -34,6 +34,8 @@ func (e *noAnswerError) Plain() string {
 	switch {
 	case same && e.Causes[0] == "no reply (timeout)":
 		return "none of the name servers of " + zone + " answered in time"
+	case same && e.Causes[0] == "connection refused":
+		return "nothing answers DNS at the addresses of the name servers of " + zone + " (connection refused)"
 	case same && strings.HasPrefix(e.Causes[0], "replied "):
 		return "the name servers of " + zone + " " + e.Causes[0]
 	case same && e.Causes[0] == lameProblem:

@@ -105,3 +105,41 @@ func TestRecordCheckSPFMustEndInSoftOrHardFail(t *testing.T) {
 	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com ~all"`+"\n")
 	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 1 of 10 DNS lookups."})
 }
+
+// Two includes that both include the same record: receivers evaluate it
+// twice and count its lookups twice (3 + 1+3 + 1+3 = 11).
+func TestRecordCheckSPFRepeatedIncludeCountsTwice(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com include:a.shop.example include:b.shop.example -all"
+a TXT "v=spf1 include:c.shop.example -all"
+b TXT "v=spf1 include:c.shop.example -all"
+c TXT "v=spf1 a:mail.shop.example mx:shop.example exists:mail.shop.example ~all"
+`)
+	rcExpect(t, fs, rcWant{check: "spf.lookups", sev: SeverityWarning,
+		summary:  "The SPF record needs 11 DNS lookups; receivers stop at 10 and then fail SPF for your mail.",
+		evidence: []string{"records visited: shop.example, spf.protection.outlook.com, a.shop.example, c.shop.example, b.shop.example"}})
+}
+
+// An include that leads back to a record being evaluated never ends:
+// receivers give up at the lookup limit (permerror).
+func TestRecordCheckSPFIncludeLoop(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com include:a.shop.example -all"
+a TXT "v=spf1 include:shop.example -all"
+`)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record is broken: include:shop.example leads back to a record it is part of, an endless loop (receivers give up: permerror).",
+		action:   []string{"Remove or correct that term"},
+		evidence: []string{"include:shop.example leads back"}})
+}
+
+// An include or redirect of a name without an SPF record is a permerror.
+func TestRecordCheckSPFIncludeWithoutRecord(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com include:gone.shop.example -all"`+"\n")
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record is broken: include:gone.shop.example has no SPF record: receivers return an error (permerror).",
+		evidence: []string{"2 DNS lookups (limit 10), 1 void lookups (limit 2)"}})
+	fs = rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com redirect=nospf.shop.example"
+nospf TXT "not spf"
+`)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary: "Part of the SPF record is broken: redirect=nospf.shop.example has no SPF record: receivers return an error (permerror)."})
+}
