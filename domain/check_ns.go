@@ -31,10 +31,7 @@ func (rn *run) checkNS(ctx context.Context, z *zoneInfo) []Finding {
 		if soaOf(a) != nil {
 			continue
 		}
-		why := a.problem()
-		if why == "" {
-			why = "answers but not authoritatively (lame)"
-		}
+		why := lameWhy(a)
 		lame = append(lame, a.Server.String())
 		lameEv = append(lameEv, Evidence{Source: a.Server.String(), Name: z.Apex, Type: "SOA", Note: why})
 	}
@@ -157,4 +154,22 @@ func (rn *run) resolverServers() []server {
 		out = append(out, server{Name: r.Name, Addr: r.Addr})
 	}
 	return out
+}
+
+// lameWhy says why a name server's reply to SOA at the apex is not the
+// zone's: no usable reply at all, a referral elsewhere, no authority, or
+// an authoritative reply without the zone (it serves some other zone).
+func lameWhy(a answer) string {
+	if p := a.problem(); p != "" {
+		return p
+	}
+	switch m := a.Msg; {
+	case !m.Authoritative && len(m.Answer) == 0 && len(rrsOf(m.Ns, dns.TypeNS)) > 0:
+		return "answers with a referral instead of serving the zone (lame)"
+	case !m.Authoritative:
+		return "answers but not authoritatively (lame)"
+	case m.Rcode == dns.RcodeNameError:
+		return "says the domain does not exist (NXDOMAIN): it does not serve the zone"
+	}
+	return "answers without the zone's SOA record"
 }

@@ -56,6 +56,12 @@ func TestRecordCheckNSLameServer(t *testing.T) {
 		{"not authoritative", "answers but not authoritatively (lame)", func(t *testing.T, n *rcNet) {
 			n.rcServe(t, "ns2", "192.0.2.11", true, rcShop(t, rcNewMX))
 		}},
+		{"referral", "answers with a referral instead of serving the zone (lame)", func(t *testing.T, n *rcNet) {
+			n.rcServe(t, "ns2", "192.0.2.11", false, zoneOf(t, "example.", tldZone))
+		}},
+		{"authoritative NXDOMAIN", "says the domain does not exist (NXDOMAIN): it does not serve the zone", func(t *testing.T, n *rcNet) {
+			n.rcServe(t, "ns2", "192.0.2.11", false, zoneOf(t, "example.", "$TTL 300\n@ SOA a.nic.example. h.nic.example. 1 1 1 1 1\n@ NS a.nic.example.\n"))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := rcStartNet(t, rcShop(t, rcNewMX), "")
