@@ -91,6 +91,10 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 	case mxs[0].Preference < onNew[0].Preference:
 		out = append(out, Finding{Check: "mx", Severity: SeverityWarning, Summary: "The new host is only a backup MX; most mail still goes to " + mxList(onOld) + ".",
 			Evidence: ev, Action: "Remove the old host's MX records (" + mxList(onOld) + ") so that all mail goes to the new host."})
+	case onOld[0].Preference == onNew[0].Preference: // onOld is sorted like mxs
+		out = append(out, Finding{Check: "mx", Severity: SeverityWarning,
+			Summary:  "The old host has the same priority as the new host (" + mxList(mxs) + "): senders pick one at random, so part of the mail still goes to the old host.",
+			Evidence: ev, Action: "Remove the old host's MX records (" + mxList(onOld) + ") so that all mail goes to the new host."})
 	default:
 		out = append(out, Finding{Check: "mx.backup", Severity: SeverityWarning, Summary: "A backup MX still points at the old host (" + mxList(onOld) + "); mail lands there whenever the new host is slow or busy.",
 			Evidence: ev, Action: "Remove the MX records for " + mxList(onOld) + "."})

@@ -84,3 +84,13 @@ func TestRecordCheckEvidenceShowsNoInventedTTL(t *testing.T) {
 		}
 	}
 }
+
+// Old and new host at the same priority: not a backup — senders share the
+// mail between them, so part of it still goes to the old host.
+func TestRecordCheckMXOldHostAtTheSamePriority(t *testing.T) {
+	fs := rcMX(t, "m365", rcNewMX+"@ 300 MX 0 mx.oldhost.example.\n")
+	rcExpect(t, fs, rcWant{check: "mx", sev: SeverityWarning,
+		summary:  "The old host has the same priority as the new host (shop-example.mail.protection.outlook.com (priority 0), mx.oldhost.example (priority 0)): senders pick one at random, so part of the mail still goes to the old host.",
+		action:   []string{"Remove the old host's MX records (mx.oldhost.example (priority 0))"},
+		evidence: []string{"MX 0 mx.oldhost.example.", "MX 0 shop-example.mail.protection.outlook.com."}})
+}
