@@ -76,6 +76,9 @@ func filetime(t time.Time) int64 {
 
 // utf16le encodes s as UTF-16LE without a terminator.
 func utf16le(s string) []byte {
+	if k := asciiRun([]byte(s)); k == len(s) { // the usual case, no rune decoding
+		return widenASCII(make([]byte, 0, 2*len(s)), []byte(s))
+	}
 	u := utf16.Encode([]rune(s))
 	b := make([]byte, 2*len(u))
 	for i, c := range u {

@@ -1,6 +1,9 @@
 package pst
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // colSpec is a TC column: property id and type.
 type colSpec struct{ id, typ uint16 }
@@ -9,6 +12,61 @@ type colLayout struct {
 	tag      uint32
 	ib       uint16
 	cb, iBit byte
+}
+
+// tcShape is the row layout of a column set, computed once per set (the
+// column sets are package-level tables, never modified) and then only read.
+type tcShape struct {
+	all     []colSpec // with the row-id and version columns first
+	layout  map[uint16]colLayout
+	rowSize int
+	rgib    [4]uint16
+}
+
+type shapeKey struct {
+	first *colSpec
+	n     int
+}
+
+var tcShapes sync.Map // shapeKey -> *tcShape
+
+func shapeOf(cols []colSpec) *tcShape {
+	key := shapeKey{n: len(cols)}
+	if len(cols) > 0 {
+		key.first = &cols[0]
+	}
+	if sh, ok := tcShapes.Load(key); ok {
+		return sh.(*tcShape)
+	}
+	sh := &tcShape{layout: map[uint16]colLayout{}}
+	sh.all = append([]colSpec{{0x67F2, ptI32}, {0x67F3, ptI32}}, cols...)
+	sh.layout[0x67F2] = colLayout{0x67F20003, 0, 4, 0}
+	sh.layout[0x67F3] = colLayout{0x67F30003, 4, 4, 1}
+	off, bit := 8, byte(2)
+	for _, c := range cols {
+		w := fixedSize(c.typ)
+		if w == 0 {
+			w = 4
+		}
+		if w >= 4 {
+			sh.layout[c.id] = colLayout{uint32(c.id)<<16 | uint32(c.typ), uint16(off), byte(w), bit}
+			off += w
+			bit++
+		}
+	}
+	end4 := off
+	for _, c := range cols {
+		if fixedSize(c.typ) == 1 {
+			sh.layout[c.id] = colLayout{uint32(c.id)<<16 | uint32(c.typ), uint16(off), 1, bit}
+			off++
+			bit++
+		}
+	}
+	end1 := off
+	sh.rowSize = end1 + (len(sh.all)+7)/8
+	sh.rgib = [4]uint16{uint16(end4), uint16(end4), uint16(end1), uint16(sh.rowSize)}
+	actual, _ := tcShapes.LoadOrStore(key, sh)
+	return actual.(*tcShape)
 }
 
 // tcWriter writes a Table Context whose rows are added in ascending row-id
@@ -34,34 +92,9 @@ type tcWriter struct {
 }
 
 func newTC(d *ndb, cols []colSpec, expectRows int, subs *subnodes) (*tcWriter, error) {
-	t := &tcWriter{h: newHeap(d, 0x7C, subs), layout: map[uint16]colLayout{}}
-	all := append([]colSpec{{0x67F2, ptI32}, {0x67F3, ptI32}}, cols...)
-	t.cols = all
-	t.layout[0x67F2] = colLayout{0x67F20003, 0, 4, 0}
-	t.layout[0x67F3] = colLayout{0x67F30003, 4, 4, 1}
-	off, bit := 8, byte(2)
-	for _, c := range cols {
-		w := fixedSize(c.typ)
-		if w == 0 {
-			w = 4
-		}
-		if w >= 4 {
-			t.layout[c.id] = colLayout{uint32(c.id)<<16 | uint32(c.typ), uint16(off), byte(w), bit}
-			off += w
-			bit++
-		}
-	}
-	end4 := off
-	for _, c := range cols {
-		if fixedSize(c.typ) == 1 {
-			t.layout[c.id] = colLayout{uint32(c.id)<<16 | uint32(c.typ), uint16(off), 1, bit}
-			off++
-			bit++
-		}
-	}
-	end1 := off
-	t.rowSize = end1 + (len(all)+7)/8
-	t.rgib = [4]uint16{uint16(end4), uint16(end4), uint16(end1), uint16(t.rowSize)}
+	sh := shapeOf(cols)
+	t := &tcWriter{h: newHeap(d, 0x7C, subs), cols: sh.all, layout: sh.layout, rowSize: sh.rowSize, rgib: sh.rgib}
+	all := sh.all
 	var err error
 	if t.rowIdx, err = newBTH(t.h, 4, 4); err != nil { // HID 0x20
 		return nil, err

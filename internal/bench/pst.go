@@ -150,6 +150,7 @@ func runPSTChild(c pstCorpus, out string) (row, int64, error) {
 	}
 	r := row{name: fmt.Sprintf("Mailshift PST export (%d msgs)", res.Messages), messages: res.Messages, bytes: res.Bytes,
 		wall: time.Duration(res.Elapsed), rssKB: res.PeakKB,
-		note: fmt.Sprintf("PST %.0f MB; process wall %v", float64(res.PSTBytes)/1e6, wall.Round(time.Millisecond))}
+		note: fmt.Sprintf("PST %.0f MB; process wall %v, CPU %v user + %v sys", float64(res.PSTBytes)/1e6, wall.Round(time.Millisecond),
+			cmd.ProcessState.UserTime().Round(time.Millisecond), cmd.ProcessState.SystemTime().Round(time.Millisecond))}
 	return r, res.PSTBytes, nil
 }
