@@ -108,8 +108,9 @@ func (rn *run) checkSOA(ctx context.Context, z *zoneInfo) []Finding {
 }
 
 // checkDNSSEC reports whether the zone is signed (RRSIGs in authoritative
-// answers), whether the registry publishes DS records, and whether the
-// resolvers validated (AD bit).
+// answers), whether the registry publishes DS records, whether the
+// resolvers validated (AD bit), and whether any of them rejects the
+// signatures (SERVFAIL that an answer with CD set contradicts).
 func (rn *run) checkDNSSEC(ctx context.Context, z *zoneInfo) []Finding {
 	signedBy := 0
 	var ev []Evidence
@@ -123,13 +124,30 @@ func (rn *run) checkDNSSEC(ctx context.Context, z *zoneInfo) []Finding {
 	}
 	x := exchanger{timeout: rn.cfg.Timeout, retries: 0}
 	validated := []string{}
+	var failing []server
 	for _, a := range askAll(ctx, x, rn.resolverServers(), z.Apex, dns.TypeSOA, true) {
 		if a.ok() && a.Msg.AuthenticatedData {
 			validated = append(validated, a.Server.Name)
 		}
+		if a.Err == nil && a.Msg.Rcode == dns.RcodeServerFailure {
+			failing = append(failing, a.Server)
+		}
 	}
 	if len(validated) > 0 {
 		ev = append(ev, Evidence{Note: "validated (AD bit) by " + strings.Join(validated, ", ")})
+	}
+	// A resolver that fails the zone but answers with checking disabled
+	// rejects its signatures (bogus): for its users the domain is gone.
+	// DS records without any signatures are the likelier cause, named first.
+	var bogus []string
+	if signedBy > 0 || len(z.DS) > 0 {
+		x.cd = true
+		for _, a := range askAll(ctx, x, failing, z.Apex, dns.TypeSOA, true) {
+			if a.ok() {
+				bogus = append(bogus, a.Server.Name)
+				ev = append(ev, Evidence{Source: a.Server.Name, Name: z.Apex, Type: "SOA", Note: "SERVFAIL, but answers with checking disabled (CD): DNSSEC validation fails"})
+			}
+		}
 	}
 	switch {
 	case len(z.DS) > 0 && signedBy == 0:
@@ -137,6 +155,11 @@ func (rn *run) checkDNSSEC(ctx context.Context, z *zoneInfo) []Finding {
 			Summary:  "The registry says the zone is signed with DNSSEC (DS records), but the name servers send no signatures: validating resolvers will refuse the domain.",
 			Evidence: ev,
 			Action:   "Either turn DNSSEC signing back on at the DNS host or remove the DS records at the registrar, then wait for the DS TTL to pass."}}
+	case len(bogus) > 0:
+		return []Finding{{Check: "dnssec", Severity: SeverityBlocker,
+			Summary:  fmt.Sprintf("Validating resolvers (%s) reject the zone's DNSSEC signatures: for their users the domain and its mail do not exist.", strings.Join(bogus, ", ")),
+			Evidence: ev,
+			Action:   "Ask the DNS host to re-sign the zone; if the DS records at the registrar belong to an old key or an old DNS host, replace or remove them."}}
 	case signedBy > 0:
 		f := Finding{Check: "dnssec", Severity: SeverityInfo,
 			Summary:  fmt.Sprintf("The zone is signed with DNSSEC (signatures from %d of %d servers; %d DS records at the registry).", signedBy, len(z.SOAs), len(z.DS)),

@@ -18,6 +18,7 @@ const (
 	faultServfail          // SERVFAIL to everything
 	faultRefuse            // REFUSED to everything (lame: not configured for the zone)
 	faultTruncateUDP       // every UDP reply is empty with TC set; TCP answers fully
+	faultBogus             // a validating resolver whose validation fails: SERVFAIL unless CD is set
 )
 
 // fixtureZone is one zone's records, by lower-case owner name.
@@ -135,6 +136,8 @@ func (s *fixtureServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		m.Rcode = dns.RcodeRefused
 	case len(req.Question) != 1:
 		m.Rcode = dns.RcodeFormatError
+	case f == faultBogus && !req.CheckingDisabled:
+		m.Rcode = dns.RcodeServerFailure
 	case f == faultTruncateUDP && isUDP:
 		m.Truncated = true
 	default:

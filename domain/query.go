@@ -89,6 +89,7 @@ func describeNetErr(err error) string {
 type exchanger struct {
 	timeout time.Duration
 	retries int
+	cd      bool // set CD (checking disabled): a validating resolver answers even when validation fails
 }
 
 // ask sends one question to srv: over UDP (with retries on timeout), again
@@ -100,6 +101,7 @@ func (x exchanger) ask(ctx context.Context, srv server, name string, qtype uint1
 	q.SetQuestion(fqdn(name), qtype)
 	q.RecursionDesired = rd
 	q.AuthenticatedData = true
+	q.CheckingDisabled = x.cd
 	q.SetEdns0(1232, true)
 	a := answer{Server: srv}
 	start := time.Now()

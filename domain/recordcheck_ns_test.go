@@ -121,16 +121,20 @@ func TestRecordCheckDNSSECSigned(t *testing.T) {
 }
 
 // DS at the registry but no signatures from the servers: validating
-// resolvers refuse the domain — a blocker.
+// resolvers refuse the domain — a blocker naming that cause (a resolver
+// seen rejecting it is in the evidence).
 func TestRecordCheckDNSSECDSWithoutSignatures(t *testing.T) {
 	signed := rcShop(t, rcNewMX)
 	ds := rcSign(t, signed)
 	n := rcStartNet(t, rcShop(t, rcNewMX), ds)
+	bad := serve(t, true, zoneOf(t, ".", rcRootZone), zoneOf(t, "example.", tldZone+ds), rcShop(t, rcNewMX))
+	bad.setFault(faultBogus)
+	n.cfg.Resolvers = []Resolver{{Name: "resolver B", Addr: bad.Addr}}
 	_, _, dnssec := rcZoneChecks(t, n)
 	rcExpect(t, dnssec, rcWant{check: "dnssec", sev: SeverityBlocker,
 		summary:  "The registry says the zone is signed with DNSSEC (DS records), but the name servers send no signatures: validating resolvers will refuse the domain.",
 		action:   []string{"remove the DS records at the registrar"},
-		evidence: []string{"DS "}})
+		evidence: []string{"DS ", "DNSSEC validation fails [resolver B]"}})
 }
 
 // Every server refusing the zone (lame by REFUSED): the same blocker as
@@ -153,4 +157,32 @@ func TestRecordCheckNSAllRefused(t *testing.T) {
 		summary:  "None of the domain's name servers answers for it: the name servers of shop.example replied REFUSED.",
 		action:   []string{"The DNS host must serve the zone"},
 		evidence: []string{"shop.example SOA — replied REFUSED [ns1.shop.example (192.0.2.10)]", "shop.example SOA — replied REFUSED [ns2.shop.example (192.0.2.11)]"}})
+}
+
+// A validating resolver rejects the signatures (SERVFAIL, but an answer
+// with checking disabled): a blocker naming it; another that validates is
+// still listed.
+func TestRecordCheckDNSSECBogus(t *testing.T) {
+	shop := rcShop(t, rcNewMX)
+	ds := rcSign(t, shop)
+	n := rcStartNet(t, shop, ds)
+	zones := []*fixtureZone{zoneOf(t, ".", rcRootZone), zoneOf(t, "example.", tldZone+ds), shop}
+	good, bad := serve(t, true, zones...), serve(t, true, zones...)
+	bad.setFault(faultBogus)
+	n.cfg.Resolvers = []Resolver{{Name: "resolver A", Addr: good.Addr}, {Name: "resolver B", Addr: bad.Addr}}
+	_, _, dnssec := rcZoneChecks(t, n)
+	rcExpect(t, dnssec, rcWant{check: "dnssec", sev: SeverityBlocker,
+		summary:  "Validating resolvers (resolver B) reject the zone's DNSSEC signatures: for their users the domain and its mail do not exist.",
+		action:   []string{"re-sign the zone", "DS records at the registrar"},
+		evidence: []string{"shop.example SOA — SERVFAIL, but answers with checking disabled (CD): DNSSEC validation fails [resolver B]", "validated (AD bit) by resolver A"}})
+}
+
+// A resolver failing an unsigned zone is no DNSSEC problem.
+func TestRecordCheckDNSSECUnsignedResolverFailureIsNotBogus(t *testing.T) {
+	n := rcStartNet(t, rcShop(t, rcNewMX), "")
+	bad := serve(t, true, zoneOf(t, ".", rcRootZone), zoneOf(t, "example.", tldZone), rcShop(t, rcNewMX))
+	bad.setFault(faultBogus)
+	n.cfg.Resolvers = []Resolver{{Name: "resolver B", Addr: bad.Addr}}
+	_, _, dnssec := rcZoneChecks(t, n)
+	rcExpect(t, dnssec, rcWant{check: "dnssec", sev: SeverityInfo, summary: "The zone is not signed with DNSSEC."})
 }
