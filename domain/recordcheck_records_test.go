@@ -68,14 +68,20 @@ s3._domainkey TXT "v=DKIM1; p="
 			action: []string{"Publish the current key"}, evidence: []string{"s3._domainkey.shop.example"}})
 }
 
-// Microsoft 365 selectors are CNAMEs to the tenant; missing ones say which CNAME to add.
+// Microsoft 365 selectors are CNAMEs to the tenant; missing ones say which
+// CNAME to add, asking for the tenant's name only when it is not known.
 func TestRecordCheckDKIMMicrosoft365Selectors(t *testing.T) {
 	fs := rcChecks(t, Request{Profile: "m365", Tenant: "shopco"}, "selector1._domainkey CNAME selector1-shop-example._domainkey.shopco.onmicrosoft.com.\n", rcDKIM)
 	rcExpect(t, fs,
 		rcWant{check: "dkim", sev: SeverityInfo, summary: "The DKIM selector selector1 points to selector1-shop-example._domainkey.shopco.onmicrosoft.com, which has no key yet.",
 			action: []string{"Turn on DKIM signing"}, evidence: []string{"selector1._domainkey.shop.example 3600 CNAME selector1-shop-example._domainkey.shopco.onmicrosoft.com."}},
 		rcWant{check: "dkim", sev: SeverityWarning, summary: "There is no DKIM key for selector selector2: mail signed with it fails DKIM.",
-			action: []string{"Add a CNAME record: selector2._domainkey.shop.example → selector2-shop-example._domainkey.shopco.onmicrosoft.com"}})
+			action: []string{"Add a CNAME record: selector2._domainkey.shop.example → selector2-shop-example._domainkey.shopco.onmicrosoft.com, then turn on DKIM signing"}})
+	fs = rcChecks(t, Request{Profile: "m365"}, "", rcDKIM)
+	rcExpect(t, fs,
+		rcWant{check: "dkim", sev: SeverityWarning, summary: "There is no DKIM key for selector selector1: mail signed with it fails DKIM.",
+			action: []string{"selector1-shop-example._domainkey.<tenant>.onmicrosoft.com (your tenant's name replaces <tenant>)"}},
+		rcWant{check: "dkim", sev: SeverityWarning, summary: "There is no DKIM key for selector selector2: mail signed with it fails DKIM."})
 }
 
 // Autodiscover by CNAME to the new host, by SRV record, and absent.
