@@ -52,13 +52,13 @@ func (rn *run) countSPF(ctx context.Context, rec SPFRecord, domain string, t *sp
 		if target == "" {
 			target = domain
 		}
-		switch {
-		case term.Modifier && term.Name == "redirect":
-			continue // evaluated after the mechanisms
-		case term.Modifier:
-			continue
-		case term.Name == "all":
+		if !term.Modifier && term.Name == "all" {
 			hasAll = true
+			break // receivers never evaluate what follows "all"
+		}
+		switch {
+		case term.Modifier:
+			continue // a redirect is evaluated after the mechanisms
 		case term.Name == "include":
 			t.Lookups++
 			rn.followSPF(ctx, "include:"+term.Value, term.Value, t, depth)
@@ -200,7 +200,13 @@ func (rn *run) checkSPF(ctx context.Context, z *zoneInfo) []Finding {
 		out = append(out, Finding{Check: "spf.all", Severity: SeverityWarning, Summary: "The SPF record does not end in ~all or -all, so mail from other servers is not flagged.",
 			Evidence: ev, Action: "Add ~all at the end of the record."})
 	}
-	if inc != "" && !t.includes(inc) {
+	late := rec.AfterAll()
+	if len(late) > 0 {
+		out = append(out, Finding{Check: "spf.all", Severity: SeverityWarning,
+			Summary:  fmt.Sprintf("The SPF record has terms after %s that receivers never read: %s.", all, termsString(late)),
+			Evidence: ev, Action: "Put " + all.String() + " at the end: " + MergeSPF(rec.AllLast(), inc).String()})
+	}
+	if inc != "" && !t.includes(inc) && !hasInclude(late, inc) {
 		out = append(out, Finding{Check: "spf.newhost", Severity: SeverityWarning,
 			Summary:  fmt.Sprintf("The SPF record does not include the new host (include:%s): mail sent from it will fail SPF.", inc),
 			Evidence: ev, Action: fmt.Sprintf("Change the record to: %s — keep the old host's include until the old host sends no more mail.", MergeSPF(rec, inc))})

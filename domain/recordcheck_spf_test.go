@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -142,4 +143,23 @@ nospf TXT "not spf"
 `)
 	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
 		summary: "Part of the SPF record is broken: redirect=nospf.shop.example has no SPF record: receivers return an error (permerror)."})
+}
+
+// Terms after "all" are never read: the new host's include placed there
+// does not count, is not followed, and the fix moves "all" to the end.
+func TestRecordCheckSPFTermsAfterAll(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 a:mail.shop.example -all include:spf.protection.outlook.com"`+"\n")
+	rcExpect(t, fs, rcWant{check: "spf.all", sev: SeverityWarning,
+		summary:  "The SPF record has terms after -all that receivers never read: include:spf.protection.outlook.com.",
+		action:   []string{"Put -all at the end: v=spf1 a:mail.shop.example include:spf.protection.outlook.com -all"},
+		evidence: []string{"1 DNS lookups (limit 10), 0 void lookups (limit 2); records visited: shop.example"}})
+	if ev := rcEvidence(fs[0]); !strings.HasSuffix(ev, "records visited: shop.example") {
+		t.Errorf("the include after -all was followed:\n%s", ev)
+	}
+	fs = rcSPF(t, `@ TXT "v=spf1 ~all a:mail.shop.example"`+"\n")
+	rcExpect(t, fs,
+		rcWant{check: "spf.all", sev: SeverityWarning, summary: "The SPF record has terms after ~all that receivers never read: a:mail.shop.example.",
+			action: []string{"Put ~all at the end: v=spf1 a:mail.shop.example include:spf.protection.outlook.com ~all"}},
+		rcWant{check: "spf.newhost", sev: SeverityWarning,
+			summary: "The SPF record does not include the new host (include:spf.protection.outlook.com): mail sent from it will fail SPF."})
 }
