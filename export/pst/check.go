@@ -35,9 +35,11 @@ func (c *checker) bad(where, format string, args ...any) {
 // the Debian readers do not: header CRCs, page and block CRCs, signatures
 // and trailers, B-tree order and levels, AMap bits against the pages and
 // blocks actually in use (and cbAMapFree), map-page placement, reference
-// counts of every block, and each folder's content, unread and subfolder
-// counts against its messages and tables. It returns the problems found; the
-// error is for files it cannot read at all.
+// counts of every block, each folder's content, unread and subfolder
+// counts against its messages and tables, and every message object's
+// recipient and attachment tables, attachments and embedded messages (see
+// checkMessage). It returns the problems found; the error is for files it
+// cannot read at all.
 func Check(path string) ([]Problem, error) {
 	f, err := os.Open(path)
 	if err != nil {

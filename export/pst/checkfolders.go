@@ -42,15 +42,7 @@ func (c *checker) checkFolders() {
 			if pcInt(mp, 0x0E07)&msgflagRead == 0 {
 				gotUnread++
 			}
-			if _, ok := mp[0x001A]; !ok {
-				c.bad(fmt.Sprintf("message %#x", m.nid), "no PidTagMessageClass")
-			}
-			sub, err := c.r.subnodeMap(m.bidSub)
-			if err != nil {
-				c.bad(fmt.Sprintf("message %#x", m.nid), "subnodes: %v", err)
-			} else if _, ok := sub[nidRecipTable]; !ok {
-				c.bad(fmt.Sprintf("message %#x", m.nid), "no recipient table")
-			}
+			c.checkMessage(fmt.Sprintf("message %#x", m.nid), mp, m.bidSub, 0)
 		}
 		if count != len(ms) {
 			c.bad(where, "ContentCount %d but %d messages name it as parent", count, len(ms))

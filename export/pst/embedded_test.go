@@ -1,6 +1,8 @@
 package pst
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,4 +76,56 @@ func TestEmbeddedMessagesReadBack(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCheckerFollowsEmbeddedMessages: the checker walks attachments and
+// embedded messages; a PidTagAttachDataObject naming a subnode the
+// attachment does not have (block CRC kept valid) is reported.
+func TestCheckerFollowsEmbeddedMessages(t *testing.T) {
+	mb := embeddedMailbox()
+	mb.Messages = mb.Messages[:1]
+	files, _ := writeMailboxes(t, filepath.Join(t.TempDir(), "one.pst"), Options{}, mb)
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The PtypObject value: {NID, size} of the inner message, in a heap.
+	raw := mb.Messages[0].Raw
+	innerSize := len(raw[bytes.Index(raw, []byte("\r\n\r\nFrom: Inner"))+4 : bytes.LastIndex(raw, []byte("\r\n--out--"))])
+	obj := le.AppendUint32(le.AppendUint32(nil, nidEmbeddedMessage), uint32(innerSize))
+	off := bytes.Index(data, obj)
+	if off < 0 || bytes.Count(data, obj) != 1 {
+		t.Fatalf("PtypObject value %x found %d times", obj, bytes.Count(data, obj))
+	}
+	ib, cb, tr := enclosingBlock(t, data, off)
+	le.PutUint32(data[off:], nidEmbeddedMessage+0x20) // a subnode that is not there
+	le.PutUint32(data[tr+4:], crc(data[ib:ib+cb]))
+	broken := filepath.Join(t.TempDir(), "broken.pst")
+	if err := os.WriteFile(broken, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, broken, "PidTagAttachDataObject names subnode 0x44")
+	for _, p := range mustProblems(t, broken) {
+		if !strings.Contains(p.What, "PidTagAttachDataObject") {
+			t.Errorf("unexpected problem %s", p)
+		}
+	}
+}
+
+// enclosingBlock finds the block whose data holds file offset off: its
+// start, data size and trailer offset, checked by signature and CRC.
+func enclosingBlock(t *testing.T, data []byte, off int) (ib, cb, tr int) {
+	t.Helper()
+	for ib = off &^ 63; ib >= amapFirst && off-ib <= maxBlockData; ib -= 64 {
+		for tr = (off+16+63)&^63 - 16; tr+16-ib <= maxBlockData+16+64 && tr+16 <= len(data); tr += 64 {
+			cb = int(le.Uint16(data[tr:]))
+			bid := le.Uint64(data[tr+8:])
+			if int(blockSize(cb)) == tr+16-ib && off < ib+cb && le.Uint16(data[tr+2:]) == signature(uint64(ib), bid) &&
+				le.Uint32(data[tr+4:]) == crc(data[ib:ib+cb]) {
+				return ib, cb, tr
+			}
+		}
+	}
+	t.Fatalf("no block holds offset %#x", off)
+	return 0, 0, 0
 }
