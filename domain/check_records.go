@@ -129,7 +129,8 @@ func validLabelDots(s string) bool {
 }
 
 // checkAutodiscover looks for autodiscover.<domain> (CNAME or address) and
-// the _autodiscover._tcp SRV record; with a profile, compares with its target.
+// the _autodiscover._tcp SRV record, in the order Outlook uses them; with a
+// profile, compares the one Outlook will use with the profile's target.
 func (rn *run) checkAutodiscover(ctx context.Context, z *zoneInfo) []Finding {
 	name := "autodiscover." + rn.domain
 	cl := rn.r.lookup(ctx, name, dns.TypeCNAME)
@@ -143,10 +144,10 @@ func (rn *run) checkAutodiscover(ctx context.Context, z *zoneInfo) []Finding {
 	if len(cl.Records) > 0 {
 		target = bare(cl.Records[0].(*dns.CNAME).Target)
 	}
-	for _, rr := range sl.Records {
-		if target == "" {
-			target = bare(rr.(*dns.SRV).Target)
-		}
+	// Outlook tries autodiscover.<domain> (CNAME or address) before the SRV
+	// record, so an address record there wins over any SRV target.
+	if target == "" && len(al.Records) == 0 && len(sl.Records) > 0 {
+		target = bare(sl.Records[0].(*dns.SRV).Target)
 	}
 	want := rn.profile.AutodiscoverTarget
 	switch {

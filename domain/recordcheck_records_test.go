@@ -84,7 +84,8 @@ func TestRecordCheckDKIMMicrosoft365Selectors(t *testing.T) {
 		rcWant{check: "dkim", sev: SeverityWarning, summary: "There is no DKIM key for selector selector2: mail signed with it fails DKIM."})
 }
 
-// Autodiscover by CNAME to the new host, by SRV record, and absent.
+// Autodiscover by CNAME to the new host, by SRV record, by an address
+// record that hides the SRV record from Outlook, and absent.
 func TestRecordCheckAutodiscover(t *testing.T) {
 	m365 := Request{Profile: "m365"}
 	fs := rcChecks(t, m365, "autodiscover CNAME autodiscover.outlook.com.\n", rcAutodiscover)
@@ -104,6 +105,13 @@ func TestRecordCheckAutodiscover(t *testing.T) {
 	fs = rcChecks(t, Request{}, "_autodiscover._tcp SRV 0 0 443 imap.oldhost.example.\n", rcAutodiscover)
 	rcExpect(t, fs, rcWant{check: "autodiscover", sev: SeverityInfo, summary: "Autodiscover is set up (imap.oldhost.example).",
 		evidence: []string{"SRV 0 0 443 imap.oldhost.example."}})
+
+	// An address record at autodiscover.<domain> is used before the SRV record.
+	fs = rcChecks(t, m365, "autodiscover A 198.51.100.21\n_autodiscover._tcp SRV 0 0 443 autodiscover.outlook.com.\n", rcAutodiscover)
+	rcExpect(t, fs, rcWant{check: "autodiscover", sev: SeverityInfo,
+		summary:  "Autodiscover points at the address 198.51.100.21; Outlook will not find the new host until it points at autodiscover.outlook.com.",
+		action:   []string{"delete any A record"},
+		evidence: []string{"autodiscover.shop.example 3600 A 198.51.100.21", "SRV 0 0 443 autodiscover.outlook.com."}})
 
 	fs = rcChecks(t, Request{}, "", rcAutodiscover)
 	rcExpect(t, fs, rcWant{check: "autodiscover", sev: SeverityInfo, summary: "Autodiscover is not set up; mail apps must be configured by hand."})
