@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -48,9 +49,13 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 		t := bare(mx.Mx)
 		al := rn.r.lookup(ctx, t, dns.TypeA)
 		ips := rn.r.addrs(ctx, t, 0)
-		if len(al.Chain) > 0 {
+		if len(al.Chain) > 0 { // a copy: ev grows below and must not overwrite this finding's evidence
 			out = append(out, Finding{Check: "mx.target", Severity: SeverityWarning, Summary: fmt.Sprintf("The MX target %s is an alias (CNAME); some senders refuse that.", t),
-				Evidence: append(ev, evidenceOf(src(al), al.Chain)...), Action: "Point the MX at the server's real name."})
+				Evidence: append(append([]Evidence{}, ev...), evidenceOf(src(al), al.Chain)...), Action: "Point the MX at the server's real name."})
+		}
+		if net.ParseIP(t) != nil {
+			out = append(out, Finding{Check: "mx.target", Severity: SeverityWarning, Summary: fmt.Sprintf("The MX target %s is an IP address, not a host name; senders look it up as a name and find nothing.", t),
+				Evidence: append([]Evidence{}, ev...), Action: fmt.Sprintf("Add an A record such as mail.%s → %s and point the MX at that name.", rn.domain, t)})
 		}
 		if len(ips) == 0 {
 			broken = append(broken, t)
@@ -68,7 +73,9 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 			Evidence: ev, Action: "Remove that MX record or give the server an address."})
 	}
 	if len(expect) == 0 {
-		out = append(out, Finding{Check: "mx", Severity: SeverityOK, Summary: "Mail for the domain goes to " + mxList(mxs) + ".", Evidence: ev})
+		if len(broken) < len(mxs) { // else the blocker above says where mail cannot go
+			out = append(out, Finding{Check: "mx", Severity: SeverityOK, Summary: "Mail for the domain goes to " + mxList(mxs) + ".", Evidence: ev})
+		}
 		return out
 	}
 	var onNew, onOld []*dns.MX

@@ -49,14 +49,14 @@ func TestRecordCheckMXTargetDoesNotResolve(t *testing.T) {
 			evidence: []string{"MX 10 mail.shop.example."}})
 }
 
-// No target resolves: mail cannot be delivered at all — a blocker.
+// No target resolves: mail cannot be delivered at all — a blocker, and no
+// "mail goes to" ok beside it.
 func TestRecordCheckMXNoTargetResolves(t *testing.T) {
 	fs := rcMX(t, "", "@ MX 10 gone.shop.example.\n@ MX 20 nohost.oldhost.example.\n")
 	rcExpect(t, fs,
 		rcWant{check: "mx.target", sev: SeverityBlocker, summary: "No MX target has an address: mail to the domain cannot be delivered.",
 			action:   []string{"Correct the MX records"},
-			evidence: []string{"gone.shop.example — has no address", "nohost.oldhost.example — has no address (A/AAAA) [ns.oldhost.example (192.0.2.20)]"}},
-		rcWant{check: "mx", sev: SeverityOK, summary: "Mail for the domain goes to gone.shop.example (priority 10), nohost.oldhost.example (priority 20)."})
+			evidence: []string{"gone.shop.example — has no address", "nohost.oldhost.example — has no address (A/AAAA) [ns.oldhost.example (192.0.2.20)]"}})
 }
 
 // An MX target that is an alias (CNAME) is flagged.
@@ -93,4 +93,25 @@ func TestRecordCheckMXOldHostAtTheSamePriority(t *testing.T) {
 		summary:  "The old host has the same priority as the new host (shop-example.mail.protection.outlook.com (priority 0), mx.oldhost.example (priority 0)): senders pick one at random, so part of the mail still goes to the old host.",
 		action:   []string{"Remove the old host's MX records (mx.oldhost.example (priority 0))"},
 		evidence: []string{"MX 0 mx.oldhost.example.", "MX 0 shop-example.mail.protection.outlook.com."}})
+}
+
+// A CNAME target after an ordinary one: its finding keeps its own evidence
+// (the alias), not a note written later for the same target.
+func TestRecordCheckMXSecondTargetIsCNAME(t *testing.T) {
+	fs := rcMX(t, "", "@ MX 10 mail.shop.example.\n@ MX 20 smtp.shop.example.\nsmtp CNAME mail.shop.example.\n")
+	rcExpect(t, fs,
+		rcWant{check: "mx.target", sev: SeverityWarning, summary: "The MX target smtp.shop.example is an alias (CNAME); some senders refuse that.",
+			evidence: []string{"smtp.shop.example 3600 CNAME mail.shop.example."}},
+		rcWant{check: "mx", sev: SeverityOK, summary: "Mail for the domain goes to mail.shop.example (priority 10), smtp.shop.example (priority 20).",
+			evidence: []string{"mail.shop.example — resolves to 198.51.100.25", "smtp.shop.example — resolves to 198.51.100.25"}})
+}
+
+// An MX written with an IP address instead of a host name is named as such.
+func TestRecordCheckMXTargetIsAnIPAddress(t *testing.T) {
+	fs := rcMX(t, "", "@ MX 10 198.51.100.25.\n")
+	rcExpect(t, fs,
+		rcWant{check: "mx.target", sev: SeverityWarning, summary: "The MX target 198.51.100.25 is an IP address, not a host name; senders look it up as a name and find nothing.",
+			action: []string{"Add an A record such as mail.shop.example → 198.51.100.25"}, evidence: []string{"MX 10 198.51.100.25."}},
+		rcWant{check: "mx.target", sev: SeverityBlocker, summary: "No MX target has an address: mail to the domain cannot be delivered.",
+			evidence: []string{"198.51.100.25 — has no address (A/AAAA)"}})
 }
