@@ -60,11 +60,6 @@ func NewMigrateScreen(s *Shell, projectID string) *MigrateScreen {
 		container.NewTabItem("Reconciliation", m.Reconcile.content),
 		container.NewTabItem("Export", m.Export.content),
 	)
-	for _, j := range s.App.Jobs().List() {
-		if j.ProjectID == projectID {
-			m.showJob(j)
-		}
-	}
 	m.content = projectFrame(s, projectID, "migrate", widget.NewLabelWithStyle("Phase 2 — data migration", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.Tabs)
 	return m
 }
@@ -79,6 +74,11 @@ func (m *MigrateScreen) Start(ctx context.Context) {
 	events, stop := m.shell.App.Events.Subscribe(256)
 	context.AfterFunc(ctx, stop)
 	go m.pump(events)
+	for _, j := range m.shell.App.Jobs().List() { // after subscribing: no change is missed
+		if j.ProjectID == m.projectID {
+			m.showJob(j)
+		}
+	}
 	m.Dashboard.loadMailboxes()
 	m.Dashboard.refreshCounts()
 	m.Mapping.loadMailboxes()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,7 +36,10 @@ type DashboardTab struct {
 	rows                []mailboxRow
 	content             fyne.CanvasObject
 	startedAt           map[string]rateSample // per mailbox: where this run's rate counts from
-	pullStage           bool
+	pullStage           bool                  // the rows count the pull (else the push)
+	countsMu            gosync.Mutex
+	countsBusy          bool // a counts read runs
+	countsAgain         bool // another was asked for meanwhile
 }
 
 // dashboardColumns are the per-mailbox table's columns.
@@ -104,9 +108,27 @@ func (d *DashboardTab) loadMailboxes() {
 }
 
 // refreshCounts re-reads every mailbox's counts and repaints the table.
+// One read runs at a time (a large project's read may take longer than
+// countsEvery); a refresh asked for meanwhile runs once it is done.
 func (d *DashboardTab) refreshCounts() {
+	d.countsMu.Lock()
+	defer d.countsMu.Unlock()
+	if d.countsBusy {
+		d.countsAgain = true
+		return
+	}
+	d.countsBusy = true
 	inBackground(d.m, func(ctx context.Context) ([]app.MailboxCounts, error) {
-		return d.m.shell.App.MailboxCounts(ctx, d.m.projectID)
+		cs, err := d.m.shell.App.MailboxCounts(ctx, d.m.projectID)
+		d.countsMu.Lock()
+		d.countsBusy = false
+		again := d.countsAgain
+		d.countsAgain = false
+		d.countsMu.Unlock()
+		if again {
+			d.refreshCounts() // before this result is applied: WaitIdle covers both
+		}
+		return cs, err
 	}, func(cs []app.MailboxCounts, err error) {
 		if err != nil {
 			d.JobState.SetText(couldNot("count the messages", err))
