@@ -11,8 +11,12 @@ import (
 // left waiting on fsyncs. At most one batch waits; an index entry is
 // written only after its pack bytes are fsynced, in the same transaction
 // as the folder's high-water mark.
+//
+// Several committers (one per connection sharing a folder's UID ranges)
+// may run at once: each keeps its own batches in order, and commit (the
+// folder's range tracker) decides the high-water mark at commit time.
 type committer struct {
-	db          *store.DB
+	commit      func(pendingBatch) error
 	in          chan pendingBatch
 	done        chan struct{}
 	mu          gosync.Mutex
@@ -20,15 +24,23 @@ type committer struct {
 	onCommitted func(pendingBatch)
 }
 
-// pendingBatch is one group commit: durable fsyncs its bytes.
+// pendingBatch is one group commit: durable fsyncs its bytes. chunk,
+// upTo, done and failed tell the folder's range tracker how far the batch
+// takes its range (see folderFetch).
 type pendingBatch struct {
 	durable func() error
 	batch   store.PulledBatch
 	bytes   int64
+	chunk   int
+	upTo    uint32
+	done    bool
+	failed  []uint32
 }
 
-func newCommitter(db *store.DB, onCommitted func(pendingBatch)) *committer {
-	cm := &committer{db: db, in: make(chan pendingBatch), done: make(chan struct{}), onCommitted: onCommitted}
+// newCommitter starts a committer that indexes each batch with commit
+// after its bytes are durable.
+func newCommitter(commit func(pendingBatch) error, onCommitted func(pendingBatch)) *committer {
+	cm := &committer{commit: commit, in: make(chan pendingBatch), done: make(chan struct{}), onCommitted: onCommitted}
 	go cm.run()
 	return cm
 }
@@ -41,7 +53,7 @@ func (cm *committer) run() {
 		}
 		err := pb.durable()
 		if err == nil {
-			err = cm.db.CommitPulled(pb.batch)
+			err = cm.commit(pb)
 		}
 		if err != nil {
 			cm.mu.Lock()

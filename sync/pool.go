@@ -44,36 +44,9 @@ func newPool(cap int, dial func(ctx context.Context, mailbox string) (*Conn, err
 // or drop it (broken) with discard.
 func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
 	for {
-		p.mu.Lock()
-		if cs := p.idle[mailbox]; len(cs) > 0 {
-			c := cs[len(cs)-1]
-			p.idle[mailbox] = cs[:len(cs)-1]
-			p.mu.Unlock()
-			return c, nil
-		}
-		got := false
-		select {
-		case p.slot <- struct{}{}:
-			got = true
-		default:
-			// Full: close someone's idle connection and take its slot.
-			for mb, cs := range p.idle {
-				if len(cs) > 0 {
-					cs[len(cs)-1].Close() // its slot passes to us
-					p.idle[mb] = cs[:len(cs)-1]
-					got = true
-					break
-				}
-			}
-		}
-		p.mu.Unlock()
-		if got {
-			c, err := p.dial(ctx, mailbox)
-			if err != nil {
-				<-p.slot
-				return nil, err
-			}
-			return c, nil
+		c, ok, err := p.tryGet(ctx, mailbox)
+		if ok || err != nil {
+			return c, err
 		}
 		// Every slot is in use: wait a little and look again (a busy
 		// connection may come back idle rather than free its slot).
@@ -83,6 +56,44 @@ func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// tryGet is get without waiting for a slot: it returns (nil, false, nil)
+// when every slot is in use by a busy connection. Helpers that share a
+// large folder's UID ranges use it, so they never hold up other folders.
+func (p *pool) tryGet(ctx context.Context, mailbox string) (*Conn, bool, error) {
+	p.mu.Lock()
+	if cs := p.idle[mailbox]; len(cs) > 0 {
+		c := cs[len(cs)-1]
+		p.idle[mailbox] = cs[:len(cs)-1]
+		p.mu.Unlock()
+		return c, true, nil
+	}
+	got := false
+	select {
+	case p.slot <- struct{}{}:
+		got = true
+	default:
+		// Full: close someone's idle connection and take its slot.
+		for mb, cs := range p.idle {
+			if len(cs) > 0 {
+				cs[len(cs)-1].Close() // its slot passes to us
+				p.idle[mb] = cs[:len(cs)-1]
+				got = true
+				break
+			}
+		}
+	}
+	p.mu.Unlock()
+	if !got {
+		return nil, false, nil
+	}
+	c, err := p.dial(ctx, mailbox)
+	if err != nil {
+		<-p.slot
+		return nil, false, err
+	}
+	return c, true, nil
 }
 
 func (p *pool) put(mailbox string, c *Conn) {

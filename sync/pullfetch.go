@@ -11,98 +11,63 @@ import (
 	"mailshift/store"
 )
 
-// fetchBodies streams the bodies of todo (ascending UIDs) into a pack,
-// committing every batch: the pack is synced once, then records and the
-// folder's high-water mark go into bbolt together (on the committer's
-// goroutine, overlapping the next batch's fetch). It returns the UID of
-// the first message that could not be stored (0 when none), which is where
-// the high-water mark must stop.
-func (r *run) fetchBodies(ctx context.Context, c *Conn, box store.BoxKey, st *store.FolderState, todo []uint32, rep *FolderReport) (uint32, error) {
-	if len(todo) == 0 {
-		return 0, nil
-	}
-	pw, err := r.db.NewPackWriter()
-	if err != nil {
-		return 0, err
-	}
-	defer pw.Close()
-	mb := box.MailboxID
-	cm := newCommitter(r.db, func(pb pendingBatch) {
-		rep.Stored += len(pb.batch.Messages)
-		r.mu.Lock()
-		r.bytes += pb.bytes
-		r.mu.Unlock()
-		r.opts.Progress.Stored(mb, len(pb.batch.Messages), pb.bytes)
-	})
-	var firstFailed uint32
-	loopErr := func() error {
-		for len(todo) > 0 {
-			batch := todo[:min(r.opts.BatchSize, len(todo))]
-			res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
-			err := c.doStream(ctx, func(touch func()) error {
-				return r.fetchBatch(c, pw, batch, st.UIDValidity, &res, touch, r.opts.CommitBytes)
-			})
-			if err != nil && len(res.recs) == 0 {
-				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
-			}
-			seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
-			vanished := map[uint32]string{}
-			if err == nil && len(res.failed) > 0 {
-				// A reply without a body is what an expunge under our feet
-				// looks like: ask whether those messages still exist.
-				gone, serr := c.missing(ctx, res.failed)
-				if serr != nil {
-					return fmt.Errorf("re-check messages of %q: %w", st.Name, serr)
-				}
-				for u := range gone {
-					delete(res.failed, u)
-					vanished[u] = "expunged at the source while being copied (the server sent no body)"
-					rep.Vanished++
-				}
-			}
-			for _, u := range batch {
-				switch {
-				case res.failed[u] != "":
-					rep.Failed++
-					r.opts.Progress.Problem(mb, st.Name, u, res.failed[u])
-					if firstFailed == 0 || u < firstFailed {
-						firstFailed = u
-					}
-				case u <= seenUpTo && !res.got[u] && vanished[u] == "":
-					vanished[u] = "expunged at the source while being copied"
-					rep.Vanished++
-				}
-			}
-			durable, ferr := pw.Flush()
-			if ferr != nil {
-				return ferr
-			}
-			// The high-water mark never passes a UID not yet dealt with.
-			next := st.HighWater
-			if cand := seenUpTo + 1; firstFailed != 0 && firstFailed < cand {
-				next = max(next, firstFailed)
-			} else {
-				next = max(next, cand)
-			}
-			commit := *st
-			commit.HighWater = next
-			commit.Inventory.UIDNext = 0 // the folder is not finished
-			if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes,
-				batch: store.PulledBatch{Box: box, Folder: commit, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
-				return cerr
-			}
-			st.HighWater = next
-			if err != nil {
-				return fmt.Errorf("fetch from %q: %w", st.Name, classify(c.ep.Addr(), err, ""))
-			}
-			todo = remaining(todo, len(batch), seenUpTo, &res)
+// fetchChunk streams the bodies of one range's UIDs (ascending) on c into
+// pw, handing every batch to cm for its group commit (the pack is synced
+// once, then records and the folder's high-water mark are indexed in one
+// transaction). A message answered without a body or date is reported and
+// marks where the high-water mark must stop. On failure it returns the
+// UIDs of the range not yet dealt with, for another connection or a retry.
+func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWriter, cm *committer, w chunkWork) ([]uint32, error) {
+	r, name, uv, mb := f.r, f.st.Name, f.st.UIDValidity, f.box.MailboxID
+	todo := w.todo
+	for len(todo) > 0 {
+		batch := todo[:min(r.opts.BatchSize, len(todo))]
+		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
+		err := c.doStream(ctx, func(touch func()) error {
+			return r.fetchBatch(c, pw, batch, uv, &res, touch, r.opts.CommitBytes)
+		})
+		if err != nil && len(res.recs) == 0 {
+			return todo, fmt.Errorf("fetch from %q: %w", name, classify(c.ep.Addr(), err, ""))
 		}
-		return nil
-	}()
-	if err := cm.finish(); loopErr == nil {
-		loopErr = err
+		seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
+		vanished := map[uint32]string{}
+		if err == nil && len(res.failed) > 0 {
+			// A reply without a body is what an expunge under our feet
+			// looks like: ask whether those messages still exist.
+			gone, serr := c.missing(ctx, res.failed)
+			if serr != nil {
+				return todo, fmt.Errorf("re-check messages of %q: %w", name, serr)
+			}
+			for u := range gone {
+				delete(res.failed, u)
+				vanished[u] = "expunged at the source while being copied (the server sent no body)"
+			}
+		}
+		var failed []uint32
+		for _, u := range batch {
+			switch {
+			case res.failed[u] != "":
+				failed = append(failed, u)
+				r.opts.Progress.Problem(mb, name, u, res.failed[u])
+			case u <= seenUpTo && !res.got[u] && vanished[u] == "":
+				vanished[u] = "expunged at the source while being copied"
+			}
+		}
+		durable, ferr := pw.Flush()
+		if ferr != nil {
+			return todo, ferr
+		}
+		rest := remaining(todo, len(batch), seenUpTo, &res)
+		if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: seenUpTo, done: len(rest) == 0, failed: failed,
+			batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
+			return todo, cerr
+		}
+		if err != nil {
+			return rest, fmt.Errorf("fetch from %q: %w", name, classify(c.ep.Addr(), err, ""))
+		}
+		todo = rest
 	}
-	return firstFailed, loopErr
+	return nil, nil
 }
 
 // remaining drops a committed batch from todo. Of a batch cut short (byte

@@ -75,9 +75,13 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 		rep.Rematched = len(matched)
 		todo = without(todo, matched)
 	}
-	newHW, err := r.fetchBodies(ctx, c, box, &st, todo, &rep)
-	if err != nil {
-		return rep, err
+	var newHW uint32
+	if len(todo) > 0 {
+		ff := newFolderFetch(r, box, st, todo, &rep, &imap.SelectOptions{ReadOnly: true, CondStore: u.condstore})
+		if err := ff.run(ctx, c); err != nil {
+			return rep, err
+		}
+		newHW = ff.finalHighWater()
 	}
 	if newHW == 0 { // nothing failed: everything below UIDNEXT is dealt with
 		newHW = max(uint32(sel.UIDNext), st.HighWater)
