@@ -53,3 +53,35 @@ func hasInclude(ts []SPFTerm, inc string) bool {
 	}
 	return false
 }
+
+// MergeSPF returns record with "include:inc" added before its "all" (or
+// redirect), keeping everything else. A record that already includes inc is
+// returned unchanged; a record with neither all nor redirect gets "~all"
+// (soft fail: safe while mail moves between hosts).
+func MergeSPF(record SPFRecord, inc string) SPFRecord {
+	if inc == "" {
+		return record
+	}
+	for _, t := range record.Terms {
+		if !t.Modifier && t.Name == "include" && sameHost(t.Value, inc) {
+			return record
+		}
+	}
+	add := SPFTerm{Qualifier: '+', Name: "include", Value: inc}
+	out := SPFRecord{}
+	placed := false
+	for _, t := range record.Terms {
+		if !placed && (t.Name == "all" && !t.Modifier || t.Modifier && t.Name == "redirect") {
+			out.Terms = append(out.Terms, add)
+			placed = true
+		}
+		out.Terms = append(out.Terms, t)
+	}
+	if !placed {
+		out.Terms = append(out.Terms, add)
+		if record.Modifier("redirect") == "" {
+			out.Terms = append(out.Terms, SPFTerm{Qualifier: '~', Name: "all"})
+		}
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/miekg/dns"
+)
+
+// spfTally counts DNS lookups and void lookups through includes and redirects.
+type spfTally struct {
+	Lookups  int
+	Voids    int
+	Domains  []string        // every SPF record visited, in order, each once
+	Problems []string        // includes that fail, unfollowable macros, ptr
+	path     map[string]bool // records being evaluated (to find loops)
+}
+
+// includes reports whether inc was reached anywhere in the tree.
+func (t *spfTally) includes(inc string) bool {
+	for _, d := range t.Domains {
+		if sameHost(d, inc) {
+			return true
+		}
+	}
+	return false
+}
+
+// countSPF walks rec (published at domain) and everything it includes or
+// redirects to, counting lookups the way a receiver would: a record
+// included twice is evaluated (and counted) twice; one that includes a
+// record it is part of is a loop.
+func (rn *run) countSPF(ctx context.Context, rec SPFRecord, domain string, t *spfTally, depth int) {
+	if t.path == nil {
+		t.path = map[string]bool{}
+	}
+	t.path[bare(domain)] = true
+	defer delete(t.path, bare(domain))
+	hasAll := false
+	for _, term := range rec.Terms {
+		if ctx.Err() != nil || depth > 10 || t.Lookups > 3*spfMaxLookups {
+			return
+		}
+		target, _ := splitCIDR(term.Value)
+		if target == "" {
+			target = domain
+		}
+		if !term.Modifier && term.Name == "all" {
+			hasAll = true
+			break // receivers never evaluate what follows "all"
+		}
+		switch {
+		case term.Modifier:
+			continue // a redirect is evaluated after the mechanisms
+		case term.Name == "include":
+			t.Lookups++
+			rn.followSPF(ctx, "include:"+term.Value, term.Value, t, depth)
+		case term.Name == "a" || term.Name == "exists":
+			t.Lookups++
+			if hasMacro(target) {
+				t.Problems = append(t.Problems, fmt.Sprintf("%s:%s uses macros and was not followed", term.Name, target))
+				continue
+			}
+			if l := rn.r.lookup(ctx, target, dns.TypeA); l.Err == nil && len(l.Records) == 0 {
+				if l6 := rn.r.lookup(ctx, target, dns.TypeAAAA); l6.Err == nil && len(l6.Records) == 0 {
+					t.Voids++
+				}
+			}
+		case term.Name == "mx":
+			t.Lookups++
+			if l := rn.r.lookup(ctx, target, dns.TypeMX); l.Err == nil && len(l.Records) == 0 {
+				t.Voids++
+			}
+		case term.Name == "ptr":
+			t.Lookups++
+			t.Problems = append(t.Problems, "the ptr mechanism is deprecated and many receivers ignore it")
+		}
+	}
+	if r := rec.Modifier("redirect"); r != "" && !hasAll {
+		t.Lookups++
+		rn.followSPF(ctx, "redirect="+r, r, t, depth)
+	}
+}
+
+// followSPF fetches the SPF record at target (for an include or redirect) and counts it.
+func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, depth int) {
+	if hasMacro(target) {
+		t.Problems = append(t.Problems, how+" uses macros and was not followed")
+		return
+	}
+	if t.path[bare(target)] {
+		t.Problems = append(t.Problems, how+" leads back to a record it is part of, an endless loop (receivers give up: permerror)")
+		return
+	}
+	l := rn.r.lookup(ctx, target, dns.TypeTXT)
+	if l.Err != nil {
+		t.Problems = append(t.Problems, how+": could not be read ("+l.Err.Error()+")")
+		return
+	}
+	var spfs []string
+	for _, s := range txtStrings(l.Records) {
+		if IsSPF(s) {
+			spfs = append(spfs, s)
+		}
+	}
+	switch {
+	case len(spfs) == 0:
+		if l.nxdomain() || len(l.Records) == 0 {
+			t.Voids++
+		}
+		t.Problems = append(t.Problems, how+" has no SPF record: receivers return an error (permerror)")
+		return
+	case len(spfs) > 1:
+		t.Problems = append(t.Problems, how+" has more than one SPF record (permerror)")
+		return
+	}
+	rec, err := ParseSPF(spfs[0])
+	if err != nil {
+		t.Problems = append(t.Problems, how+": "+err.Error())
+		return
+	}
+	if !t.includes(target) {
+		t.Domains = append(t.Domains, bare(target))
+	}
+	rn.countSPF(ctx, rec, target, t, depth+1)
+}
