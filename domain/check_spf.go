@@ -46,7 +46,7 @@ func (rn *run) checkSPF(ctx context.Context, z *zoneInfo) []Finding {
 	rec, err := ParseSPF(spfs[0])
 	if err != nil {
 		return []Finding{{Check: "spf", Severity: SeverityWarning, Summary: "The SPF record has a syntax error, so receivers ignore it: " + err.Error() + ".",
-			Evidence: ev, Action: "Correct the TXT record; for example: " + MergeSPF(SPFRecord{}, inc).String()}}
+			Evidence: ev, Action: "Correct the TXT record; for example: " + suggest.String()}}
 	}
 	var t spfTally
 	t.Domains = []string{rn.domain}
@@ -66,9 +66,14 @@ func (rn *run) checkSPF(ctx context.Context, z *zoneInfo) []Finding {
 			Summary:  fmt.Sprintf("The SPF record makes %d lookups that find nothing (limit %d); receivers then fail SPF.", t.Voids, spfMaxVoids),
 			Evidence: ev, Action: "Remove includes and a:/mx: terms that point at names without records."})
 	}
-	if len(t.Problems) > 0 && strings.Contains(strings.Join(t.Problems, " "), "permerror") {
-		out = append(out, Finding{Check: "spf", Severity: SeverityWarning, Summary: "Part of the SPF record is broken: " + t.Problems[0] + ".",
+	if len(t.Broken) > 0 {
+		out = append(out, Finding{Check: "spf", Severity: SeverityWarning, Summary: "Part of the SPF record is broken: " + t.Broken[0] + ".",
 			Evidence: ev, Action: "Remove or correct that term of the SPF record."})
+	}
+	if len(t.Unread) > 0 {
+		out = append(out, Finding{Check: "spf", Severity: SeverityWarning,
+			Summary:  "Part of the SPF record could not be read: " + strings.Join(t.Unread, ", ") + "; receivers meeting the same failure cannot check SPF (temperror) and may delay or reject the mail.",
+			Evidence: ev, Action: "Ask whoever runs that domain's DNS to fix it, or remove the term if the service is no longer used; then run the check again."})
 	}
 	all, hasAll := rec.All()
 	switch {

@@ -12,8 +12,16 @@ type spfTally struct {
 	Lookups  int
 	Voids    int
 	Domains  []string        // every SPF record visited, in order, each once
-	Problems []string        // includes that fail, unfollowable macros, ptr
+	Problems []string        // every problem, for the evidence: failing includes, unfollowable macros, ptr
+	Broken   []string        // the problems receivers answer with permerror (SPF fails)
+	Unread   []string        // includes or redirects no server answered for (temperror)
 	path     map[string]bool // records being evaluated (to find loops)
+}
+
+// broken records a problem that makes receivers return permerror.
+func (t *spfTally) broken(p string) {
+	t.Problems = append(t.Problems, p)
+	t.Broken = append(t.Broken, p)
 }
 
 // includes reports whether inc was reached anywhere in the tree.
@@ -89,11 +97,12 @@ func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, d
 		return
 	}
 	if t.path[bare(target)] {
-		t.Problems = append(t.Problems, how+" leads back to a record it is part of, an endless loop (receivers give up: permerror)")
+		t.broken(how + " leads back to a record it is part of, an endless loop (receivers give up: permerror)")
 		return
 	}
 	l := rn.r.lookup(ctx, target, dns.TypeTXT)
 	if l.Err != nil {
+		t.Unread = append(t.Unread, how)
 		t.Problems = append(t.Problems, how+": could not be read ("+l.Err.Error()+")")
 		return
 	}
@@ -108,15 +117,15 @@ func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, d
 		if l.nxdomain() || len(l.Records) == 0 {
 			t.Voids++
 		}
-		t.Problems = append(t.Problems, how+" has no SPF record: receivers return an error (permerror)")
+		t.broken(how + " has no SPF record: receivers return an error (permerror)")
 		return
 	case len(spfs) > 1:
-		t.Problems = append(t.Problems, how+" has more than one SPF record (permerror)")
+		t.broken(how + " has more than one SPF record (permerror)")
 		return
 	}
 	rec, err := ParseSPF(spfs[0])
 	if err != nil {
-		t.Problems = append(t.Problems, how+": "+err.Error())
+		t.broken(how + " leads to a record with a syntax error (" + err.Error() + "): receivers return an error (permerror)")
 		return
 	}
 	if !t.includes(target) {

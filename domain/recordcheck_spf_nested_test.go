@@ -1,0 +1,48 @@
+package domain
+
+import "testing"
+
+// An included record with a syntax error makes every receiver return
+// permerror: a warning naming the include and the bad term, not "valid".
+func TestRecordCheckSPFIncludedRecordSyntaxError(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com include:bad.shop.example -all"
+bad TXT "v=spf1 aa:x.example -all"
+`)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary: `Part of the SPF record is broken: include:bad.shop.example leads to a record with a syntax error (term "aa:x.example": unknown mechanism "aa"): receivers return an error (permerror).`,
+		action:  []string{"Remove or correct that term"},
+		evidence: []string{`TXT "v=spf1 include:spf.protection.outlook.com include:bad.shop.example -all"`,
+			"2 DNS lookups (limit 10), 0 void lookups (limit 2); records visited: shop.example, spf.protection.outlook.com"}})
+}
+
+// A mere note (ptr is deprecated) written before a permerror does not
+// take its place in the summary; both stay in the evidence.
+func TestRecordCheckSPFBrokenSummaryNamesThePermerror(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 ptr include:spf.protection.outlook.com include:gone.shop.example -all"`+"\n")
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record is broken: include:gone.shop.example has no SPF record: receivers return an error (permerror).",
+		evidence: []string{"3 DNS lookups (limit 10), 1 void lookups (limit 2)", "the ptr mechanism is deprecated", "include:gone.shop.example has no SPF record"}})
+}
+
+// The server of an included domain fails (SERVFAIL): receivers cannot
+// evaluate SPF (temperror); the check says so instead of "valid".
+func TestRecordCheckSPFIncludeUnreadable(t *testing.T) {
+	shop := rcShop(t, rcNewMX+`@ TXT "v=spf1 include:spf.protection.outlook.com include:spf.esp.example -all"`+"\n")
+	n := rcStartNet(t, shop, "esp NS ns.esp.example.\nns.esp A 192.0.2.60\n")
+	n.rcServe(t, "esp", "192.0.2.60", false, zoneOf(t, "esp.example.", "$TTL 300\n@ SOA ns.esp.example. h.esp.example. 1 1 1 1 1\n@ NS ns.esp.example.\nns A 192.0.2.60\nspf TXT \"v=spf1 -all\"\n")).setFault(faultServfail)
+	rn := n.rcRun(t, Request{Domain: "shop.example", Profile: "m365"})
+	rcExpect(t, rn.checkSPF(testCtx(t), nil), rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record could not be read: include:spf.esp.example; receivers meeting the same failure cannot check SPF (temperror) and may delay or reject the mail.",
+		action:   []string{"remove the term if the service is no longer used"},
+		evidence: []string{"include:spf.esp.example: could not be read (", "SERVFAIL"}})
+}
+
+// A syntax error in the domain's own record, for a destination without a
+// known include: the example record is a usable one, not a bare "v=spf1".
+func TestRecordCheckSPFSyntaxErrorExampleWithoutInclude(t *testing.T) {
+	n := rcStartNet(t, rcShop(t, rcNewMX+`@ TXT "v=spf1 aa -all"`+"\n"), "")
+	rn := n.rcRun(t, Request{Domain: "shop.example", Profile: "generic"})
+	rcExpect(t, rn.checkSPF(testCtx(t), nil), rcWant{check: "spf", sev: SeverityWarning,
+		summary: `The SPF record has a syntax error, so receivers ignore it: term "aa": unknown mechanism "aa".`,
+		action:  []string{"Correct the TXT record; for example: v=spf1 mx ~all"}, evidence: []string{`"v=spf1 aa -all"`}})
+}
