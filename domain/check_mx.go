@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -44,7 +45,9 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 			Action: "Replace the null MX with the mail host's MX record."}}
 	}
 	var out []Finding
-	var broken []string
+	var broken, unknown []string
+	var unknownErr error // why the first of unknown could not be looked up
+	resolved := 0
 	for _, mx := range mxs {
 		t := bare(mx.Mx)
 		al := rn.r.lookup(ctx, t, dns.TypeA)
@@ -57,12 +60,24 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 			out = append(out, Finding{Check: "mx.target", Severity: SeverityWarning, Summary: fmt.Sprintf("The MX target %s is an IP address, not a host name; senders look it up as a name and find nothing.", t),
 				Evidence: append([]Evidence{}, ev...), Action: fmt.Sprintf("Add an A record such as mail.%s → %s and point the MX at that name.", rn.domain, t)})
 		}
-		if len(ips) == 0 {
+		switch {
+		case len(ips) > 0:
+			resolved++
+			ev = append(ev, Evidence{Name: t, Note: "resolves to " + strings.Join(ips, ", ")})
+		case al.Err != nil: // our lookup failed: the target may well have an address
+			if unknown = append(unknown, t); unknownErr == nil {
+				unknownErr = al.Err
+			}
+			ev = append(ev, Evidence{Name: t, Note: "address could not be looked up: " + lookupWhy(al.Err)})
+		default:
 			broken = append(broken, t)
 			ev = append(ev, Evidence{Source: src(al), Name: t, Note: "has no address (A/AAAA)"})
-		} else {
-			ev = append(ev, Evidence{Name: t, Note: "resolves to " + strings.Join(ips, ", ")})
 		}
+	}
+	if len(unknown) > 0 {
+		out = append(out, Finding{Check: "mx.target", Severity: SeverityWarning,
+			Summary:  fmt.Sprintf("Could not check whether the MX target %s has an address: %s.", strings.Join(unknown, ", "), lookupWhy(unknownErr)),
+			Evidence: ev, Action: "Run the checks again later; if this persists, ask whoever hosts that server's DNS to check their name servers."})
 	}
 	switch {
 	case len(broken) == len(mxs):
@@ -73,7 +88,7 @@ func (rn *run) checkMX(ctx context.Context, z *zoneInfo) []Finding {
 			Evidence: ev, Action: "Remove that MX record or give the server an address."})
 	}
 	if len(expect) == 0 {
-		if len(broken) < len(mxs) { // else the blocker above says where mail cannot go
+		if resolved > 0 { // else the findings above say where mail cannot go
 			out = append(out, Finding{Check: "mx", Severity: SeverityOK, Summary: "Mail for the domain goes to " + mxList(mxs) + ".", Evidence: ev})
 		}
 		return out
@@ -125,4 +140,16 @@ func containsHost(list []string, h string) bool {
 		}
 	}
 	return false
+}
+
+// lookupWhy says in plain words why a lookup failed.
+func lookupWhy(err error) string {
+	var na *noAnswerError
+	if errors.As(err, &na) {
+		return na.Plain()
+	}
+	if isNetErr(err) {
+		return describeNetErr(err)
+	}
+	return err.Error()
 }
