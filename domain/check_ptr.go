@@ -31,18 +31,17 @@ func (rn *run) checkPTR(ctx context.Context, z *zoneInfo) []Finding {
 				Action: "Ask whoever provides that address (the hosting or internet provider) to set its reverse DNS name to the mail server's name."})
 			continue
 		}
-		name := bare(l.Records[0].(*dns.PTR).Ptr)
-		back := rn.r.addrs(ctx, name, 0)
-		matched := false
-		for _, b := range back {
-			if net.ParseIP(b).Equal(ip) {
-				matched = true
-			}
+		name, back, err := rn.forwardConfirm(ctx, l.Records, ip)
+		if err != nil {
+			out = append(out, Finding{Check: "ptr", Severity: SeverityWarning,
+				Summary:  fmt.Sprintf("The reverse name of %s is %s, but whether it points back could not be checked: %s.", ip, name, lookupWhy(err)),
+				Evidence: append(ev, Evidence{Name: name, Note: "could not be looked up: " + lookupWhy(err)}), Action: "Run the checks again later."})
+			continue
 		}
 		ev = append(ev, Evidence{Name: name, Note: "resolves to " + firstNonEmpty(strings.Join(back, ", "), "nothing")})
-		if !matched {
+		if !addrIn(back, ip) {
 			out = append(out, Finding{Check: "ptr", Severity: SeverityWarning, Summary: fmt.Sprintf("The reverse name of %s is %s, but that name does not point back to %s.", ip, name, ip), Evidence: ev,
-				Action: fmt.Sprintf("Add an A record %s → %s, or change the reverse name to one that does.", name, ip)})
+				Action: fmt.Sprintf("Add an %s record %s → %s, or change the reverse name to one that does.", addrType(ip), name, ip)})
 			continue
 		}
 		out = append(out, Finding{Check: "ptr", Severity: SeverityOK, Summary: fmt.Sprintf("%s has the reverse name %s, which points back to it.", ip, name), Evidence: ev})
@@ -57,4 +56,54 @@ func tenantHint(tenant string) string {
 		return ""
 	}
 	return " (your tenant's name replaces <tenant>)"
+}
+
+// forwardConfirm looks up the addresses (of ip's family: A or AAAA) of
+// each PTR name and returns the first name that points back to ip (else
+// the first name), with that name's addresses.
+func (rn *run) forwardConfirm(ctx context.Context, ptrs []dns.RR, ip net.IP) (string, []string, error) {
+	qtype := dns.TypeAAAA
+	if ip.To4() != nil {
+		qtype = dns.TypeA
+	}
+	var firstName string
+	var firstBack []string
+	var firstErr error
+	for i, rr := range ptrs {
+		p, ok := rr.(*dns.PTR)
+		if !ok {
+			continue
+		}
+		name := bare(p.Ptr)
+		l := rn.r.lookup(ctx, name, qtype)
+		var back []string
+		for _, a := range l.Records {
+			back = append(back, rrValue(a))
+		}
+		if addrIn(back, ip) {
+			return name, back, nil
+		}
+		if i == 0 {
+			firstName, firstBack, firstErr = name, back, l.Err
+		}
+	}
+	return firstName, firstBack, firstErr
+}
+
+// addrIn reports whether ip is among the addresses.
+func addrIn(addrs []string, ip net.IP) bool {
+	for _, a := range addrs {
+		if net.ParseIP(a).Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// addrType names the address record for ip: A or AAAA.
+func addrType(ip net.IP) string {
+	if ip.To4() != nil {
+		return "A"
+	}
+	return "AAAA"
 }
