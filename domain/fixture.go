@@ -19,6 +19,7 @@ const (
 	faultRefuse            // REFUSED to everything (lame: not configured for the zone)
 	faultTruncateUDP       // every UDP reply is empty with TC set; TCP answers fully
 	faultBogus             // a validating resolver whose validation fails: SERVFAIL unless CD is set
+	faultGarbage           // replies with bytes that are no DNS message
 )
 
 // fixtureZone is one zone's records, by lower-case owner name.
@@ -129,6 +130,9 @@ func (s *fixtureServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	m.RecursionAvailable = s.resolver
 	switch {
 	case f == faultDrop:
+		return
+	case f == faultGarbage:
+		w.Write([]byte("\x12\x34 not a DNS message"))
 		return
 	case f == faultServfail:
 		m.Rcode = dns.RcodeServerFailure

@@ -81,6 +81,8 @@ func describeNetErr(err error) string {
 		return "connection refused"
 	case strings.Contains(err.Error(), "unreachable"):
 		return "network unreachable"
+	case errors.As(err, new(*dns.Error)):
+		return "replied with something that is not a valid DNS message"
 	}
 	return err.Error()
 }
