@@ -143,54 +143,81 @@ type PulledBatch struct {
 
 // CommitPulled indexes a batch and advances the folder's state in one
 // transaction, so a crash repeats at most the batch, and the content hash
-// turns the repeat into a skip.
+// turns the repeat into a skip. Afterwards the index pages the commit
+// touched are released from the resident set (dropIndexPages), so a pull's
+// memory does not grow with the number of messages indexed.
 func (db *DB) CommitPulled(b PulledBatch) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		bb, err := box(tx, b.Box, true)
-		if err != nil {
-			return err
-		}
-		blobs, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobs)
-		if err != nil {
-			return err
-		}
-		for h, bl := range b.Blobs {
-			if blobs.Get(h[:]) == nil {
-				if err := blobs.Put(append([]byte(nil), h[:]...), bl.encode()); err != nil {
-					return err
-				}
-			}
-		}
-		msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
-		if err != nil {
-			return err
-		}
-		for i := range b.Messages {
-			m := &b.Messages[i]
-			if blobs.Get(m.Hash[:]) == nil {
-				return fmt.Errorf("message uid %d has no stored bytes", m.UID)
-			}
-			v, err := m.encode()
-			if err != nil {
-				return err
-			}
-			if err := msgs.Put(msgKey(m.UIDValidity, m.UID), v); err != nil {
+	err := db.commitPulled(b)
+	db.dropIndexPages()
+	return err
+}
+
+// CommitPulledAll indexes several batches (of any folders) in one
+// transaction, in order: one fsync of the index for all of them, which is
+// how a pull on several connections keeps up with the server. It is all
+// or nothing.
+func (db *DB) CommitPulledAll(bs []PulledBatch) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, b := range bs {
+			if err := commitPulledTx(tx, b); err != nil {
 				return err
 			}
 		}
-		if len(b.Vanished) > 0 {
-			vb, err := bb.Bucket(bucketVanished).CreateBucketIfNotExists([]byte(b.Folder.Name))
-			if err != nil {
-				return err
-			}
-			for uid, why := range b.Vanished {
-				if err := vb.Put(msgKey(b.Folder.UIDValidity, uid), []byte(why)); err != nil {
-					return err
-				}
-			}
-		}
-		return putJSON(bb.Bucket(bucketFolders), []byte(b.Folder.Name), b.Folder)
+		return nil
 	})
+	db.dropIndexPages()
+	return err
+}
+
+func (db *DB) commitPulled(b PulledBatch) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return commitPulledTx(tx, b) })
+}
+
+func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
+	bb, err := box(tx, b.Box, true)
+	if err != nil {
+		return err
+	}
+	blobs, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobs)
+	if err != nil {
+		return err
+	}
+	for h, bl := range b.Blobs {
+		if blobs.Get(h[:]) == nil {
+			if err := blobs.Put(append([]byte(nil), h[:]...), bl.encode()); err != nil {
+				return err
+			}
+		}
+	}
+	msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
+	if err != nil {
+		return err
+	}
+	for i := range b.Messages {
+		m := &b.Messages[i]
+		if blobs.Get(m.Hash[:]) == nil {
+			return fmt.Errorf("message uid %d has no stored bytes", m.UID)
+		}
+		v, err := m.encode()
+		if err != nil {
+			return err
+		}
+		if err := msgs.Put(msgKey(m.UIDValidity, m.UID), v); err != nil {
+			return err
+		}
+	}
+	if len(b.Vanished) > 0 {
+		vb, err := bb.Bucket(bucketVanished).CreateBucketIfNotExists([]byte(b.Folder.Name))
+		if err != nil {
+			return err
+		}
+		for uid, why := range b.Vanished {
+			if err := vb.Put(msgKey(b.Folder.UIDValidity, uid), []byte(why)); err != nil {
+				return err
+			}
+		}
+	}
+	return putJSON(bb.Bucket(bucketFolders), []byte(b.Folder.Name), b.Folder)
 }
 
 // HasBlob reports whether bytes with this hash are stored.
@@ -267,6 +294,33 @@ func (db *DB) ForEachMessage(k BoxKey, folder string, uidValidity uint32, fn fun
 		c := mb.Cursor()
 		prefix := msgKey(uidValidity, 0)[:4]
 		for key, v := c.Seek(prefix); key != nil && string(key[:4]) == string(prefix); key, v = c.Next() {
+			m, err := decodeRecord(key, v)
+			if err != nil {
+				return fmt.Errorf("folder %s: %w", folder, err)
+			}
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ForEachMessageIn is ForEachMessage over the UIDs from..to (inclusive)
+// only, so a caller can walk a large folder window by window.
+func (db *DB) ForEachMessageIn(k BoxKey, folder string, uidValidity, from, to uint32, fn func(MessageRecord) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		bb, err := box(tx, k, false)
+		if err != nil || bb == nil {
+			return err
+		}
+		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+		if mb == nil {
+			return nil
+		}
+		c := mb.Cursor()
+		for key, v := c.Seek(msgKey(uidValidity, from)); key != nil && binary.BigEndian.Uint32(key) == uidValidity &&
+			binary.BigEndian.Uint32(key[4:]) <= to; key, v = c.Next() {
 			m, err := decodeRecord(key, v)
 			if err != nil {
 				return fmt.Errorf("folder %s: %w", folder, err)

@@ -71,7 +71,8 @@ func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions
 	}
 	p := newPool(opts.MaxConnections, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
-	r := &run{db: db, opts: opts, pool: p, reports: map[string]*MailboxReport{}}
+	r := &run{db: db, opts: opts, pool: p, reports: map[string]*MailboxReport{}, ix: newIndexWriter(db)}
+	defer r.ix.close()
 
 	// Plan every mailbox (LIST + one STATUS per folder), then copy folders.
 	units := make(chan unit)
@@ -111,6 +112,7 @@ type run struct {
 	db      *store.DB
 	opts    PullOptions
 	pool    *pool
+	ix      *indexWriter // the one writer of pulled batches
 	mu      gosync.Mutex
 	reports map[string]*MailboxReport
 	bytes   int64
@@ -164,7 +166,9 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 			continue
 		}
 		st := states[f.Name]
-		if unchanged(st, f, info.CondStore) {
+		// Without CONDSTORE a flag change does not show in STATUS: folders
+		// holding copied mail are scanned anyway (see scanFlags).
+		if unchanged(st, f, info.CondStore) && (info.CondStore || st.HighWater <= 1 || f.Messages == 0) {
 			r.addFolder(mb, FolderReport{Folder: f.Name, SourceMessages: f.Messages, Unchanged: true})
 			continue
 		}

@@ -120,23 +120,31 @@ func (f *folderFetch) highWater() uint32 {
 	return hw
 }
 
-// commit indexes one durable batch with the high-water mark it allows; a
-// failed commit leaves the tracker as it was.
+// commit indexes one durable batch through the run's index writer, with
+// the high-water mark it allows at that moment; a failed commit leaves the
+// tracker as it was.
 func (f *folderFetch) commit(pb pendingBatch) error {
-	f.cmu.Lock()
-	defer f.cmu.Unlock()
-	ch := &f.chunks[pb.chunk]
-	was, wasFailed := *ch, f.firstFailed
-	ch.upTo, ch.done = max(ch.upTo, pb.upTo), ch.done || pb.done
-	for _, u := range pb.failed {
-		if f.firstFailed == 0 || u < f.firstFailed {
-			f.firstFailed = u
+	err := f.r.ix.commit(func() (store.PulledBatch, func()) {
+		f.cmu.Lock()
+		defer f.cmu.Unlock()
+		ch := &f.chunks[pb.chunk]
+		was, wasFailed := *ch, f.firstFailed
+		ch.upTo, ch.done = max(ch.upTo, pb.upTo), ch.done || pb.done
+		for _, u := range pb.failed {
+			if f.firstFailed == 0 || u < f.firstFailed {
+				f.firstFailed = u
+			}
 		}
-	}
-	pb.batch.Folder = f.st
-	pb.batch.Folder.HighWater = f.highWater()
-	if err := f.r.db.CommitPulled(pb.batch); err != nil {
-		*ch, f.firstFailed = was, wasFailed
+		b := pb.batch
+		b.Folder = f.st
+		b.Folder.HighWater = f.highWater()
+		return b, func() {
+			f.cmu.Lock()
+			f.chunks[pb.chunk], f.firstFailed = was, wasFailed
+			f.cmu.Unlock()
+		}
+	})
+	if err != nil {
 		return err
 	}
 	f.mu.Lock()

@@ -168,3 +168,34 @@ func TestRangeHighWaterIsThePrefixDealtWith(t *testing.T) {
 		t.Fatalf("chunk of a small folder: %d", n)
 	}
 }
+
+// A batch the index refuses leaves the range tracker as it was, so no
+// later commit writes a high-water mark past messages never indexed.
+func TestFailedRangeCommitLeavesTheMarkAlone(t *testing.T) {
+	db, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := &run{db: db, ix: newIndexWriter(db), opts: PullOptions{MaxConnections: 2, BatchSize: 2}}
+	defer r.ix.close()
+	box := store.BoxKey{ProjectID: "p", MailboxID: "m"}
+	var rep FolderReport
+	f := newFolderFetch(r, box,
+		store.FolderState{Name: "INBOX", UIDValidity: 7, HighWater: 1}, []uint32{1, 2, 3, 4}, &rep, nil)
+	bad := pendingBatch{chunk: 0, upTo: 2, done: true, batch: store.PulledBatch{Box: box,
+		Messages: []store.MessageRecord{{UIDValidity: 7, UID: 1}}}} // no bytes stored for it
+	if err := f.commit(bad); err == nil {
+		t.Fatal("a record without bytes was indexed")
+	}
+	if f.chunks[0].done || f.chunks[0].upTo != 0 || f.highWater() != 1 || rep.Stored != 0 {
+		t.Fatalf("after a failed commit: %+v, mark %d, stored %d", f.chunks, f.highWater(), rep.Stored)
+	}
+	if err := f.commit(pendingBatch{chunk: 0, upTo: 2, done: true, batch: store.PulledBatch{Box: box,
+		Vanished: map[uint32]string{1: "gone", 2: "gone"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if states, _ := db.FolderStates(box); states["INBOX"].HighWater != 3 || rep.Vanished != 2 {
+		t.Fatalf("after a good commit: %+v, %+v", states["INBOX"], rep)
+	}
+}
