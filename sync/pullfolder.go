@@ -54,6 +54,12 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 			return rep, err
 		}
 		rep.FlagsUpdated = n
+	} else if !u.condstore && !st.RematchPending && st.HighWater > 1 && sel.NumMessages > 0 {
+		n, err := r.scanFlags(ctx, c, box, name, uv, st.HighWater)
+		if err != nil {
+			return rep, err
+		}
+		rep.FlagsUpdated = n
 	}
 	hw := max(st.HighWater, 1)
 	var todo []uint32
