@@ -96,7 +96,7 @@ func (rn *run) checkSOA(ctx context.Context, z *zoneInfo) []Finding {
 	for s := range bySerial {
 		serials = append(serials, s)
 	}
-	sort.Slice(serials, func(i, j int) bool { return serials[i] > serials[j] })
+	sort.Slice(serials, func(i, j int) bool { return serialNewer(serials[i], serials[j]) })
 	var behind []string
 	for _, s := range serials[1:] {
 		behind = append(behind, fmt.Sprintf("%s (serial %d)", strings.Join(bySerial[s], ", "), s))
@@ -106,6 +106,10 @@ func (rn *run) checkSOA(ctx context.Context, z *zoneInfo) []Finding {
 		Evidence: ev,
 		Action:   "A recent change has not reached every name server yet. Wait a few minutes and check again; if it persists, ask the DNS host to fix the transfer to the lagging servers. Until then resolvers see old and new records at random."}}
 }
+
+// serialNewer reports whether SOA serial a is newer than b in serial
+// number arithmetic (RFC 1982): serials wrap, so 5 is newer than 4294967290.
+func serialNewer(a, b uint32) bool { return a != b && int32(a-b) > 0 }
 
 // checkDNSSEC reports whether the zone is signed (RRSIGs in authoritative
 // answers), whether the registry publishes DS records, whether the
