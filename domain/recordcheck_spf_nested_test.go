@@ -1,6 +1,10 @@
 package domain
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // An included record with a syntax error makes every receiver return
 // permerror: a warning naming the include and the bad term, not "valid".
@@ -45,4 +49,33 @@ func TestRecordCheckSPFSyntaxErrorExampleWithoutInclude(t *testing.T) {
 	rcExpect(t, rn.checkSPF(testCtx(t), nil), rcWant{check: "spf", sev: SeverityWarning,
 		summary: `The SPF record has a syntax error, so receivers ignore it: term "aa": unknown mechanism "aa".`,
 		action:  []string{"Correct the TXT record; for example: v=spf1 mx ~all"}, evidence: []string{`"v=spf1 aa -all"`}})
+}
+
+// Void lookups are counted through includes and redirects as receivers
+// count them: one in the record itself, one in an included record and one
+// in the redirect target make 3 (limit 2).
+func TestRecordCheckSPFVoidLookupsThroughIncludeAndRedirect(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com a:gone1.shop.example include:v.shop.example redirect=r.shop.example"
+v TXT "v=spf1 mx:gone2.shop.example ~all"
+r TXT "v=spf1 exists:gone3.shop.example -all"
+`)
+	rcExpect(t, fs, rcWant{check: "spf.lookups", sev: SeverityWarning,
+		summary:  "The SPF record makes 3 lookups that find nothing (limit 2); receivers then fail SPF.",
+		evidence: []string{"6 DNS lookups (limit 10), 3 void lookups (limit 2); records visited: shop.example, spf.protection.outlook.com, v.shop.example, r.shop.example"}})
+}
+
+// An mx term whose domain has more than 10 MX hosts: receivers refuse to
+// look up more than 10 addresses for it (permerror).
+func TestRecordCheckSPFMXWithMoreThanTenHosts(t *testing.T) {
+	many := ""
+	for i := 1; i <= 11; i++ {
+		many += fmt.Sprintf("relay MX %d mail.shop.example.\n", i)
+	}
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com mx:relay.shop.example -all"`+"\n"+many)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record is broken: mx:relay.shop.example points at 11 MX hosts; receivers look up at most 10 (permerror).",
+		evidence: []string{"2 DNS lookups (limit 10), 0 void lookups (limit 2)"}})
+	many = strings.Replace(many, "relay MX 11 mail.shop.example.\n", "", 1)
+	fs = rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com mx:relay.shop.example -all"`+"\n"+many)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 2 of 10 DNS lookups."})
 }

@@ -76,8 +76,12 @@ func (rn *run) countSPF(ctx context.Context, rec SPFRecord, domain string, t *sp
 			}
 		case term.Name == "mx":
 			t.Lookups++
-			if l := rn.r.lookup(ctx, target, dns.TypeMX); l.Err == nil && len(l.Records) == 0 {
+			l := rn.r.lookup(ctx, target, dns.TypeMX)
+			switch {
+			case l.Err == nil && len(l.Records) == 0:
 				t.Voids++
+			case len(l.Records) > spfMaxLookups: // RFC 7208 4.6.4: at most 10 MX hosts per mx
+				t.broken(fmt.Sprintf("%s points at %d MX hosts; receivers look up at most %d (permerror)", term, len(l.Records), spfMaxLookups))
 			}
 		case term.Name == "ptr":
 			t.Lookups++
