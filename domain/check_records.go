@@ -149,6 +149,13 @@ func (rn *run) checkAutodiscover(ctx context.Context, z *zoneInfo) []Finding {
 	if target == "" && len(al.Records) == 0 && len(sl.Records) > 0 {
 		target = bare(sl.Records[0].(*dns.SRV).Target)
 	}
+	if target == "" && len(al.Records) == 0 { // nothing found: "not set up" only if every lookup answered
+		for _, l := range []lookup{al, sl} {
+			if l.Err != nil {
+				return []Finding{failed("autodiscover", "the Autodiscover records", l)}
+			}
+		}
+	}
 	want := rn.profile.AutodiscoverTarget
 	switch {
 	case want != "" && sameHost(target, want):
