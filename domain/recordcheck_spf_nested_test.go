@@ -79,3 +79,11 @@ func TestRecordCheckSPFMXWithMoreThanTenHosts(t *testing.T) {
 	fs = rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com mx:relay.shop.example -all"`+"\n"+many)
 	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 2 of 10 DNS lookups."})
 }
+
+// A long SPF record published as several strings of one TXT record is
+// read as their concatenation, as receivers read it (RFC 7208 3.3).
+func TestRecordCheckSPFRecordInSeveralStrings(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 ip4:198.51.100.0/24 include:spf.prot" "ection.outlook.com -all"`+"\n")
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 1 of 10 DNS lookups.",
+		evidence: []string{"records visited: shop.example, spf.protection.outlook.com"}})
+}
