@@ -43,14 +43,17 @@ func (rn *run) zone(ctx context.Context) (*zoneInfo, []Finding) {
 	var out []Finding
 	z := &zoneInfo{Apex: rn.domain}
 	if len(l.Records) == 0 {
-		for n := parentName(rn.domain); strings.Contains(n, "."); n = parentName(n) {
+		for n := parentName(rn.domain); n != ""; n = parentName(n) { // up to the TLD's zone
 			if pl := rn.r.lookup(ctx, n, dns.TypeSOA); len(pl.Records) > 0 && sameHost(pl.Records[0].Header().Name, n) {
 				z.Apex = n
 				break
 			}
 		}
-		out = append(out, Finding{Check: "ns", Severity: SeverityInfo,
-			Summary: fmt.Sprintf("%s is not a DNS zone of its own; its records live in the zone %s.", rn.domain, z.Apex)})
+		summary := fmt.Sprintf("%s is not a DNS zone of its own; its records live in the zone %s.", rn.domain, z.Apex)
+		if z.Apex == rn.domain {
+			summary = fmt.Sprintf("%s is not a DNS zone of its own, and no zone above it answered for it.", rn.domain)
+		}
+		out = append(out, Finding{Check: "ns", Severity: SeverityInfo, Summary: summary})
 	}
 	if c, ok := rn.r.cutFor(z.Apex); ok {
 		z.ParentNS, z.ParentFrom, z.DS = c.ref.NS, c.ref.From, c.ref.DS
