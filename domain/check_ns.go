@@ -35,15 +35,20 @@ func (rn *run) checkNS(ctx context.Context, z *zoneInfo) []Finding {
 		lame = append(lame, a.Server.String())
 		lameEv = append(lameEv, Evidence{Source: a.Server.String(), Name: z.Apex, Type: "SOA", Note: why})
 	}
+	for _, e := range z.NoAddress {
+		lame = append(lame, e.Name)
+		lameEv = append(lameEv, e)
+	}
+	total := len(z.SOAs) + len(z.NoAddress)
 	switch {
-	case len(z.SOAs) > 0 && len(lame) == len(z.SOAs):
+	case total > 0 && len(lame) == total:
 		out = append(out, Finding{Check: "ns.lame", Severity: SeverityBlocker,
 			Summary:  "None of the domain's name servers answers for it.",
 			Evidence: lameEv,
 			Action:   noServerAction})
 	case len(lame) > 0:
 		out = append(out, Finding{Check: "ns.lame", Severity: SeverityWarning,
-			Summary:  fmt.Sprintf("%d of %d name servers do not answer for the domain: %s.", len(lame), len(z.SOAs), strings.Join(lame, ", ")),
+			Summary:  fmt.Sprintf("%d of %d name servers do not answer for the domain: %s.", len(lame), total, strings.Join(lame, ", ")),
 			Evidence: lameEv,
 			Action:   "Remove these servers from the name-server list at the registrar and the zone, or have them fixed. Resolvers that pick them are slow or fail."})
 	}

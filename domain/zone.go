@@ -19,8 +19,9 @@ type zoneInfo struct {
 	DS         []dns.RR  // DS records in the parent's referral
 	ChildNS    []*dns.NS // the zone's own NS set
 	ChildFrom  server
-	Servers    []server // every authoritative server named by either NS set
-	SOAs       []answer // each server's reply to SOA at the apex
+	Servers    []server   // every authoritative server named by either NS set
+	SOAs       []answer   // each server's reply to SOA at the apex
+	NoAddress  []Evidence // NS names (of either set) without an address to ask, with why
 }
 
 // zone finds the domain's zone, its delegation and its servers. It returns
@@ -84,12 +85,30 @@ func (rn *run) authServers(ctx context.Context, z *zoneInfo) []server {
 		}
 	}
 	for _, n := range nsNames(z.ParentNS, z.ChildNS) {
-		for _, ip := range rn.r.addrs(ctx, n, 1) {
+		ips := rn.r.addrs(ctx, n, 1)
+		for _, ip := range ips {
 			add(server{Name: n, IP: ip, Addr: rn.cfg.dialAddr(ip)})
+		}
+		if len(ips) == 0 && !hasServerNamed(out, n) {
+			why := "has no address (A/AAAA), so nobody can ask it"
+			if l := rn.r.lookup(ctx, n, dns.TypeA); l.Err != nil {
+				why = "its address could not be looked up: " + lookupWhy(l.Err)
+			}
+			z.NoAddress = append(z.NoAddress, Evidence{Name: n, Note: why})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name+out[i].IP < out[j].Name+out[j].IP })
 	return out
+}
+
+// hasServerNamed reports whether a server named n is in srvs (from a referral's glue).
+func hasServerNamed(srvs []server, n string) bool {
+	for _, s := range srvs {
+		if sameHost(s.Name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // askAll asks every server the same question in parallel; answers keep the servers' order.
