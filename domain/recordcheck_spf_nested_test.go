@@ -38,7 +38,18 @@ func TestRecordCheckSPFIncludeUnreadable(t *testing.T) {
 	rcExpect(t, rn.checkSPF(testCtx(t), nil), rcWant{check: "spf", sev: SeverityWarning,
 		summary:  "Part of the SPF record could not be read: include:spf.esp.example; receivers meeting the same failure cannot check SPF (temperror) and may delay or reject the mail.",
 		action:   []string{"remove the term if the service is no longer used"},
-		evidence: []string{"include:spf.esp.example: could not be read (", "SERVFAIL"}})
+		evidence: []string{"include:spf.esp.example could not be read: the name servers of esp.example replied SERVFAIL"}})
+}
+
+// The new host's own include cannot be read: the temperror is the finding;
+// the record is not also said to lack the include it has.
+func TestRecordCheckSPFNewHostIncludeUnreadable(t *testing.T) {
+	n := rcStartNet(t, rcShop(t, rcNewMX+`@ TXT "v=spf1 include:spf.protection.outlook.com -all"`+"\n"), "")
+	n.srv["outlook"].setFault(faultServfail)
+	rn := n.rcRun(t, Request{Domain: "shop.example", Profile: "m365"})
+	rcExpect(t, rn.checkSPF(testCtx(t), nil), rcWant{check: "spf", sev: SeverityWarning,
+		summary:  "Part of the SPF record could not be read: include:spf.protection.outlook.com; receivers meeting the same failure cannot check SPF (temperror) and may delay or reject the mail.",
+		evidence: []string{"include:spf.protection.outlook.com could not be read: the name servers of outlook.com replied SERVFAIL"}})
 }
 
 // A syntax error in the domain's own record, for a destination without a

@@ -15,6 +15,7 @@ type spfTally struct {
 	Problems []string        // every problem, for the evidence: failing includes, unfollowable macros, ptr
 	Broken   []string        // the problems receivers answer with permerror (SPF fails)
 	Unread   []string        // includes or redirects no server answered for (temperror)
+	unread   []string        // their targets
 	path     map[string]bool // records being evaluated (to find loops)
 }
 
@@ -24,9 +25,10 @@ func (t *spfTally) broken(p string) {
 	t.Broken = append(t.Broken, p)
 }
 
-// includes reports whether inc was reached anywhere in the tree.
+// includes reports whether inc was reached anywhere in the tree (read,
+// or named but unreadable: then the temperror is the finding, not its absence).
 func (t *spfTally) includes(inc string) bool {
-	for _, d := range t.Domains {
+	for _, d := range append(append([]string{}, t.Domains...), t.unread...) {
 		if sameHost(d, inc) {
 			return true
 		}
@@ -106,8 +108,8 @@ func (rn *run) followSPF(ctx context.Context, how, target string, t *spfTally, d
 	}
 	l := rn.r.lookup(ctx, target, dns.TypeTXT)
 	if l.Err != nil {
-		t.Unread = append(t.Unread, how)
-		t.Problems = append(t.Problems, how+": could not be read ("+l.Err.Error()+")")
+		t.Unread, t.unread = append(t.Unread, how), append(t.unread, bare(target))
+		t.Problems = append(t.Problems, how+" could not be read: "+lookupWhy(l.Err))
 		return
 	}
 	var spfs []string
