@@ -148,6 +148,12 @@ func (rn *run) checkMTASTS(ctx context.Context, z *zoneInfo) []Finding {
 	switch {
 	case sl.Err != nil:
 		out = append(out, failed("mta-sts", "the MTA-STS record", sl))
+	case countPrefixTXT(sl.Records, "v=STSv1") > 1: // RFC 8461 3.1: senders then use no policy
+		out = append(out, Finding{Check: "mta-sts", Severity: SeverityWarning, Summary: fmt.Sprintf("There are %d MTA-STS records; senders ignore them all, so MTA-STS is off.", countPrefixTXT(sl.Records, "v=STSv1")),
+			Evidence: evidenceOf(src(sl), sl.Records), Action: "Keep one _mta-sts TXT record (v=STSv1; id=…) and delete the others."})
+	case hasPrefixTXT(sl.Records, "v=STSv1") && !strings.Contains(strings.ToLower(strings.Join(txtStrings(sl.Records), " ")), "id="):
+		out = append(out, Finding{Check: "mta-sts", Severity: SeverityWarning, Summary: "The MTA-STS record has no id=, so senders ignore it and MTA-STS is off.",
+			Evidence: evidenceOf(src(sl), sl.Records), Action: "Add an id= (for example the date, id=20260101) to the _mta-sts TXT record."})
 	case hasPrefixTXT(sl.Records, "v=STSv1"):
 		f := Finding{Check: "mta-sts", Severity: SeverityInfo, Summary: "MTA-STS is on: senders check that the MX is one its policy file allows.",
 			Evidence: evidenceOf(src(sl), sl.Records)}
@@ -172,11 +178,15 @@ func (rn *run) checkMTASTS(ctx context.Context, z *zoneInfo) []Finding {
 	return out
 }
 
-func hasPrefixTXT(rrs []dns.RR, prefix string) bool {
+func hasPrefixTXT(rrs []dns.RR, prefix string) bool { return countPrefixTXT(rrs, prefix) > 0 }
+
+// countPrefixTXT counts the TXT records starting with prefix (any case).
+func countPrefixTXT(rrs []dns.RR, prefix string) int {
+	n := 0
 	for _, s := range txtStrings(rrs) {
 		if strings.HasPrefix(strings.ToLower(s), strings.ToLower(prefix)) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
