@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -140,16 +139,4 @@ func containsHost(list []string, h string) bool {
 		}
 	}
 	return false
-}
-
-// lookupWhy says in plain words why a lookup failed.
-func lookupWhy(err error) string {
-	var na *noAnswerError
-	if errors.As(err, &na) {
-		return na.Plain()
-	}
-	if isNetErr(err) {
-		return describeNetErr(err)
-	}
-	return err.Error()
 }

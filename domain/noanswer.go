@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -47,3 +48,15 @@ func (e *noAnswerError) Plain() string {
 // lameProblem is the problem of a server that answered without authority,
 // without data and without a referral.
 const lameProblem = "not authoritative and no referral (lame)"
+
+// lookupWhy says in plain words why a lookup failed.
+func lookupWhy(err error) string {
+	var na *noAnswerError
+	if errors.As(err, &na) {
+		return na.Plain()
+	}
+	if isNetErr(err) {
+		return describeNetErr(err)
+	}
+	return err.Error()
+}
