@@ -46,7 +46,11 @@ func (rn *run) checkDKIM(ctx context.Context, z *zoneInfo) []Finding {
 		}
 		ev := append(evidenceOf(src(l), l.Chain), evidenceOf(src(l), l.Records)...)
 		want := rn.profile.DKIMTarget(rn.domain, sel, rn.req.Tenant)
-		key := strings.Join(txtStrings(l.Records), "")
+		txts := txtStrings(l.Records)
+		key, hasKey := "", false
+		if len(txts) == 1 {
+			key, hasKey = dkimKeyTag(txts[0])
+		}
 		switch {
 		case len(l.Records) == 0 && len(l.Chain) > 0:
 			out = append(out, Finding{Check: "dkim", Severity: SeverityInfo, Summary: fmt.Sprintf("The DKIM selector %s points to %s, which has no key yet.", sel, bare(l.Chain[len(l.Chain)-1].(*dns.CNAME).Target)),
@@ -57,10 +61,13 @@ func (rn *run) checkDKIM(ctx context.Context, z *zoneInfo) []Finding {
 				act = fmt.Sprintf("Add a CNAME record: %s → %s%s, then turn on DKIM signing in Microsoft 365.", name, want, tenantHint(rn.req.Tenant))
 			}
 			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("There is no DKIM key for selector %s: mail signed with it fails DKIM.", sel), Evidence: ev, Action: act})
-		case strings.Contains(strings.ReplaceAll(key, " ", ""), "p=;") || strings.HasSuffix(strings.ReplaceAll(key, " ", ""), "p="):
+		case len(txts) > 1:
+			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("DKIM selector %s has %d TXT records; receivers read only one, so signatures fail at random.", sel, len(txts)), Evidence: ev,
+				Action: "Keep only the current key's TXT record at " + name + "."})
+		case hasKey && key == "":
 			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("The DKIM key for selector %s is revoked (empty p=).", sel), Evidence: ev,
 				Action: "Publish the current key from your mail host, or stop signing with this selector."})
-		case !strings.Contains(key, "p="):
+		case !hasKey:
 			out = append(out, Finding{Check: "dkim", Severity: SeverityWarning, Summary: fmt.Sprintf("The TXT record for DKIM selector %s holds no key (no p=).", sel), Evidence: ev,
 				Action: "Replace it with the key from your mail host's DKIM settings."})
 		default:
@@ -68,6 +75,17 @@ func (rn *run) checkDKIM(ctx context.Context, z *zoneInfo) []Finding {
 		}
 	}
 	return out
+}
+
+// dkimKeyTag returns the p= value of a DKIM key record (whitespace
+// removed) and whether the record has a p= tag at all.
+func dkimKeyTag(rec string) (string, bool) {
+	for _, part := range strings.Split(rec, ";") {
+		if k, v, ok := strings.Cut(part, "="); ok && strings.TrimSpace(k) == "p" {
+			return strings.Join(strings.Fields(v), ""), true
+		}
+	}
+	return "", false
 }
 
 // validLabelDots accepts a selector, which may have dots ("s1.mail").
