@@ -98,3 +98,13 @@ func TestRecordCheckSPFRecordInSeveralStrings(t *testing.T) {
 	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 1 of 10 DNS lookups.",
 		evidence: []string{"records visited: shop.example, spf.protection.outlook.com"}})
 }
+
+// exists: asks for A records only, so a name with only an AAAA record is
+// a void lookup for it, while a: accepts the AAAA record.
+func TestRecordCheckSPFExistsCountsOnlyARecords(t *testing.T) {
+	fs := rcSPF(t, `@ TXT "v=spf1 include:spf.protection.outlook.com exists:v6.shop.example a:v6.shop.example -all"
+v6 AAAA 2001:db8::25
+`)
+	rcExpect(t, fs, rcWant{check: "spf", sev: SeverityOK, summary: "The SPF record is valid and uses 3 of 10 DNS lookups.",
+		evidence: []string{"3 DNS lookups (limit 10), 1 void lookups (limit 2)"}})
+}

@@ -72,7 +72,9 @@ func (rn *run) countSPF(ctx context.Context, rec SPFRecord, domain string, t *sp
 				continue
 			}
 			if l := rn.r.lookup(ctx, target, dns.TypeA); l.Err == nil && len(l.Records) == 0 {
-				if l6 := rn.r.lookup(ctx, target, dns.TypeAAAA); l6.Err == nil && len(l6.Records) == 0 {
+				if term.Name == "exists" { // exists asks for A records only (RFC 7208 5.7)
+					t.Voids++
+				} else if l6 := rn.r.lookup(ctx, target, dns.TypeAAAA); l6.Err == nil && len(l6.Records) == 0 {
 					t.Voids++
 				}
 			}
