@@ -150,7 +150,7 @@ func (a *App) Pull(ctx context.Context, projectID string, mailboxIDs []string, m
 	for _, m := range mbs {
 		targets = append(targets, m.PullMailbox)
 	}
-	rep, err := sync.Pull(ctx, a.db, targets, sync.PullOptions{MaxConnections: maxConns, Progress: progressAdapter{sink}})
+	rep, err := sync.Pull(ctx, a.db, targets, sync.PullOptions{MaxConnections: maxConns, Progress: adapt(sink)})
 	for _, m := range mbs {
 		m.Mailbox.Status = store.MailboxPulled
 		for _, r := range rep.Mailboxes {
@@ -165,6 +165,7 @@ func (a *App) Pull(ctx context.Context, projectID string, mailboxIDs []string, m
 		kind, detail = "pull.interrupted", detail+" ("+err.Error()+")"
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: kind, Subject: projectID, Detail: detail})
+	a.afterPull(ctx, projectID, rep, err)
 	a.Events.Publish(MailboxesChanged{ProjectID: projectID})
 	return rep, err
 }
@@ -219,8 +220,20 @@ func (a *App) pullJob(ctx context.Context, projectID string, ids []string, maxCo
 	}, nil
 }
 
-// progressAdapter turns the engine's events into job counters.
+// progressAdapter turns the engine's events into job counters; a nil
+// sink (a caller that wants no progress) discards them.
 type progressAdapter struct{ sink ProgressSink }
+
+type discardProgress struct{}
+
+func (discardProgress) Update(func(*Progress)) {}
+
+func adapt(sink ProgressSink) progressAdapter {
+	if sink == nil {
+		return progressAdapter{discardProgress{}}
+	}
+	return progressAdapter{sink}
+}
 
 func (p progressAdapter) Planned(_ string, n int, b int64) {
 	p.sink.Update(func(pr *Progress) { pr.Total += int64(n); pr.TotalBytes += b; pr.Phase = "copying" })

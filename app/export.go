@@ -93,6 +93,11 @@ func (a *App) Export(ctx context.Context, projectID string, req ExportRequest, p
 		a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "export.written", Subject: id,
 			Detail: fmt.Sprintf("%d messages, %d skipped, %s: %s", res.Messages, len(res.Skipped), req.Format, strings.Join(res.Files, ", "))})
 	}
+	skipped := 0
+	for _, r := range out {
+		skipped += len(r.Skipped)
+	}
+	a.afterExport(ctx, projectID, len(out), skipped, req.Format)
 	return out, nil
 }
 

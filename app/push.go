@@ -58,7 +58,7 @@ func (a *App) Push(ctx context.Context, projectID string, mailboxIDs []string, m
 		mbs = append(mbs, sync.PushMailbox{Box: store.BoxKey{ProjectID: projectID, MailboxID: t.ID}, Endpoint: ep})
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "push.started", Subject: projectID, Detail: fmt.Sprintf("%d mailbox(es)", len(mbs))})
-	rep, err := sync.Push(ctx, a.db, mbs, sync.PushOptions{MaxConnections: maxConns, Progress: progressAdapter{sink}})
+	rep, err := sync.Push(ctx, a.db, mbs, sync.PushOptions{MaxConnections: maxConns, Progress: adapt(sink)})
 	for _, t := range targets {
 		for _, r := range rep.Mailboxes {
 			if r.Mailbox == t.ID && err == nil && mailboxClean(r) {
@@ -72,6 +72,7 @@ func (a *App) Push(ctx context.Context, projectID string, mailboxIDs []string, m
 		kind, detail = "push.interrupted", detail+" ("+err.Error()+")"
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: kind, Subject: projectID, Detail: detail})
+	a.afterPush(ctx, projectID, rep, err)
 	a.Events.Publish(MailboxesChanged{ProjectID: projectID})
 	return rep, err
 }
@@ -161,6 +162,7 @@ func (a *App) Reconcile(ctx context.Context, projectID string) (sync.Reconciliat
 		}
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "reconcile", Subject: projectID, Detail: rec.Verdict()})
+	a.afterReconcile(ctx, projectID, rec)
 	a.Events.Publish(MailboxesChanged{ProjectID: projectID})
 	return rec, nil
 }
