@@ -106,7 +106,9 @@ func TestDemoWalkthroughToSignedOffReport(t *testing.T) {
 		t.Fatalf("change-mx: %+v", step("change-mx"))
 	}
 	tap(s, mx.Override)
-	s.Do(func() { test.Type(c.OverrideReason, "The web agency fixes SPF and Autodiscover at noon; mail already arrives at the new host") })
+	s.Do(func() {
+		test.Type(c.OverrideReason, "The web agency fixes SPF and Autodiscover at noon; mail already arrives at the new host")
+	})
 	tap(s, c.OverrideConfirm)
 	s.WaitIdle()
 	if st := step("change-mx"); st.Status != app.StatusDone || !st.Override {
