@@ -3,8 +3,10 @@ package views
 import (
 	"context"
 	"fmt"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -57,7 +59,12 @@ func NewPlanScreen(s *Shell, projectID string) *PlanScreen {
 			row.Button.Importance = widget.LowImportance
 			row.Info.Importance = widget.LowImportance
 			p.Rows[id] = row
-			timeline.Add(container.NewBorder(nil, nil, nil, row.Info, row.Button))
+			// Owner and state under the title, not beside it: a long title
+			// and "blocked 23 Nov 09:31 by …" side by side outgrow 1024 px.
+			indent := canvas.NewRectangle(color.Transparent)
+			indent.SetMinSize(fyne.NewSize(theme.IconInlineSize()+2*theme.Padding(), 0))
+			row.Info.Truncation = fyne.TextTruncateEllipsis
+			timeline.Add(container.NewVBox(row.Button, container.NewBorder(nil, nil, indent, nil, row.Info)))
 		}
 	}
 	p.StepTitle = widget.NewLabelWithStyle("Select a step", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -58,10 +58,10 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 	u := &SetupScreen{shell: s, projectID: projectID}
 	u.Header = widget.NewLabelWithStyle("Phase 1 — account setup and pre-flight", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	u.Domain, u.Source, u.Dest = entry("example.com"), entry("imaps://mail.oldhost.com:993"), entry("imaps://outlook.office365.com")
-	u.Pin = entry("SHA-256 of a self-signed certificate (only if needed)")
+	u.Pin = entry("only for a self-signed certificate")
 	u.Max = entry("4")
 	u.Cutover = entry("2026-12-05 18:00")
-	u.SourcePlain = widget.NewCheck("Allow unencrypted imap:// for the old host", nil)
+	u.SourcePlain = widget.NewCheck("Allow unencrypted imap://", nil)
 	u.Profile = widget.NewSelect(app.Profiles, nil)
 	u.SettingsMsg = widget.NewLabel("")
 	u.SettingsMsg.Wrapping = fyne.TextWrapWord
@@ -93,7 +93,8 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 	left := container.NewVScroll(container.NewVBox(widget.NewLabelWithStyle("Servers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		settings, u.SaveSettings, u.SettingsMsg, widget.NewSeparator(), u.initServerTest()))
 	right := container.NewBorder(
-		container.NewVBox(container.NewHBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), u.ImportCSV, u.AddMailbox, u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
+		container.NewVBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			container.NewHBox(u.ImportCSV, u.AddMailbox, u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
 		container.NewGridWrap(fyne.NewSize(600, 120), u.ImportRows), nil, nil, u.Mailboxes)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.42
