@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"mailshift/app"
@@ -130,25 +129,7 @@ func runGUI(g cli.Global) {
 	if !shell.NoKeychain {
 		go unlockSecrets(ctx, a, shell)
 	}
-	w.SetCloseIntercept(func() {
-		quit := func() {
-			go func() {
-				a.Jobs().PauseAll() // committed work is kept; the next pull resumes
-				fyne.Do(func() { shell.Close(); w.Close() })
-			}()
-		}
-		if !a.Jobs().Running() {
-			quit()
-			return
-		}
-		dialog.ShowConfirm("A migration is running",
-			"Pause it and quit? Everything copied so far is kept, and the next start continues where it stopped.",
-			func(ok bool) {
-				if ok {
-					quit()
-				}
-			}, w)
-	})
+	w.SetCloseIntercept(func() { shell.RequestClose(w.Close) })
 	w.ShowAndRun()
 }
 

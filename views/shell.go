@@ -28,6 +28,8 @@ type Shell struct {
 	NoKeychain bool
 	// AskPassphrase, when set, replaces the passphrase dialog (tests).
 	AskPassphrase func(problem string, answer func(pass []byte, ok bool))
+	// Confirm, when set, replaces the yes/no dialog of RequestClose (tests).
+	Confirm func(title, message string, answer func(ok bool))
 
 	content *fyne.Container
 	status  *widget.Label
