@@ -35,11 +35,13 @@ type SetupScreen struct {
 	SaveSettings                   *widget.Button
 	SettingsMsg                    *widget.Label
 
-	Mailboxes  *widget.Table
-	ImportCSV  *widget.Button
-	AddMailbox *widget.Button
-	ImportMsg  *widget.Label
-	ImportRows *widget.List
+	Mailboxes   *widget.Table
+	ImportCSV   *widget.Button
+	AddMailbox  *widget.Button
+	EditMailbox *widget.Button // edits the selected row
+	selected    string
+	ImportMsg   *widget.Label
+	ImportRows  *widget.List
 
 	server serverTestPanel // Test old host / Test new host, certificate pinning
 
@@ -94,7 +96,7 @@ func NewSetupScreen(s *Shell, projectID string) *SetupScreen {
 		settings, u.SaveSettings, u.SettingsMsg, widget.NewSeparator(), u.initServerTest()))
 	right := container.NewBorder(
 		container.NewVBox(widget.NewLabelWithStyle("Mailboxes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewHBox(u.ImportCSV, u.AddMailbox, u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
+			container.NewHBox(u.ImportCSV, u.AddMailbox, u.initEdit(), u.TestAllLogins), u.ImportMsg, u.LoginsMsg),
 		container.NewGridWrap(fyne.NewSize(600, 120), u.ImportRows), nil, nil, u.Mailboxes)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.42

@@ -28,6 +28,7 @@ func (u *SetupScreen) initLogins() {
 		if id.Row == 0 || id.Row > len(u.mailboxes) {
 			return
 		}
+		u.selectRow(id.Row)
 		if text := u.LoginDetail(u.mailboxes[id.Row-1].ID); text != "" {
 			u.LoginsMsg.SetText(text)
 		}

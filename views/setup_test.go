@@ -177,6 +177,22 @@ func TestSetupLoginTestShowsAWrongPassword(t *testing.T) {
 			t.Fatalf("bob's status %q", m.Status)
 		}
 	}
+
+	// Fix it: Edit (enabled by the selected row) with the right password,
+	// then the login test passes for everyone.
+	if u.EditMailbox.Disabled() || u.selected != bobID {
+		t.Fatalf("edit after selecting bob: disabled %v, selected %q", u.EditMailbox.Disabled(), u.selected)
+	}
+	u.Edit(bobID, app.MailboxEdit{SourceLogin: bob, DestLogin: bob, SourcePassword: bobPW})
+	s.WaitIdle()
+	if u.LoginStatus(bobID, false) != "—" || !strings.Contains(u.ImportMsg.Text, "test its login again") {
+		t.Fatalf("after the edit: %q, %q", u.LoginStatus(bobID, false), u.ImportMsg.Text)
+	}
+	test.Tap(u.TestAllLogins)
+	s.WaitIdle()
+	if !strings.HasPrefix(u.LoginsMsg.Text, "All 4 login(s) work") {
+		t.Fatalf("after fixing bob's password: %q", u.LoginsMsg.Text)
+	}
 }
 
 func btoi(b bool) int {
