@@ -45,10 +45,22 @@ func (a *App) mailboxesAtLeast(projectID string, ok ...store.MailboxStatus) bool
 	return true
 }
 
+// pullFailed: a message could not be copied or a mailbox failed. Messages
+// deleted at the source during the pull ("vanished") are no failure.
+func pullFailed(rep sync.Report) bool {
+	_, _, _, failed, _ := rep.Counts()
+	for _, m := range rep.Mailboxes {
+		if m.Err != "" {
+			return true
+		}
+	}
+	return failed > 0
+}
+
 func (a *App) afterPull(ctx context.Context, projectID string, rep sync.Report, err error) {
 	switch {
 	case err != nil:
-	case rep.Exceptions():
+	case pullFailed(rep):
 		a.recordRun(ctx, projectID, "initial-pull", false, "The pull has exceptions: "+rep.Summary())
 	case a.mailboxesAtLeast(projectID, store.MailboxPulled, store.MailboxPushed, store.MailboxVerified):
 		a.recordRun(ctx, projectID, "initial-pull", true, "Every mailbox is in the local store: "+rep.Summary())
