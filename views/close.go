@@ -14,6 +14,8 @@ func (s *Shell) RequestClose(quit func()) {
 	leave := func() {
 		go func() {
 			s.App.Jobs().PauseAll() // waits until each job has stopped
+			// fyne.Do, not s.Do: Close waits for background work, which
+			// may itself be waiting for s.Do's lock.
 			fyne.Do(func() { s.Close(); quit() })
 		}()
 	}
