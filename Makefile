@@ -5,7 +5,7 @@ BIN := bin/mailshift
 ENGINE := $(foreach d,app store sync domain export internal,$(if $(wildcard $(d)/*.go $(d)/*/*.go),./$(d)/...))
 ENGINE_DIRS := app store sync domain export
 
-.PHONY: run build test deps-build deps-test fmt-check vet fyne-free test-engine test-views gui-smoke screenshots bench clean
+.PHONY: run build test deps-build deps-test fmt-check pipe-check vet fyne-free test-engine test-views gui-smoke screenshots bench clean
 
 ## run: install build packages if missing, build, open the app (demo project on first start)
 run: build
@@ -21,11 +21,20 @@ deps-test:
 	@.ci/deps test
 
 ## test: install what the tests need, then run every check
-test: deps-test fmt-check fyne-free vet test-engine test-views build gui-smoke
+test: deps-test fmt-check pipe-check fyne-free vet test-engine test-views build gui-smoke
 	@echo "make test: all checks passed"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Under `set -o pipefail` a reader that stops early (grep -q, head, awk's
+# exit) kills its writer with SIGPIPE once the output outgrows the pipe
+# buffer, and the script dies with status 141 on machines with more output
+# (CI's ldconfig -p did). Scripts keep their readers reading to the end.
+pipe-check:
+	@bad=$$(grep -lE 'set -[a-z]*o pipefail' $$(git ls-files '*.sh' '.ci/*') | \
+	  xargs grep -nE '\| *(grep -[a-zA-Z]*q|head( |$$|\))|awk .*[{; ]exit[ };])' || true); \
+	if [ -n "$$bad" ]; then echo "early-exit reader in a pipefail pipeline (SIGPIPE risk):"; echo "$$bad"; exit 1; fi
 
 # Engine packages must never import Fyne (their tests then build in seconds).
 fyne-free:

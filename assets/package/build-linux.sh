@@ -26,9 +26,9 @@ mv "$src/Mailshift.tar.xz" "$tarball"
 # The .deb reuses the tarball's binary, desktop entry and icon.
 mkdir -p "$work/tar"
 tar -C "$work/tar" -xJf "$tarball"
-bin=$(find "$work/tar" -path '*/usr/local/bin/*' -type f | head -1)
-desktop=$(find "$work/tar" -path '*/usr/local/share/applications/*.desktop' | head -1)
-icon=$(find "$work/tar" -path '*/usr/local/share/*' -name '*.png' | head -1)
+bin=$(find "$work/tar" -path '*/usr/local/bin/*' -type f | sed -n 1p)
+desktop=$(find "$work/tar" -path '*/usr/local/share/applications/*.desktop' | sed -n 1p)
+icon=$(find "$work/tar" -path '*/usr/local/share/*' -name '*.png' | sed -n 1p)
 [ -n "$bin" ] && [ -n "$desktop" ] && [ -n "$icon" ] || { echo "unexpected layout in $tarball" >&2; exit 1; }
 
 # Staged where dpkg-shlibdeps expects a package tree: debian/PACKAGE.

@@ -42,10 +42,10 @@ dpkg -x "$deb" "$work/root"
 bin="$work/root/usr/bin/mailshift"
 libs=$( (objdump -p "$bin" | awk '/NEEDED/ {print $2}'; strings -n 6 "$bin" | grep -E '^libX[A-Za-z0-9_-]*\.so\.[0-9]+$') | sort -u)
 for lib in $libs; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !found++ {print $NF}')
   [ -n "$path" ] || fail "$lib is not installed here: cannot tell its package"
-  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) || true
-  [ -n "$pkg" ] || pkg=$(dpkg -S "$path" | head -1 | cut -d: -f1)
+  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | sed -n 1p | cut -d: -f1) || true
+  [ -n "$pkg" ] || pkg=$(dpkg -S "$path" | sed -n 1p | cut -d: -f1)
   grep -Eq "(^|, )$pkg( |,|$)" <<<"$depends" || fail "$lib comes from $pkg, which Depends does not name"
 done
 ok "Depends covers all $(wc -w <<<"$libs") libraries the binary links or dlopens: $(echo $libs)"
@@ -61,7 +61,7 @@ ok "dpkg --dry-run -i: dependencies satisfied on this system"
 desktop-file-validate "$work/root/usr/share/applications/mailshift.desktop" || fail "desktop entry is invalid"
 grep -qx 'Exec=mailshift' "$work/root/usr/share/applications/mailshift.desktop" &&
   grep -qx 'Icon=mailshift' "$work/root/usr/share/applications/mailshift.desktop" || fail "desktop entry does not name mailshift"
-file -b "$work/root/usr/share/icons/hicolor/256x256/apps/mailshift.png" | grep -q 'PNG image data, 256 x 256' || fail "icon is not a 256x256 PNG"
+file -b "$work/root/usr/share/icons/hicolor/256x256/apps/mailshift.png" | grep 'PNG image data, 256 x 256' >/dev/null || fail "icon is not a 256x256 PNG"
 ok "desktop entry passes desktop-file-validate (Exec=mailshift, Icon=mailshift); icon is a 256x256 PNG"
 
 got=$(LANG=en_US.UTF-8 "$bin" --version) || fail "the installed binary failed to run --version"
@@ -72,8 +72,8 @@ mkdir -p "$work/tar"
 tar -C "$work/tar" -xJf "$tarball"
 tbin=$(find "$work/tar" -path '*/usr/local/bin/mailshift' -type f)
 [ -n "$tbin" ] || fail "tar.xz has no usr/local/bin/mailshift"
-find "$work/tar" -path '*/usr/local/share/applications/*.desktop' | grep -q . || fail "tar.xz has no .desktop file"
-find "$work/tar" -path '*/usr/local/share/pixmaps/*.png' | grep -q . || fail "tar.xz has no icon"
+find "$work/tar" -path '*/usr/local/share/applications/*.desktop' | grep . >/dev/null || fail "tar.xz has no .desktop file"
+find "$work/tar" -path '*/usr/local/share/pixmaps/*.png' | grep . >/dev/null || fail "tar.xz has no icon"
 cmp -s "$tbin" "$bin" || fail "the tar.xz and the .deb carry different binaries"
 [ "$(LANG=en_US.UTF-8 "$tbin" --version)" = "mailshift $version" ] || fail "tar.xz binary prints the wrong version"
 ok "tar.xz: usr/local/bin/mailshift (same bytes as the .deb's), .desktop, icon, Makefile; --version prints 'mailshift $version'"

@@ -19,7 +19,7 @@ done
 [ -f "$exe" ] && [ -f "$setup" ] || fail "run make package first: $exe or $setup is missing"
 
 for f in "$exe" "$setup"; do
-  file -b "$f" | grep -q '^PE32+ executable (GUI) x86-64' || fail "$f: file says $(file -b "$f")"
+  file -b "$f" | grep '^PE32+ executable (GUI) x86-64' >/dev/null || fail "$f: file says $(file -b "$f")"
 done
 ok "file: both are 'PE32+ executable (GUI) x86-64'"
 go run "$here/pecheck" -version "$version" "$exe" "$setup" || fail "pecheck"
@@ -46,13 +46,13 @@ openssl req -x509 -newkey rsa:3072 -nodes -days 2 -subj "/CN=Mailshift throwaway
 SIGN_CERT="$work/test-cert.pem" SIGN_KEY="$work/test-key.pem" \
   "$here/build-windows.sh" "$dist/build/src" "$work/signed" "$version" "$build" "$publisher" >"$work/signed-build.log" 2>&1 ||
   { tail -20 "$work/signed-build.log"; fail "signed build failed"; }
-grep -c '^signed: ' "$work/signed-build.log" | grep -qx 3 || { cat "$work/signed-build.log"; fail "expected 3 signatures (app, uninstaller, setup)"; }
+grep -c '^signed: ' "$work/signed-build.log" | grep -x 3 >/dev/null || { cat "$work/signed-build.log"; fail "expected 3 signatures (app, uninstaller, setup)"; }
 for f in "$work/signed/Mailshift.exe" "$work/signed/Mailshift-$version-setup.exe"; do
   osslsigncode verify -CAfile "$work/test-cert.pem" -in "$f" >"$work/verify.log" 2>&1 ||
     { cat "$work/verify.log"; fail "osslsigncode verify $f"; }
   grep -q 'Signature verification: ok' "$work/verify.log" || { cat "$work/verify.log"; fail "no 'Signature verification: ok' for $f"; }
 done
-go run "$here/pecheck" -version "$version" "$work/signed/Mailshift.exe" | grep -q 'Authenticode signature present' || fail "signed exe has no security directory"
+go run "$here/pecheck" -version "$version" "$work/signed/Mailshift.exe" | grep 'Authenticode signature present' >/dev/null || fail "signed exe has no security directory"
 ok "SIGN_CERT/SIGN_KEY build: Mailshift.exe, the uninstaller and setup.exe signed; osslsigncode verify: Signature verification: ok (both files)"
 
 "$here/check-wine.sh" "$dist" "$version" "$work/signed/Mailshift-$version-setup.exe" "$work/test-cert.pem" "${nsis_defs[@]}"

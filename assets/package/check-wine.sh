@@ -79,7 +79,7 @@ uninstalled() {
   return 0
 }
 
-user=$(basename "$(dirname "$(find "$WINEPREFIX/drive_c/users" -mindepth 2 -maxdepth 2 -name AppData | grep -v /Public/ | head -1)")")
+user=$(basename "$(dirname "$(find "$WINEPREFIX/drive_c/users" -mindepth 2 -maxdepth 2 -name AppData | grep -v /Public/ | sed -n 1p)")")
 udir="C:\\users\\$user\\AppData\\Local\\Programs\\Mailshift"
 umenu="C:\\users\\$user\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs"
 udesk="C:\\users\\$user\\Desktop"
@@ -113,7 +113,7 @@ ok "per-machine uninstall: files, shortcuts and the registry entry are gone"
 w "$signed_setup" /S /CurrentUser || fail "installing the signed setup"
 settle
 for f in Mailshift.exe Uninstall.exe; do
-  osslsigncode verify -CAfile "$cert" -in "$(unix "$udir\\$f")" 2>&1 | grep -q 'Signature verification: ok' || fail "installed $f is not signed"
+  osslsigncode verify -CAfile "$cert" -in "$(unix "$udir\\$f")" 2>&1 | grep 'Signature verification: ok' >/dev/null || fail "installed $f is not signed"
 done
 uninstalled HKCU "$udir" "$umenu" "$udesk"
 ok "signed setup: the installed Mailshift.exe and Uninstall.exe verify with osslsigncode"
