@@ -174,16 +174,46 @@ func failed(check, what string, l lookup) Finding {
 		Action:   "Ask whoever hosts the domain's DNS to check their name servers, then run the checks again."}
 }
 
-// txtStrings returns each TXT record's strings joined (as SPF/DMARC read them).
+// txtStrings returns each TXT record's strings joined (as SPF/DMARC read them),
+// as the bytes on the wire: miekg/dns keeps TXT text in presentation form
+// (a tab arrives as `\009`, a quote as `\"`), which would otherwise reach the
+// SPF parser and the evidence as backslash sequences.
 func txtStrings(rrs []dns.RR) []string {
 	var out []string
 	for _, rr := range rrs {
 		if t, ok := rr.(*dns.TXT); ok {
-			out = append(out, strings.Join(t.Txt, ""))
+			out = append(out, unescapeTXT(strings.Join(t.Txt, "")))
 		}
 	}
 	return out
 }
+
+// unescapeTXT turns miekg/dns's presentation escapes back into bytes:
+// `\DDD` (three decimal digits, at most 255) is that byte, `\X` is X.
+func unescapeTXT(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); v <= 255 {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // src names the server behind a lookup for evidence.
 func src(l lookup) string { return l.Server.String() }
