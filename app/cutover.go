@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"mailshift/domain"
-	"mailshift/export/report"
 	"mailshift/store"
 	"mailshift/sync"
 )
@@ -88,7 +87,7 @@ func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOp
 		return Cutover{}, err
 	}
 	out := Cutover{At: a.now(), CutoverAt: p.CutoverAt}
-	if out.Propagation, err = a.pollMX(ctx, p, c); err != nil {
+	if out.Propagation, _, err = a.pollMXAndKeep(ctx, p, c); err != nil {
 		return out, err
 	}
 	rep, err := a.cutoverDomainReport(ctx, p, c, opt.FreshDomainCheck)
@@ -125,24 +124,6 @@ func (a *App) CutoverStatus(ctx context.Context, projectID string, opt CutoverOp
 	return out, nil
 }
 
-// pollMX asks every resolver and name server for the project's MX once and
-// keeps the poll in the propagation history (as CheckPropagation does, but
-// deciding nothing: CutoverStatus weighs it with the other checks).
-func (a *App) pollMX(ctx context.Context, p store.Project, c *domain.Checker) (domain.Propagation, error) {
-	prop, err := c.Propagation(ctx, domain.PropagationQuery{Domain: p.Domain, Type: "MX", Expect: expectedMX(p)})
-	if err != nil {
-		return prop, fmt.Errorf("ask the resolvers for %s's MX: %w", p.Domain, err)
-	}
-	data, err := json.Marshal(prop)
-	if err != nil {
-		return prop, err
-	}
-	if err := a.db.AddSnapshot(p.ID, SnapshotPropagation, prop.At, data); err != nil {
-		return prop, fmt.Errorf("keep the propagation poll: %w", err)
-	}
-	return prop, nil
-}
-
 // cutoverDomainReport is the last kept domain report when it is younger
 // than DomainRecheckEvery (and fresh is false), else a new check, kept.
 func (a *App) cutoverDomainReport(ctx context.Context, p store.Project, c *domain.Checker, fresh bool) (domain.Report, error) {
@@ -156,22 +137,8 @@ func (a *App) cutoverDomainReport(ctx context.Context, p store.Project, c *domai
 			return d.Report, nil
 		}
 	}
-	rep, err := c.Check(ctx, domainRequest(p))
-	if err != nil {
-		return rep, fmt.Errorf("check the domain %s: %w", p.Domain, err)
-	}
-	snap := DNSSnapshot{Report: rep}
-	for _, f := range rep.Findings {
-		snap.Findings = append(snap.Findings, report.Finding{Severity: string(f.Severity), Check: f.Check, Summary: f.Summary, Action: f.Action})
-	}
-	data, err := json.Marshal(snap)
-	if err != nil {
-		return rep, err
-	}
-	if err := a.db.AddSnapshot(p.ID, SnapshotDNS, rep.At, data); err != nil {
-		return rep, fmt.Errorf("keep the domain findings: %w", err)
-	}
-	return rep, nil
+	rep, _, err := a.checkAndKeep(ctx, p, c)
+	return rep, err
 }
 
 // recordVerdict writes a step's verdict when it changes the step. A pass

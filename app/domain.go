@@ -77,20 +77,9 @@ func (a *App) CheckDomain(ctx context.Context, projectID string) (domain.Report,
 	if err != nil {
 		return domain.Report{}, err
 	}
-	rep, err := c.Check(ctx, domainRequest(p))
-	if err != nil {
-		return rep, fmt.Errorf("check the domain %s: %w", p.Domain, err)
-	}
-	snap := DNSSnapshot{Report: rep}
-	for _, f := range rep.Findings {
-		snap.Findings = append(snap.Findings, report.Finding{Severity: string(f.Severity), Check: f.Check, Summary: f.Summary, Action: f.Action})
-	}
-	data, err := json.Marshal(snap)
+	rep, data, err := a.checkAndKeep(ctx, p, c)
 	if err != nil {
 		return rep, err
-	}
-	if err := a.db.AddSnapshot(projectID, SnapshotDNS, rep.At, data); err != nil {
-		return rep, fmt.Errorf("keep the domain findings: %w", err)
 	}
 	if allNotRun(rep.Findings) {
 		return rep, nil // offline: nothing was proven either way
@@ -146,21 +135,50 @@ func (a *App) CheckPropagation(ctx context.Context, projectID string) (domain.Pr
 	if err != nil {
 		return domain.Propagation{}, err
 	}
-	prop, err := c.Propagation(ctx, domain.PropagationQuery{Domain: p.Domain, Type: "MX", Expect: expectedMX(p)})
-	if err != nil {
-		return prop, fmt.Errorf("ask the resolvers for %s's MX: %w", p.Domain, err)
-	}
-	data, err := json.Marshal(prop)
-	if err != nil {
-		return prop, err
-	}
-	if err := a.db.AddSnapshot(projectID, SnapshotPropagation, prop.At, data); err != nil {
-		return prop, fmt.Errorf("keep the propagation poll: %w", err)
-	}
-	if prop.Complete() {
+	prop, data, err := a.pollMXAndKeep(ctx, p, c)
+	if err == nil && prop.Complete() {
 		_, err = a.RecordCheck(ctx, projectID, "change-mx", true, prop.Summary(), data)
 	}
 	return prop, err
+}
+
+// checkAndKeep runs the domain checks and keeps the report as a snapshot
+// (for before/after in the report), deciding nothing about any step: the
+// callers weigh it (CheckDomain at once, CutoverStatus with its other checks).
+func (a *App) checkAndKeep(ctx context.Context, p store.Project, c *domain.Checker) (domain.Report, []byte, error) {
+	rep, err := c.Check(ctx, domainRequest(p))
+	if err != nil {
+		return rep, nil, fmt.Errorf("check the domain %s: %w", p.Domain, err)
+	}
+	snap := DNSSnapshot{Report: rep}
+	for _, f := range rep.Findings {
+		snap.Findings = append(snap.Findings, report.Finding{Severity: string(f.Severity), Check: f.Check, Summary: f.Summary, Action: f.Action})
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return rep, nil, err
+	}
+	if err := a.db.AddSnapshot(p.ID, SnapshotDNS, rep.At, data); err != nil {
+		return rep, nil, fmt.Errorf("keep the domain findings: %w", err)
+	}
+	return rep, data, nil
+}
+
+// pollMXAndKeep asks every resolver and name server for the project's MX
+// once and keeps the poll in the propagation history, deciding nothing.
+func (a *App) pollMXAndKeep(ctx context.Context, p store.Project, c *domain.Checker) (domain.Propagation, []byte, error) {
+	prop, err := c.Propagation(ctx, domain.PropagationQuery{Domain: p.Domain, Type: "MX", Expect: expectedMX(p)})
+	if err != nil {
+		return prop, nil, fmt.Errorf("ask the resolvers for %s's MX: %w", p.Domain, err)
+	}
+	data, err := json.Marshal(prop)
+	if err != nil {
+		return prop, nil, err
+	}
+	if err := a.db.AddSnapshot(p.ID, SnapshotPropagation, prop.At, data); err != nil {
+		return prop, nil, fmt.Errorf("keep the propagation poll: %w", err)
+	}
+	return prop, data, nil
 }
 
 // PropagationHistory returns the kept MX polls, oldest first.
