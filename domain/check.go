@@ -48,6 +48,7 @@ type run struct {
 	profile Profile
 	r       *resolver
 	now     time.Time
+	plan    *Plan // set by checkExpected (one goroutine), read after the checks end
 }
 
 // Check runs every check for req.Domain and returns the report, blockers
@@ -88,6 +89,7 @@ func (c *Checker) Check(ctx context.Context, req Request) (Report, error) {
 		rep.Findings = append(rep.Findings, fs...)
 	}
 	Sort(rep.Findings)
+	rep.Plan = rn.plan
 	return rep, nil
 }
 

@@ -43,10 +43,11 @@ func (c *Checker) Expected(ctx context.Context, req Request) (Plan, error) {
 	if err := rn.probe(ctx); err != nil {
 		return Plan{}, fmt.Errorf("read live DNS of %s: %w", rn.domain, err)
 	}
-	return rn.plan(ctx), nil
+	return rn.expected(ctx), nil
 }
 
-func (rn *run) plan(ctx context.Context) Plan {
+// expected reads the live records and diffs them against the profile's.
+func (rn *run) expected(ctx context.Context) Plan {
 	p := Plan{Domain: rn.domain, Profile: rn.profile.Name}
 	note := func(what string, l lookup) bool {
 		if l.Err != nil {
@@ -157,7 +158,8 @@ func (rn *run) checkExpected(ctx context.Context, z *zoneInfo) []Finding {
 	if rn.profile.Name == "" && len(rn.req.ExpectMX) == 0 {
 		return nil
 	}
-	p := rn.plan(ctx)
+	p := rn.expected(ctx)
+	rn.plan = &p
 	var ev []Evidence
 	counts := map[string]int{}
 	for _, c := range p.Changes {

@@ -113,6 +113,11 @@ type Report struct {
 	Domain   string    `json:"domain"`
 	At       time.Time `json:"at"`
 	Findings []Finding `json:"findings"`
+	// Plan is the records the destination needs, diffed against the live
+	// DNS this run read (nil when no destination profile or MX was given,
+	// or the zone could not be read): the same as Checker.Expected, without
+	// asking DNS a second time.
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 type reportJSON struct {
@@ -120,6 +125,7 @@ type reportJSON struct {
 	Domain   string    `json:"domain"`
 	At       time.Time `json:"at"`
 	Findings []Finding `json:"findings"`
+	Plan     *Plan     `json:"plan,omitempty"`
 }
 
 // MarshalJSON encodes the report with its version.
@@ -128,7 +134,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	if f == nil {
 		f = []Finding{}
 	}
-	return json.Marshal(reportJSON{Version: ReportVersion, Domain: r.Domain, At: r.At.UTC(), Findings: f})
+	return json.Marshal(reportJSON{Version: ReportVersion, Domain: r.Domain, At: r.At.UTC(), Findings: f, Plan: r.Plan})
 }
 
 // UnmarshalJSON decodes a report written by this or an older version.
@@ -140,7 +146,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	if j.Version < 1 || j.Version > ReportVersion {
 		return fmt.Errorf("decode domain report: version %d not supported (this build reads up to %d)", j.Version, ReportVersion)
 	}
-	*r = Report{Domain: j.Domain, At: j.At, Findings: j.Findings}
+	*r = Report{Domain: j.Domain, At: j.At, Findings: j.Findings, Plan: j.Plan}
 	return nil
 }
 

@@ -134,6 +134,9 @@ func (d *DomainScreen) load(ctx context.Context) domainLoaded {
 	if l.history, l.err = d.shell.App.DomainHistory(ctx, d.projectID); l.err != nil {
 		return l
 	}
+	if n := len(l.history); n > 0 {
+		l.plan = l.history[n-1].Plan // the records as the last check saw them
+	}
 	l.steps, l.err = d.shell.App.Checklist(ctx, d.projectID)
 	return l
 }
@@ -144,13 +147,17 @@ func (d *DomainScreen) Check() {
 	d.CheckNow.Disable()
 	d.Status.SetText("Checking the domain: name servers, MX, SPF, DKIM, DMARC, Autodiscover, TTLs, registration…")
 	Background(d.shell, func(ctx context.Context) (domainLoaded, error) {
-		_, err := d.shell.App.CheckDomain(ctx, d.projectID)
+		rep, err := d.shell.App.CheckDomain(ctx, d.projectID)
 		if err != nil {
 			return domainLoaded{checked: true, err: err}, nil
 		}
-		plan, perr := d.shell.App.ExpectedRecords(ctx, d.projectID)
+		plan, perr := rep.Plan, error(nil)
+		if plan == nil { // the check could not plan (zone unreadable): ask once more, to say why
+			p, err := d.shell.App.ExpectedRecords(ctx, d.projectID)
+			plan, perr = &p, err
+		}
 		l := d.load(ctx)
-		l.checked, l.plan, l.planErr = true, &plan, perr
+		l.checked, l.plan, l.planErr = true, plan, perr
 		return l, nil
 	}, d.apply)
 }
