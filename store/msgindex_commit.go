@@ -1,0 +1,102 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Writing pulled messages into the index. Contract: an index entry is
+// written only for bytes the caller already made durable (PackWriter.Sync
+// or Flush's durable), and a batch's records, blobs, vanished UIDs and
+// folder state land in one transaction, so a crash repeats at most the
+// batch.
+
+// PulledBatch is one group commit: messages whose bytes are durable in
+// packs, the folder's new state, and UIDs that vanished.
+type PulledBatch struct {
+	Box      BoxKey
+	Folder   FolderState
+	Messages []MessageRecord
+	Blobs    map[Hash]Blob
+	Vanished map[uint32]string // uid -> reason
+}
+
+// CommitPulled indexes a batch and advances the folder's state in one
+// transaction, so a crash repeats at most the batch, and the content hash
+// turns the repeat into a skip. Afterwards the index pages the commit
+// touched are released from the resident set (dropIndexPages), so a pull's
+// memory does not grow with the number of messages indexed.
+func (db *DB) CommitPulled(b PulledBatch) error {
+	err := db.commitPulled(b)
+	db.dropIndexPages()
+	return err
+}
+
+// CommitPulledAll indexes several batches (of any folders) in one
+// transaction, in order: one fsync of the index for all of them, which is
+// how a pull on several connections keeps up with the server. It is all
+// or nothing.
+func (db *DB) CommitPulledAll(bs []PulledBatch) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, b := range bs {
+			if err := commitPulledTx(tx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.dropIndexPages()
+	return err
+}
+
+func (db *DB) commitPulled(b PulledBatch) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return commitPulledTx(tx, b) })
+}
+
+func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
+	bb, err := box(tx, b.Box, true)
+	if err != nil {
+		return err
+	}
+	blobs, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobs)
+	if err != nil {
+		return err
+	}
+	for h, bl := range b.Blobs {
+		if blobs.Get(h[:]) == nil {
+			if err := blobs.Put(append([]byte(nil), h[:]...), bl.encode()); err != nil {
+				return err
+			}
+		}
+	}
+	msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
+	if err != nil {
+		return err
+	}
+	for i := range b.Messages {
+		m := &b.Messages[i]
+		if blobs.Get(m.Hash[:]) == nil {
+			return fmt.Errorf("message uid %d has no stored bytes", m.UID)
+		}
+		v, err := m.encode()
+		if err != nil {
+			return err
+		}
+		if err := msgs.Put(msgKey(m.UIDValidity, m.UID), v); err != nil {
+			return err
+		}
+	}
+	if len(b.Vanished) > 0 {
+		vb, err := bb.Bucket(bucketVanished).CreateBucketIfNotExists([]byte(b.Folder.Name))
+		if err != nil {
+			return err
+		}
+		for uid, why := range b.Vanished {
+			if err := vb.Put(msgKey(b.Folder.UIDValidity, uid), []byte(why)); err != nil {
+				return err
+			}
+		}
+	}
+	return putJSON(bb.Bucket(bucketFolders), []byte(b.Folder.Name), b.Folder)
+}
