@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"mailshift/store"
@@ -41,6 +43,7 @@ type resolution struct {
 	tooBig    map[store.PushKey]bool     // recorded as over the limit: not retried
 	check     map[store.PushKey][]uint32 // may be there: confirm by content hash
 	claimed   map[uint32]bool
+	listed    map[uint32]destMsg // the destination's listing by UID
 }
 
 // resolveJournal matches the wanted messages with the journal and the
@@ -61,6 +64,7 @@ func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uid
 		id   string
 	}
 	byFP := map[fp][]uint32{}
+	res.listed = byUID
 	for _, d := range listing {
 		byUID[d.UID] = d
 		byFP[fp{d.Size, d.MessageID}] = append(byFP[fp{d.Size, d.MessageID}], d.UID)
@@ -101,19 +105,51 @@ func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uid
 	return res
 }
 
-// claimByHash assigns candidates whose fetched hash matches, in the
-// wanted order, each destination UID to at most one message.
+// claimByHash assigns candidates whose fetched hash matches, each
+// destination UID to at most one message. Byte-identical copies are
+// interchangeable for the count, but their flags and dates may differ
+// (and with several upload sessions their UIDs need not follow the wanted
+// order), so a first pass claims only candidates whose flags and
+// INTERNALDATE also match; the second takes any candidate with the hash.
 func (res *resolution) claimByHash(want []wantMsg, hashes map[uint32]store.Hash) map[store.PushKey]uint32 {
 	found := map[store.PushKey]uint32{}
-	for _, w := range want {
-		for _, uid := range res.check[w.Key] {
-			if h, ok := hashes[uid]; ok && h == w.Key.Hash && !res.claimed[uid] {
+	for _, exact := range []bool{true, false} {
+		for _, w := range want {
+			if _, ok := found[w.Key]; ok {
+				continue
+			}
+			for _, uid := range res.check[w.Key] {
+				if h, ok := hashes[uid]; !ok || h != w.Key.Hash || res.claimed[uid] {
+					continue
+				}
+				if exact && !sameFlagsAndDate(w.Rec, res.listed[uid]) {
+					continue
+				}
 				res.claimed[uid], found[w.Key] = true, uid
 				break
 			}
 		}
 	}
 	return found
+}
+
+// sameFlagsAndDate: the listed message carries the stored message's flags
+// (\Recent aside, in any order and case) and INTERNALDATE (to the second).
+func sameFlagsAndDate(m store.MessageRecord, d destMsg) bool {
+	if !m.InternalDate.IsZero() && m.InternalDate.Unix() != d.Date.Unix() {
+		return false
+	}
+	norm := func(fs []string) string {
+		var out []string
+		for _, f := range fs {
+			if !strings.EqualFold(f, `\Recent`) {
+				out = append(out, strings.ToLower(f))
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(out, " ")
+	}
+	return norm(m.Flags) == norm(d.Flags)
 }
 
 // checkUIDs is every candidate UID once.
@@ -161,9 +197,13 @@ func (res *resolution) claimRewritten(want []wantMsg, recs map[store.PushKey]sto
 	found := map[store.PushKey]uint32{}
 	for _, s := range order {
 		ws := intents[s]
+		from := recs[ws[0].Key].UIDNext // the lowest: sessions in parallel record different ones
+		for _, w := range ws {
+			from = min(from, recs[w.Key].UIDNext)
+		}
 		var cands []uint32
 		for _, d := range listing { // in UID order
-			if !res.claimed[d.UID] && d.MessageID == s.id && d.Date.Unix() == s.date && d.UID >= recs[ws[0].Key].UIDNext {
+			if !res.claimed[d.UID] && d.MessageID == s.id && d.Date.Unix() == s.date && d.UID >= from {
 				cands = append(cands, d.UID)
 			}
 		}

@@ -95,6 +95,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	defer p.closeAll()
 	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
 		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, Progress: opts.Progress}}}
+	pr.idle.L = &pr.mu
 	units := make(chan pushUnit)
 	var planners, workersDone gosync.WaitGroup
 	for _, m := range mbs {
@@ -105,7 +106,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 			pr.plan(ctx, m, units)
 		}(m)
 	}
-	go func() { planners.Wait(); close(units) }()
+	go func() { planners.Wait(); pr.plannedAll(); close(units) }()
 	for i := 0; i < workers; i++ {
 		workersDone.Add(1)
 		go func() {
@@ -115,6 +116,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 			for u := range units {
 				pr.pushFolder(ctx, u, ws)
 			}
+			pr.help(ctx, ws)
 		}()
 	}
 	workersDone.Wait()
@@ -151,6 +153,11 @@ type pushRun struct {
 	mu      gosync.Mutex
 	reports map[string]*PushMailboxReport
 	bytes   atomic.Int64
+	// Uploads idle workers may join (push_help.go), under mu.
+	jobs       []*uploadJob
+	idle       gosync.Cond // a job was offered, a folder ended, or all are planned
+	inFlight   int         // folders handed out and not ended
+	allPlanned bool
 }
 
 // pushUnit is one source folder going to one destination folder.
@@ -221,9 +228,11 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 			pr.addFolder(mb, PushFolderReport{Source: fm.Source, Excluded: true, Wanted: n})
 			continue
 		}
+		pr.planned()
 		select {
 		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, stopped: stopped, quota: quota}:
 		case <-ctx.Done():
+			pr.folderDone()
 			return
 		}
 	}

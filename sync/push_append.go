@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -14,113 +13,37 @@ import (
 	"mailshift/store"
 )
 
-// upload sends todo in windows. Each window's intents (destination
-// UIDVALIDITY, the UIDNEXT before it, hash, size, Message-ID) are durable
-// before its first byte is sent; its APPENDs go up as one MULTIAPPEND or
-// pipelined; its outcomes are made durable in the same transaction as the
-// next window's intents (one commit per window), or at the end. A crash
+// upload sends todo in windows over the folder's upload session (or c,
+// by go-imap's APPEND) and, at the same time, over the sessions of idle
+// workers that join (uploadJob, whose comment argues why several sessions
+// appending to one folder keep each message exactly once). Each window's
+// intents (destination UIDVALIDITY, a lower bound of its UIDNEXT, hash,
+// size, Message-ID) are durable before its first byte is sent. A crash
 // anywhere leaves intents, which the next run resolves by searching the
-// destination before it sends anything again.
+// destination before it sends anything again. upload returns only when
+// no session is sending for the folder any more.
 func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) error {
-	box, mb := fp.u.m.Box, fp.u.m.Box.MailboxID
-	opts := fp.pr.opts
-	var s *wireSession
-	if len(todo) > 0 {
-		if s = fp.session(ctx, c); s != nil {
-			opts.Window, fp.wired = opts.wireWindow, true
-		}
-	}
-	var pending map[store.PushKey]store.PushRecord // outcomes not yet durable
-	pendingN := 0
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, pending); err != nil {
-			return fmt.Errorf("record upload outcomes: %w", err)
-		}
-		opts.CrashHook("recorded", pendingN)
-		pending = nil
+	if len(todo) == 0 {
 		return nil
 	}
-	for len(todo) > 0 {
-		if fp.u.stopped.Load() {
-			return flush() // the mailbox is over quota: the rest stays "not pushed"
-		}
-		n, bytes := 0, int64(0)
-		for n < len(todo) && n < opts.Window && (n == 0 || bytes+todo[n].Rec.Size <= opts.WindowBytes) {
-			bytes += todo[n].Rec.Size
-			n++
-		}
-		win := todo[:n]
-		intents := map[store.PushKey]store.PushRecord{}
-		for _, w := range win {
-			intents[w.Key] = store.PushRecord{State: store.PushIntent, UIDValidity: uv, UIDNext: uidNext, Size: w.Rec.Size,
-				MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID, At: time.Now().UTC()}
-		}
-		for k, r := range intents {
-			recs[k] = r
-		}
-		for k, r := range pending { // answered messages never need a new intent: no key is in both
-			intents[k] = r
-		}
-		if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, intents); err != nil {
-			return fmt.Errorf("record upload intents: %w", err)
-		}
-		if len(pending) > 0 {
-			opts.CrashHook("recorded", pendingN)
-		}
-		pending = nil
-		opts.CrashHook("intent", n)
-		var outcomes map[store.PushKey]store.PushRecord
-		var sent int
-		var sendErr error
-		if s != nil {
-			outcomes, sent, sendErr = fp.sendWire(ctx, s, win, uv)
-		} else {
-			outcomes, sent, sendErr = fp.sendWindow(ctx, c, win, uv)
-		}
-		opts.CrashHook("sent", n)
-		pending, pendingN = outcomes, n
-		uploaded := 0
-		var upBytes int64
-		for _, w := range win {
-			r, ok := outcomes[w.Key]
-			if !ok {
-				continue
-			}
-			recs[w.Key] = r
-			switch r.State {
-			case store.PushDone:
-				fp.mine[w.Key] = true
-				fp.rep.Uploaded++
-				fp.done++
-				uploaded++
-				upBytes += w.Rec.Size
-				if r.UID >= uidNext {
-					uidNext = r.UID + 1
-				}
-			case store.PushFailed:
-				opts.Progress.Problem(mb, fp.u.src.Name, w.Rec.UID, fmt.Sprintf("%s: %s", r.Reason, r.Text))
-				if r.Reason == CodeOverQuota {
-					fp.u.stopped.Store(true)
-					fp.u.quota.Do(func() {
-						fp.pr.fail(mb, fmt.Errorf("%w (the server said: %q); this mailbox was stopped, the others go on; free space or raise the quota, then push again", errQuotaStop, r.Text))
-					})
-				}
-			}
-		}
-		fp.pr.bytes.Add(upBytes)
-		opts.Progress.Stored(mb, uploaded, upBytes)
-		if sendErr != nil {
-			if err := flush(); err != nil {
-				return err
-			}
-			return sendErr
-		}
-		todo = todo[max(sent, 1):] // unsent ones keep an intent, rewritten when sent
+	send := func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+		return fp.sendWindow(ctx, c, win, uv)
 	}
-	return flush()
+	if fp.session(ctx, c) != nil {
+		fp.wired = true
+		send = func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+			return fp.sendWire(ctx, fp.wire, win, uv)
+		}
+	}
+	j := newUploadJob(fp, todo, uv, uidNext, recs, fp.wired)
+	fp.pr.offer(j)
+	err := j.take(ctx, send)
+	j.leave()
+	fp.pr.withdraw(j)
+	if jerr := j.finish(); err == nil {
+		err = jerr
+	}
+	return err
 }
 
 // sendWindow pipelines one APPEND per message (flags without \Recent, the

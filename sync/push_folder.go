@@ -25,6 +25,7 @@ type folderPush struct {
 }
 
 func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
+	defer pr.folderDone()
 	mb := u.m.Box.MailboxID
 	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
 	pr.opts.Progress.Folder(mb, u.src.Name)

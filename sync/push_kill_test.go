@@ -22,8 +22,10 @@ import (
 // (TestMain belongs to the pull's kill test). With MAILSHIFT_PUSH_CHILD
 // set it pushes the store at that folder and exits; MAILSHIFT_PUSH_DIE
 // ("intent:3") makes it SIGKILL itself at that journal step, so the kill
-// lands exactly between the server's answer and its record. Without the
-// variable it only proves the child cannot run by accident.
+// lands exactly between the server's answer and its record;
+// MAILSHIFT_PUSH_CONNS and MAILSHIFT_PUSH_WINDOW override its connection
+// cap (2) and window (5). Without the variable it only proves the child
+// cannot run by accident.
 func TestPushKillChild(t *testing.T) {
 	dir := os.Getenv("MAILSHIFT_PUSH_CHILD")
 	if dir == "" {
@@ -62,7 +64,8 @@ func pushChild(dir string) int {
 		}
 	}
 	rep, err := Push(context.Background(), db, []PushMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: ep.Username}, Endpoint: ep}},
-		PushOptions{Window: 5, MaxConnections: 2, Backoff: 10 * time.Millisecond, CrashHook: hook, PlainAppend: os.Getenv("MAILSHIFT_PUSH_PLAIN") != ""})
+		PushOptions{Window: atoiOr(os.Getenv("MAILSHIFT_PUSH_WINDOW"), 5), MaxConnections: atoiOr(os.Getenv("MAILSHIFT_PUSH_CONNS"), 2),
+			Backoff: 10 * time.Millisecond, CrashHook: hook, PlainAppend: os.Getenv("MAILSHIFT_PUSH_PLAIN") != ""})
 	if err != nil || rep.Exceptions() {
 		fmt.Println("push:", err, rep.Summary())
 		return 4

@@ -37,22 +37,33 @@ func (ws *wireSlot) drop() {
 // "send with go-imap, one APPEND per message": the server offers neither,
 // the options say so, or it refused a second connection.
 func (fp *folderPush) session(ctx context.Context, c *Conn) *wireSession {
-	ws, mb := fp.wire, fp.u.m.Box.MailboxID
+	mb := fp.u.m.Box.MailboxID
 	caps := c.Caps()
-	if ws == nil || fp.pr.opts.PlainAppend || ws.off[mb] ||
+	if fp.wire == nil || fp.pr.opts.PlainAppend ||
 		!(caps.Has(imap.CapMultiAppend) || caps.Has(imap.CapLiteralPlus) || caps.Has(imap.CapLiteralMinus)) {
+		return nil
+	}
+	return fp.wire.open(ctx, fp.pr.eps[mb], mb)
+}
+
+// open returns the slot's session for mailbox mb, dialing ep when it has
+// none for mb; nil when the server refused one (the slot then goes on
+// with go-imap's APPEND for mb: slower, never wrong, and not an error of
+// any message).
+func (ws *wireSlot) open(ctx context.Context, ep Endpoint, mb string) *wireSession {
+	if ws.off[mb] {
 		return nil
 	}
 	if ws.s != nil && ws.mailbox == mb {
 		return ws.s
 	}
 	ws.drop()
-	s, err := dialWire(ctx, fp.pr.eps[mb])
+	s, err := dialWire(ctx, ep)
 	if err != nil {
 		if ws.off == nil {
 			ws.off = map[string]bool{}
 		}
-		ws.off[mb] = true // go on with go-imap's APPEND: slower, never wrong (and not an error of any message)
+		ws.off[mb] = true
 		return nil
 	}
 	ws.s, ws.mailbox = s, mb
@@ -65,8 +76,9 @@ func (fp *folderPush) session(ctx context.Context, c *Conn) *wireSession {
 // A MULTIAPPEND the server refuses is sent again message by message, so
 // that each refusal (size, quota) lands on its message. A message whose
 // answer never came has no outcome: its intent stands. On any error the
-// session is closed.
-func (fp *folderPush) sendWire(ctx context.Context, s *wireSession, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+// session is closed and dropped from its slot ws.
+func (fp *folderPush) sendWire(ctx context.Context, ws *wireSlot, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+	s := ws.s
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	out := map[store.PushKey]store.PushRecord{}
@@ -100,7 +112,7 @@ func (fp *folderPush) sendWire(ctx context.Context, s *wireSession, win []wantMs
 		err = ctx.Err()
 	}
 	if err != nil {
-		fp.wire.drop()
+		ws.drop()
 		return out, len(out), fmt.Errorf("upload to %q: %w", fp.u.dest, classify(s.ep.Addr(), err, ""))
 	}
 	return out, len(win), nil

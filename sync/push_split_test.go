@@ -1,0 +1,216 @@
+package sync
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+)
+
+// bigFolderEnv is a source whose only folder, INBOX, holds n messages with
+// varied flags (keywords too) and dates, and every 300th message twice,
+// byte for byte, with other flags; pulled into a store in project "p".
+func bigFolderEnv(t *testing.T, n int) *pushEnv {
+	t.Helper()
+	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
+	flagSets := [][]imap.Flag{{imap.FlagSeen}, {}, {imap.FlagSeen, imap.FlagFlagged}, {imap.FlagAnswered, "$Label1"}}
+	var msgs []testenv.Message
+	for i := 0; i < n; i++ {
+		raw := testenv.SimpleMessage(i, "big")
+		date := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 7 * time.Minute)
+		msgs = append(msgs, testenv.Message{Raw: raw, Flags: flagSets[i%len(flagSets)], Date: date})
+		if i%300 == 0 {
+			msgs = append(msgs, testenv.Message{Raw: raw, Flags: flagSets[(i+1)%len(flagSets)], Date: date.Add(time.Hour)})
+		}
+	}
+	if err := e.src.LoadMaildir(testenv.DefaultUser, "INBOX", msgs); err != nil {
+		t.Fatal(err)
+	}
+	e.db = newStoreWithProfile(t, "p", ProfileGeneric)
+	e.box = store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+	return e
+}
+
+// pushThroughProxy pushes e's store to its destination through a counting
+// proxy with the connection cap maxConns.
+func (e *pushEnv) pushThroughProxy(t *testing.T, maxConns, window int) (PushReport, *countingProxy) {
+	t.Helper()
+	proxy := startCountingProxy(t, e.dst.Addr)
+	ep := endpointFor(e.dst, proxy.ln.Addr().String(), store.SecurityPlain, testenv.DefaultUser)
+	rep, err := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{MaxConnections: maxConns, Window: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Exceptions() {
+		t.Fatalf("push: %s", rep.Summary())
+	}
+	if got := proxy.max.Load(); got > int32(maxConns) {
+		t.Fatalf("cap %d: %d connections were open at once", maxConns, got)
+	}
+	return rep, proxy
+}
+
+// One folder of 3,010 messages with a connection cap of 4 is uploaded
+// over more than one upload session (the proxy sees APPENDs on several
+// connections, never more than 4 open), and every message is on the
+// destination exactly once with its flags and INTERNALDATE.
+func TestPushSplitsABigFolderOverSessions(t *testing.T) {
+	e := bigFolderEnv(t, 3000)
+	rep, proxy := e.pushThroughProxy(t, 4, 20)
+	if got := rep.Totals().Uploaded; got != 3010 {
+		t.Fatalf("uploaded %d: %s", got, rep.Summary())
+	}
+	per := proxy.appendsPerConn()
+	if len(per) < 2 {
+		t.Fatalf("APPENDs went over %d connection(s) %v: the folder was not split", len(per), per)
+	}
+	if n := e.assertDestMatchesSource(t); n != 3010 {
+		t.Fatalf("%d compared", n)
+	}
+	t.Logf("APPEND commands per connection: %v; at most %d connections open at once", per, proxy.max.Load())
+}
+
+// The same folder is pushed by child processes that die mid-upload with
+// two sessions sending (once right after a window's answer, before its
+// record; once killed from outside at a random moment), then resumed: the
+// lost windows are found on the destination, not sent again, and every
+// message is there exactly once with its flags and INTERNALDATE.
+func TestPushSplitBigFolderSurvivesKills(t *testing.T) {
+	e := bigFolderEnv(t, 3000)
+	dir := e.db.Dir()
+	e.db.Close()
+	t.Setenv("MAILSHIFT_PUSH_CONNS", "4")
+	t.Setenv("MAILSHIFT_PUSH_WINDOW", "20")
+	maxInFlight := 0
+	// From outside after 15 recorded windows, then from inside right
+	// after the 10th answer (the window landed, its record did not).
+	for _, die := range []string{"", "sent:10"} {
+		lines, finished := runSplitChild(t, e.dst, dir, die, 15)
+		if finished {
+			t.Fatalf("the child (die %q) finished before it was killed", die)
+		}
+		maxInFlight = max(maxInFlight, windowsInFlight(lines))
+	}
+	if maxInFlight < 2 {
+		t.Fatalf("never more than %d window in flight in the killed runs: the folder was not split", maxInFlight)
+	}
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db = db
+	defer db.Close()
+	rep, proxy := e.pushThroughProxy(t, 4, 20)
+	tot := rep.Totals()
+	if tot.Found < 20 {
+		t.Fatalf("the window answered but not recorded was not found: %s", rep.Summary())
+	}
+	if tot.Uploaded+tot.Found+tot.Already != 3010 {
+		t.Fatalf("resume: %s", rep.Summary())
+	}
+	if n := e.assertDestMatchesSource(t); n != 3010 {
+		t.Fatalf("%d compared", n)
+	}
+	t.Logf("up to %d windows in flight at once in the killed runs; resume: %d found, %d uploaded, %d already there; APPENDs per connection %v",
+		maxInFlight, tot.Found, tot.Uploaded, tot.Already, proxy.appendsPerConn())
+}
+
+// runSplitChild runs TestPushKillChild against d. With die set the child
+// kills itself at that journal step; else the parent kills it after
+// killAfter recorded windows. It returns the child's journal-step lines.
+func runSplitChild(t *testing.T, d *testenv.Dovecot, dir, die string, killAfter int) (lines []string, finished bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPushKillChild$")
+	cmd.Env = append(os.Environ(), "MAILSHIFT_PUSH_CHILD="+dir, "MAILSHIFT_CHILD_PORT="+strings.Split(d.Addr, ":")[1], "MAILSHIFT_PUSH_DIE="+die)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	recorded := 0
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		finished = finished || sc.Text() == "done"
+		if strings.HasPrefix(sc.Text(), "recorded ") {
+			recorded++
+			if die == "" && recorded == killAfter {
+				cmd.Process.Signal(syscall.SIGKILL)
+			}
+		}
+	}
+	err = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !finished && (!ok || ws.Signal() != syscall.SIGKILL) {
+		t.Fatalf("child (die %q) ended without being killed: %v\n%s", die, err, strings.Join(lines, "\n"))
+	}
+	return lines, finished
+}
+
+// windowsInFlight is the most windows whose intents were journaled and
+// whose answers had not come yet, at any point of a child's output.
+func windowsInFlight(lines []string) int {
+	now, most := 0, 0
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "intent "):
+			now++
+		case strings.HasPrefix(l, "sent "):
+			now--
+		}
+		most = max(most, now)
+	}
+	return most
+}
+
+// Recovery with intents written by two sessions at once: each recorded
+// UIDNEXT is a lower bound, so a landed message is searched from there
+// even when the other session's uploads took the UIDs in between; a
+// message below its own intent's UIDNEXT (here: one that was on the
+// destination before the window) is not taken for it; and of two
+// byte-identical copies whose UIDs came in the other order, each wanted
+// message claims the copy with its own flags and INTERNALDATE.
+func TestRecoveryOfWindowsSentInParallel(t *testing.T) {
+	d1 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	d2 := d1.Add(time.Hour)
+	twin := store.Hash{7}
+	other := store.Hash{9}
+	want := []wantMsg{
+		{Key: store.PushKey{Hash: twin, Ordinal: 0}, Rec: store.MessageRecord{UID: 1, Size: 100, MessageID: "t@x", InternalDate: d1, Flags: []string{`\Seen`}}},
+		{Key: store.PushKey{Hash: twin, Ordinal: 1}, Rec: store.MessageRecord{UID: 2, Size: 100, MessageID: "t@x", InternalDate: d2, Flags: []string{`\Flagged`}}},
+		{Key: store.PushKey{Hash: other}, Rec: store.MessageRecord{UID: 3, Size: 50, MessageID: "o@x", InternalDate: d1}},
+	}
+	recs := map[store.PushKey]store.PushRecord{ // session A took its window at UIDNEXT 10, session B at 11
+		want[0].Key: {State: store.PushIntent, UIDValidity: 7, UIDNext: 10},
+		want[1].Key: {State: store.PushIntent, UIDValidity: 7, UIDNext: 11},
+		want[2].Key: {State: store.PushIntent, UIDValidity: 7, UIDNext: 12},
+	}
+	listing := []destMsg{
+		{UID: 5, Size: 50, MessageID: "o@x", Date: d1},                                // there before: below the intent's UIDNEXT
+		{UID: 12, Size: 100, MessageID: "t@x", Date: d2, Flags: []string{`\Flagged`}}, // B's copy landed first
+		{UID: 13, Size: 100, MessageID: "t@x", Date: d1, Flags: []string{`\Seen`}},
+	}
+	res := resolveJournal(want, recs, 7, listing)
+	if got := res.checkUIDs(); len(got) != 2 {
+		t.Fatalf("candidates %v, want UIDs 12 and 13 only", got)
+	}
+	found := res.claimByHash(want, map[uint32]store.Hash{12: twin, 13: twin})
+	if found[want[0].Key] != 13 || found[want[1].Key] != 12 {
+		t.Fatalf("claimed %v: each copy must go to the message with its flags and date", found)
+	}
+	if _, ok := found[want[2].Key]; ok {
+		t.Fatalf("UID 5, below the recorded UIDNEXT, was taken for an upload: %v", found)
+	}
+}
