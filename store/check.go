@@ -31,19 +31,11 @@ func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckR
 	blobs := map[Hash]Blob{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		mail := tx.Bucket(bucketMail)
-		if b := mail.Bucket(bucketBlobs); b != nil {
-			if err := b.ForEach(func(k, v []byte) error {
-				bl, err := decodeBlob(v)
-				if err != nil {
-					return err
-				}
-				var h Hash
-				copy(h[:], k)
-				blobs[h] = bl
-				return nil
-			}); err != nil {
-				return err
-			}
+		if err := forEachBlob(tx, func(h Hash, bl Blob) error {
+			blobs[h] = bl
+			return nil
+		}); err != nil {
+			return err
 		}
 		boxes := mail.Bucket(bucketBoxes)
 		if boxes == nil {

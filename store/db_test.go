@@ -133,8 +133,8 @@ func TestMigrationV1CreatesTheTree(t *testing.T) {
 				t.Errorf("bucket %s missing", name)
 			}
 		}
-		if v, _ := readSchema(tx, path); v != 1 {
-			t.Errorf("schema %d after v1", v)
+		if v, _ := readSchema(tx, path); v != SchemaVersion() {
+			t.Errorf("schema %d after migrating a new file", v)
 		}
 		return nil
 	})

@@ -19,6 +19,7 @@ type migration struct {
 // migrations is append-only: never edit a released entry; add a new one.
 var migrations = []migration{
 	{1, "create meta, projects and mail buckets", migrateV1},
+	{2, "index new message bytes by hash in generations (mail/blobgens)", migrateV2},
 }
 
 // SchemaVersion is the version a fully migrated database has.
@@ -31,6 +32,16 @@ func migrateV1(tx *bolt.Tx) error {
 		}
 	}
 	return tx.Bucket(bucketMeta).Put(keyCreated, []byte(time.Now().UTC().Format(time.RFC3339)))
+}
+
+// migrateV2 creates the generational hash index (msgindex_blobs.go). The
+// schema-1 hash index, mail/blobs, stays as it is: lookups read it after
+// the generations, and nothing writes it any more. The version bump is
+// what keeps an older Mailshift, which knows only mail/blobs, from opening
+// a file whose new messages it could not find.
+func migrateV2(tx *bolt.Tx) error {
+	_, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobGens)
+	return err
 }
 
 // readSchema returns the stored version; 0 for a brand-new (bucket-less)

@@ -13,8 +13,10 @@ import (
 // The message index, under mail/:
 //
 //	mail/
-//	  blobs/
-//	    <sha256, 32 bytes>        -> Blob (pack u32, offset u64, size u64)
+//	  blobgens/                   (schema 2: msgindex_blobs.go)
+//	    <generation u32 BE><sha256, 32 bytes> -> Blob (pack u32, offset u64, size u64)
+//	  blobs/                      (schema 1, read only since)
+//	    <sha256, 32 bytes>        -> Blob
 //	  boxes/
 //	    <projectID NUL mailboxID>/
 //	      folders/

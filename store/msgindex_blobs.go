@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -9,20 +10,120 @@ import (
 
 // Finding stored bytes by content hash. Contract: a hash the index knows
 // always resolves to complete bytes in a pack (see packs.go).
+//
+// Since schema 2 the hash index is kept in generations (mail/blobgens):
+//
+//	<generation u32 BE><sha256, 32 bytes> -> Blob
+//
+// the bucket's sequence counting every blob ever put, and a generation
+// holding blobGenSize of them. Content hashes are random, so one B-tree
+// keyed by hash alone had every group commit dirty (copy into the heap,
+// map in, rewrite) a leaf per message anywhere in the tree: a pull's
+// memory and CPU per commit grew with the index. New blobs go into the
+// last generation only, a bounded key range at the tree's right edge, so
+// a commit touches at most that generation's leaves whatever the size of
+// the index. Lookups try the generations newest first, then the schema-1
+// bucket mail/blobs (kept as written, read only).
+//
+// A hash may be put again (a batch repeated after a crash, the same
+// message in two folders); each entry names complete bytes of that
+// content, so whichever a lookup finds first is right.
 
-// HasBlob reports whether bytes with this hash are stored.
+// blobGenSize is how many blobs one generation holds: about 1.5 MB of
+// leaves, which is what one commit may touch at most (a 10,000-message
+// index had about as much). A variable only so tests can make
+// generations small; lookups do not depend on it.
+var blobGenSize uint64 = 16384
+
+var bucketBlobGens = []byte("blobgens")
+
+func blobGenKey(gen uint32, h Hash) []byte {
+	k := make([]byte, 4+len(h))
+	binary.BigEndian.PutUint32(k, gen)
+	copy(k[4:], h[:])
+	return k
+}
+
+// putBlobs indexes a batch's blobs in the current generation.
+func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	gb, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobGens)
+	if err != nil {
+		return err
+	}
+	seq := gb.Sequence()
+	for h, bl := range blobs {
+		if err := gb.Put(blobGenKey(uint32(seq/blobGenSize), h), bl.encode()); err != nil {
+			return err
+		}
+		seq++
+	}
+	return gb.SetSequence(seq)
+}
+
+// lookupBlob finds a hash's bytes, newest generation first. The returned
+// Blob is decoded (copied), so it outlives tx.
+func lookupBlob(tx *bolt.Tx, h Hash) (Blob, bool) {
+	mail := tx.Bucket(bucketMail)
+	if gb := mail.Bucket(bucketBlobGens); gb != nil {
+		c := gb.Cursor()
+		// The last key names the newest generation; going by the keys
+		// rather than the sequence keeps lookups right whatever generation
+		// size wrote the file.
+		if last, _ := c.Last(); len(last) >= 4 {
+			for gen := int64(binary.BigEndian.Uint32(last)); gen >= 0; gen-- {
+				key := blobGenKey(uint32(gen), h)
+				if k, v := c.Seek(key); k != nil && string(k) == string(key) {
+					if bl, err := decodeBlob(v); err == nil {
+						return bl, true
+					}
+				}
+			}
+		}
+	}
+	if legacy := mail.Bucket(bucketBlobs); legacy != nil {
+		if v := legacy.Get(h[:]); v != nil {
+			if bl, err := decodeBlob(v); err == nil {
+				return bl, true
+			}
+		}
+	}
+	return Blob{}, false
+}
+
+// forEachBlob calls fn for every entry of the hash index, the schema-1
+// bucket first, then the generations in order; a hash put more than once
+// comes more than once.
+func forEachBlob(tx *bolt.Tx, fn func(Hash, Blob) error) error {
+	mail := tx.Bucket(bucketMail)
+	each := func(b *bolt.Bucket, skip int) error {
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			bl, err := decodeBlob(v)
+			if err != nil || len(k) != skip+len(Hash{}) {
+				return fmt.Errorf("damaged blob record %x", k)
+			}
+			var h Hash
+			copy(h[:], k[skip:])
+			return fn(h, bl)
+		})
+	}
+	if err := each(mail.Bucket(bucketBlobs), 0); err != nil {
+		return err
+	}
+	return each(mail.Bucket(bucketBlobGens), 4)
+}
+
+// HasBlob reports whether bytes with this hash are stored, and where.
 func (db *DB) HasBlob(h Hash) (Blob, bool) {
 	var bl Blob
 	var ok bool
 	db.bolt.View(func(tx *bolt.Tx) error {
-		blobs := tx.Bucket(bucketMail).Bucket(bucketBlobs)
-		if blobs == nil {
-			return nil
-		}
-		if v := blobs.Get(h[:]); v != nil {
-			bl, _ = decodeBlob(v)
-			ok = true
-		}
+		bl, ok = lookupBlob(tx, h)
 		return nil
 	})
 	return bl, ok

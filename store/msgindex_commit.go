@@ -59,24 +59,17 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := tx.Bucket(bucketMail).CreateBucketIfNotExists(bucketBlobs)
-	if err != nil {
+	if err := putBlobs(tx, b.Blobs); err != nil {
 		return err
-	}
-	for h, bl := range b.Blobs {
-		if blobs.Get(h[:]) == nil {
-			if err := blobs.Put(append([]byte(nil), h[:]...), bl.encode()); err != nil {
-				return err
-			}
-		}
 	}
 	msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
 	if err != nil {
 		return err
 	}
+	msgs.FillPercent = msgsFillPercent
 	for i := range b.Messages {
 		m := &b.Messages[i]
-		if blobs.Get(m.Hash[:]) == nil {
+		if _, ok := b.Blobs[m.Hash]; !ok && !knownBlob(tx, m.Hash) {
 			return fmt.Errorf("message uid %d has no stored bytes", m.UID)
 		}
 		v, err := m.encode()
@@ -100,3 +93,16 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 	}
 	return putJSON(bb.Bucket(bucketFolders), []byte(b.Folder.Name), b.Folder)
 }
+
+// knownBlob reports whether the index has bytes for h (a record committed
+// without its blob in the batch: re-matched after a UIDVALIDITY change).
+func knownBlob(tx *bolt.Tx, h Hash) bool {
+	_, ok := lookupBlob(tx, h)
+	return ok
+}
+
+// msgsFillPercent: records are keyed by UID and a pull appends them in UID
+// order, so a split page is left nearly full (bbolt's default, half, would
+// leave every page of a pulled folder half empty: twice the pages to write
+// and to map in).
+const msgsFillPercent = 0.9
