@@ -63,6 +63,7 @@ type Conn struct {
 	ep          Endpoint
 	Fingerprint string // SHA-256 of the server certificate ("" without TLS)
 	raw         net.Conn
+	tap         *byeTap // nil over STARTTLS
 	closeOnce   gosync.Once
 }
 
@@ -105,25 +106,34 @@ func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 	var c *imapclient.Client
+	var tap *byeTap
 	switch ep.Security {
 	case store.SecurityTLS:
 		tconn := tls.Client(raw, opts.TLSConfig)
 		if err = tconn.HandshakeContext(ctx); err == nil {
-			c = imapclient.New(traced(tconn, ep.Trace), opts)
+			tap = newByeTap(tconn)
+			c = imapclient.New(traced(tap, ep.Trace), opts)
 		}
 	case store.SecuritySTARTTLS:
-		c, err = imapclient.NewStartTLS(raw, opts) // not traced: the trace would see ciphertext
+		c, err = imapclient.NewStartTLS(raw, opts) // neither traced nor tapped: both would see ciphertext
 	default:
-		c = imapclient.New(traced(raw, ep.Trace), opts)
+		tap = newByeTap(raw)
+		c = imapclient.New(traced(tap, ep.Trace), opts)
 	}
 	if err == nil {
 		err = c.WaitGreeting()
+	}
+	if err != nil && tap != nil && tap.bye() != nil {
+		// A BYE greeting: go-imap may report only "connection closed
+		// before greeting" when the close wins the race; the tap kept
+		// the server's words (and any suggested wait).
+		err = tap.bye()
 	}
 	if err != nil {
 		raw.Close()
 		return nil, ep.tlsError(err, fp.get(), ctx)
 	}
-	return &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw}, nil
+	return &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw, tap: tap}, nil
 }
 
 func (ep Endpoint) dialTCP(ctx context.Context) (net.Conn, error) {
@@ -222,6 +232,19 @@ func (c *Conn) do(ctx context.Context, f func() error) error {
 		}
 		return ctx.Err()
 	}
+	return c.withBye(err)
+}
+
+// withBye returns err, or when the server ended the session with an
+// untagged BYE, a ConnError carrying the BYE's words (a throttling
+// server's suggested wait is in them) that wraps err.
+func (c *Conn) withBye(err error) error {
+	if err == nil || c.tap == nil {
+		return err
+	}
+	if bye := c.tap.bye(); bye != nil {
+		return byeError(c.ep.Addr(), bye, err)
+	}
 	return err
 }
 
@@ -230,6 +253,16 @@ func (c *Conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() { err = c.Client.Close() })
 	return err
+}
+
+// ended reports a connection already closed (by the server or by us).
+func (c *Conn) ended() bool {
+	select {
+	case <-c.Client.Closed():
+		return true
+	default:
+		return false
+	}
 }
 
 // Endpoint is what the connection was made to.
@@ -277,7 +310,7 @@ func (c *Conn) doStream(ctx context.Context, f func(touch func()) error) error {
 		}
 		return cause
 	}
-	return err
+	return c.withBye(err)
 }
 
 var errStalled = errors.New("stalled")

@@ -28,6 +28,7 @@ const (
 	KindPlaintext    ErrorKind = "plaintext-refused"
 	KindNetwork      ErrorKind = "network"
 	KindProtocol     ErrorKind = "protocol"
+	KindBye          ErrorKind = "server-closed" // an untagged BYE mid-session
 )
 
 // ConnError is a classified failure, worded for the person at the screen.
@@ -62,6 +63,8 @@ func (e *ConnError) Error() string {
 		return fmt.Sprintf("%s did not understand a command%s", e.Server, serverSaid(e.Text))
 	case KindProtocol:
 		return fmt.Sprintf("%s sent a reply that does not follow the IMAP protocol (%v); nothing from it was stored", e.Server, e.Err)
+	case KindBye:
+		return fmt.Sprintf("%s ended the session%s: Mailshift reconnects and goes on", e.Server, serverSaid(e.Text))
 	case KindPlaintext:
 		return fmt.Sprintf("%s would receive the password unencrypted: allow plaintext for this server only if it is on a network you trust", e.Server)
 	}
@@ -117,6 +120,21 @@ func classify(server string, err error, fingerprint string) error {
 		e.Kind = KindProtocol
 	default:
 		e.Kind = KindNetwork
+	}
+	return e
+}
+
+// byeError is the failure of a command on a session the server ended with
+// an untagged BYE (seen by the connection's byeTap): its words are kept,
+// and a BYE that says "too many" counts as a connection cap.
+func byeError(server string, bye *imap.Error, err error) error {
+	text := bye.Text
+	if bye.Code != "" {
+		text = "[" + string(bye.Code) + "] " + text
+	}
+	e := &ConnError{Kind: KindBye, Server: server, Text: text, Err: err}
+	if isTooMany(bye) {
+		e.Kind = KindTooMany
 	}
 	return e
 }

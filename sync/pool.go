@@ -59,13 +59,22 @@ func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
 }
 
 // tryGet is get without waiting for a slot: it returns (nil, false, nil)
-// when every slot is in use by a busy connection. Helpers that share a
+// when every slot is in use by a busy connection. Idle connections the
+// server has closed meanwhile are dropped, never handed out. Helpers that share a
 // large folder's UID ranges use it, so they never hold up other folders.
 func (p *pool) tryGet(ctx context.Context, mailbox string) (*Conn, bool, error) {
 	p.mu.Lock()
-	if cs := p.idle[mailbox]; len(cs) > 0 {
+	for cs := p.idle[mailbox]; len(cs) > 0; cs = p.idle[mailbox] {
 		c := cs[len(cs)-1]
 		p.idle[mailbox] = cs[:len(cs)-1]
+		if c.ended() {
+			// The server closed it while idle (a throttling BYE, an idle
+			// timeout): drop it rather than fail an attempt on it.
+			p.mu.Unlock()
+			p.discard(c)
+			p.mu.Lock()
+			continue
+		}
 		p.mu.Unlock()
 		return c, true, nil
 	}

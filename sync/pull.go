@@ -2,10 +2,7 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	gosync "sync"
 	"time"
 
@@ -24,6 +21,9 @@ type PullOptions struct {
 	// MaxMessageBytes refuses a body literal announced larger than this
 	// (a hostile or broken server); default 2 GiB.
 	MaxMessageBytes int64
+	// MaxThrottleWait caps the wait a throttling server asks for ("retry
+	// in 30 minutes"); default 5 min.
+	MaxThrottleWait time.Duration
 	Progress        Progress
 }
 
@@ -45,6 +45,9 @@ func (o *PullOptions) defaults() {
 	}
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 2 << 30
+	}
+	if o.MaxThrottleWait <= 0 {
+		o.MaxThrottleWait = 5 * time.Minute
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}
@@ -241,71 +244,4 @@ func (r *run) copyFolder(ctx context.Context, u unit) {
 		}
 	}
 	r.addFolder(mb, rep)
-}
-
-var suggestedWait = regexp.MustCompile(`(?i)(?:try again|retry|wait)\D{0,20}(\d{1,4})\s*(s|sec|seconds?|m|min|minutes?)\b`)
-
-// retry runs f with a pooled connection, reconnecting with backoff after
-// transient failures (network, timeouts, too many connections, throttling
-// BYE); a server's suggested wait is honoured. Permanent failures and ctx
-// end it at once.
-//
-// progressed, when not nil, tells whether the failed attempt still moved the
-// work forward (committed something); such an attempt does not use up the
-// retry budget, so a link that drops every few megabytes still completes.
-func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progressed func() bool) error {
-	wait := r.opts.Backoff
-	var err error
-	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
-		var c *Conn
-		c, err = r.pool.get(ctx, mb)
-		if err == nil {
-			err = f(c)
-			if err == nil {
-				r.pool.put(mb, c)
-				return nil
-			}
-			r.pool.discard(c)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if IsPermanent(err) {
-			return err
-		}
-		if progressed != nil && progressed() {
-			attempt, wait = -1, r.opts.Backoff
-		}
-		d := wait
-		if IsTooMany(err) {
-			d = 4 * wait
-			if r.pool.shrink() {
-				r.opts.Progress.Waiting(mb, "the server limits connections: continuing with one fewer")
-				attempt-- // backing off is not failing
-			}
-		}
-		var ce *ConnError
-		if errors.As(err, &ce) {
-			if m := suggestedWait.FindStringSubmatch(ce.Text); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				s := time.Duration(n) * time.Second
-				if m[2][0] == 'm' || m[2][0] == 'M' {
-					s = time.Duration(n) * time.Minute
-				}
-				if s > d {
-					d = s
-				}
-			}
-		}
-		r.opts.Progress.Waiting(mb, fmt.Sprintf("%v; trying again in %v", err, d))
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if wait < time.Minute {
-			wait *= 2
-		}
-	}
-	return err
 }
