@@ -11,18 +11,20 @@ import (
 	"mailshift/export/pst"
 )
 
-// pstOutput writes through pst.Writer.
+// pstOutput writes through pst.Writer, which maps messages on worker
+// goroutines and writes them after add returns, in order: it is a
+// deferredOutput, and hands back each message's file and index once the
+// message is written.
 type pstOutput struct {
 	w     *pst.Writer
 	ids   map[string]pst.FolderID
-	index map[string]int // messages per file so far
+	paths map[pst.FolderID]string
+	ready []manifest.Entry // File and Index of messages written, not yet taken
 	warns []string
-	prog  Progress
-	cur   string // folder of the message being added
 }
 
 func newPSTOutput(opts Options, prog Progress) (*pstOutput, error) {
-	o := &pstOutput{ids: map[string]pst.FolderID{}, index: map[string]int{}, prog: prog}
+	o := &pstOutput{ids: map[string]pst.FolderID{}, paths: map[pst.FolderID]string{}}
 	first := filepath.Join(opts.OutDir, opts.Name+".pst")
 	if _, err := os.Stat(first); err == nil {
 		return nil, fmt.Errorf("export: %s already exists", first)
@@ -30,9 +32,12 @@ func newPSTOutput(opts Options, prog Progress) (*pstOutput, error) {
 	w, err := pst.Create(filepath.Join(opts.OutDir, opts.Name+".pst"), pst.Options{
 		MaxSize: opts.PSTMaxSize, DisplayName: opts.Name,
 		OnWarning: func(w pst.Warning) {
-			s := fmt.Sprintf("%s: %q: %s", w.Folder, w.Subject, w.Problem)
-			o.warns = append(o.warns, s)
-			prog.Event(MessageWarning{Folder: o.cur, Subject: w.Subject, Problem: w.Problem})
+			folder := o.paths[w.FolderID]
+			o.warns = append(o.warns, fmt.Sprintf("%s: %q: %s", w.Folder, w.Subject, w.Problem))
+			prog.Event(MessageWarning{Folder: folder, Subject: w.Subject, Problem: w.Problem})
+		},
+		OnWritten: func(w pst.Written) {
+			o.ready = append(o.ready, manifest.Entry{File: filepath.Base(w.File), Index: w.Index})
 		},
 	})
 	if err != nil {
@@ -49,17 +54,24 @@ func (o *pstOutput) folder(f Folder) error {
 	}
 	id, err := o.w.AddFolder(parent, f.Path[len(f.Path)-1])
 	o.ids[f.String()] = id
+	o.paths[id] = f.String()
 	return err
 }
 
+// add reads the message and hands it to the writer; File and Index come
+// later, from written.
 func (o *pstOutput) add(ctx context.Context, f Folder, m Message, r io.Reader) (manifest.Entry, error) {
-	o.cur = f.String()
 	err := o.w.AddMessage(ctx, o.ids[f.String()], r, pst.MessageMeta{Flags: m.Flags, InternalDate: m.InternalDate})
-	file := filepath.Base(o.w.Current())
-	e := manifest.Entry{File: file, Index: o.index[file]}
-	o.index[file]++
-	return e, err
+	return manifest.Entry{}, err
 }
+
+func (o *pstOutput) written() []manifest.Entry {
+	r := o.ready
+	o.ready = nil
+	return r
+}
+
+func (o *pstOutput) flush(ctx context.Context) error { return o.w.Flush(ctx) }
 
 func (o *pstOutput) commit() ([]string, error) {
 	if err := o.w.Close(); err != nil {

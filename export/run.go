@@ -2,15 +2,11 @@ package export
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"mailshift/export/eml"
 	"mailshift/export/manifest"
@@ -120,6 +116,26 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 			return fail(fmt.Errorf("create folder %s: %w", f, err))
 		}
 	}
+	deferred, _ := out.(deferredOutput)
+	var pending []exported
+	// settle records the messages the output has written since last time.
+	settle := func() error {
+		if deferred == nil {
+			return nil
+		}
+		for _, w := range deferred.written() {
+			if len(pending) == 0 {
+				return errors.New("export: the output wrote a message it was not given")
+			}
+			e := pending[0]
+			pending = pending[1:]
+			e.entry.File, e.entry.Index = w.File, w.Index
+			if err := res.record(mf, prog, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, f := range folders {
 		prog.Event(FolderStarted{Folder: f.String()})
 		for m, merr := range src.Messages(ctx, f) {
@@ -135,21 +151,31 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 				res.skip(prog, f, err.Error())
 				continue
 			}
+			if err == nil {
+				e := exported{folder: f, entry: entry, n: n, sum: m.SHA256}
+				if deferred != nil {
+					pending = append(pending, e)
+				} else {
+					err = res.record(mf, prog, e)
+				}
+			}
+			if err == nil {
+				err = settle()
+			}
 			if err != nil {
 				return fail(fmt.Errorf("export a message of %s: %w", f, err))
 			}
-			if err := mf.Add(entry); err != nil {
-				return fail(err)
-			}
-			res.Messages++
-			res.Bytes += n
-			res.Folders[f.String()]++
-			prog.Event(MessageExported{Folder: f.String(), Bytes: n})
-			if m.SHA256 != ([32]byte{}) && hex.EncodeToString(m.SHA256[:]) != entry.SHA256 {
-				w := fmt.Sprintf("%s: message bytes do not match the source's SHA-256", f)
-				res.Warnings = append(res.Warnings, w)
-				prog.Event(MessageWarning{Folder: f.String(), Problem: w})
-			}
+		}
+	}
+	if deferred != nil {
+		if err := deferred.flush(ctx); err != nil {
+			return fail(fmt.Errorf("export: write the last messages: %w", err))
+		}
+		if err := settle(); err != nil {
+			return fail(err)
+		}
+		if len(pending) > 0 {
+			return fail(fmt.Errorf("export: %d messages were not written", len(pending)))
 		}
 	}
 	if err := mf.Close(); err != nil {
@@ -177,47 +203,4 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 func (r *Result) skip(p Progress, f Folder, reason string) {
 	r.Skipped = append(r.Skipped, Skipped{Folder: f.String(), Reason: reason})
 	p.Event(MessageSkipped{Folder: f.String(), Reason: reason})
-}
-
-// errSourceRead marks failures of the source (the message is skipped),
-// as opposed to failures of the output (the run stops).
-var errSourceRead = errors.New("read from the source")
-
-// sourceReader wraps a source body: it hashes what is read and marks its
-// errors as errSourceRead.
-type sourceReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.h.Write(p[:n])
-	s.n += int64(n)
-	if err != nil && err != io.EOF {
-		err = fmt.Errorf("%w: %w", errSourceRead, err)
-	}
-	return n, err
-}
-
-func exportOne(ctx context.Context, out output, f Folder, m Message) (manifest.Entry, int64, error) {
-	rc, err := m.Open()
-	if err != nil {
-		return manifest.Entry{}, 0, fmt.Errorf("%w: open: %w", errSourceRead, err)
-	}
-	defer rc.Close()
-	sr := &sourceReader{r: rc, h: sha256.New()}
-	entry, err := out.add(ctx, f, m, sr)
-	if err != nil {
-		return entry, 0, err
-	}
-	entry.Folder = f.String()
-	entry.Size = sr.n
-	entry.SHA256 = hex.EncodeToString(sr.h.Sum(nil))
-	entry.Flags = m.Flags
-	if !m.InternalDate.IsZero() {
-		entry.Date = m.InternalDate.UTC().Format(time.RFC3339)
-	}
-	return entry, sr.n, nil
 }

@@ -16,7 +16,10 @@ func (p *part) writeAttachments(m *message, subs *subnodes) error {
 	for k := range m.attachments {
 		a := &m.attachments[k]
 		asubs := newSubnodes(d)
-		size := int32(a.data.size)
+		size := int32(0)
+		if a.data != nil {
+			size = int32(a.data.size)
+		}
 		method := int32(afByValue)
 		var data prop
 		if a.embedded != nil {
@@ -26,7 +29,7 @@ func (p *part) writeAttachments(m *message, subs *subnodes) error {
 			}
 			size, method = int32(min(a.rawSize, 0x7FFFFF00)), afEmbeddedMessage
 		} else {
-			data = valueProp(0x3701, ptBin, &a.data, asubs)
+			data = valueProp(0x3701, ptBin, a.data, asubs)
 		}
 		props := append([]prop{
 			pI32(0x0E20, size+200), pI32(0x0E21, int32(k)), pI32(0x3705, method), pI32(0x370B, -1), data,

@@ -59,8 +59,8 @@ func (mp *mapper) embedded(h textproto.Header, mediaType, filename string, r io.
 		return mp.bodyErr(err)
 	}
 	defer src.close()
-	mk := mp.d.setMark()
-	inner := &mapper{d: mp.d, tmpDir: mp.tmpDir}
+	mk := mp.store.mark()
+	inner := &mapper{store: mp.store, tmpDir: mp.tmpDir}
 	err = inner.mapMessageAt(src, depth+1)
 	for _, w := range inner.warns {
 		mp.warn("attached message: %s", w)
@@ -73,11 +73,11 @@ func (mp *mapper) embedded(h textproto.Header, mediaType, filename string, r io.
 	if !errors.Is(err, errMalformed) {
 		return err
 	}
-	if err := mp.d.rollback(mk); err != nil {
+	if err := mp.store.rollback(mk); err != nil {
 		return err
 	}
 	mp.warn("attached message kept as a file: %v", err)
-	sink := newValueSink(mp.d)
+	sink := newValueSink(mp.store)
 	if _, err := io.Copy(&writeErrWrap{sink}, src.reader()); err != nil {
 		return mp.bodyErr(err)
 	}
@@ -88,6 +88,6 @@ func (mp *mapper) embedded(h textproto.Header, mediaType, filename string, r io.
 	if filename == "" {
 		filename = defaultName(mediaType, len(mp.m.attachments)+1)
 	}
-	mp.m.attachments = append(mp.m.attachments, attachment{mimeType: mediaType, filename: filename, data: *v})
+	mp.m.attachments = append(mp.m.attachments, attachment{mimeType: mediaType, filename: filename, data: v})
 	return nil
 }

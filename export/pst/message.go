@@ -1,7 +1,8 @@
 package pst
 
 import (
-	"crypto/rand"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -20,7 +21,7 @@ type value struct {
 type attachment struct {
 	filename, mimeType, contentID string
 	inline                        bool
-	data                          value
+	data                          *value // nil for an embedded message
 	embedded                      *message
 	rawSize                       int64
 }
@@ -149,7 +150,9 @@ func (p *part) buildMessage(m *message, meta MessageMeta) (pcBid, subBid uint64,
 		to: displayList(m.recipients, 1), cc: displayList(m.recipients, 2),
 	}
 	sk := make([]byte, 16)
-	rand.Read(sk)
+	if _, err = io.ReadFull(p.random, sk); err != nil {
+		return 0, 0, row, fmt.Errorf("search key: %w", err)
+	}
 	props := []prop{
 		pStr(0x001A, "IPM.Note"), pStr(0x0037, m.subject), pStr(0x0E1D, m.subject), pStr(0x0070, m.subject),
 		pI32(0x0017, m.importance), pI32(0x0036, m.sensitivity),

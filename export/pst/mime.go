@@ -22,7 +22,7 @@ const maxMIMEDepth = 40
 // mapper turns one RFC 5322 message into the message model, streaming large
 // bodies and attachments into the file as it reads them.
 type mapper struct {
-	d      *ndb
+	store  *valueStore // where values go (streamed or deferred)
 	m      *message
 	warns  []string
 	tmpDir string // spool files of embedded messages ("" = the system's)
@@ -141,7 +141,7 @@ func (mp *mapper) text(h textproto.Header, params map[string]string, r io.Reader
 			mp.warn("unknown charset %q: text kept as UTF-8 / Latin-1", cs)
 		}
 	}
-	sink := newValueSink(mp.d)
+	sink := newValueSink(mp.store)
 	if _, err := textTo(&writeErrWrap{sink}, body, asUTF16); err != nil {
 		return nil, mp.bodyErr(err)
 	}
@@ -155,7 +155,7 @@ func (mp *mapper) attachment(h textproto.Header, mediaType, disp, filename strin
 	if a.filename == "" {
 		a.filename = defaultName(mediaType, len(mp.m.attachments)+1)
 	}
-	sink := newValueSink(mp.d)
+	sink := newValueSink(mp.store)
 	body, done := mp.decoded(h, r)
 	defer done()
 	var buf []byte
@@ -169,7 +169,7 @@ func (mp *mapper) attachment(h textproto.Header, mediaType, disp, filename strin
 	if err != nil {
 		return err
 	}
-	a.data = *v
+	a.data = v
 	mp.m.attachments = append(mp.m.attachments, a)
 	return nil
 }

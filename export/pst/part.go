@@ -2,7 +2,6 @@ package pst
 
 import (
 	"bufio"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ type part struct {
 	d             *ndb
 	uid           [16]byte
 	storeName     string
+	random        io.Reader  // the UID and search keys come from here
 	nbt           []nbtEntry // every node except messages
 	msgNBT        *spill     // message NBT entries, ascending NID
 	rows          *os.File   // contents-row records (see row.go)
@@ -35,19 +35,21 @@ type partFolder struct {
 	unread   int
 }
 
-func openPart(path, tmpDir, storeName string) (*part, error) {
+// openPart creates path+".partial" and the part's temporary files; the
+// store's UID is read from random.
+func openPart(path, tmpDir, storeName string, random io.Reader) (*part, error) {
 	partial := path + ".partial"
 	f, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", partial, err)
 	}
-	p := &part{path: path, partial: partial, f: f, storeName: storeName, nextMsg: firstMessageIdx}
+	p := &part{path: path, partial: partial, f: f, storeName: storeName, random: random, nextMsg: firstMessageIdx}
 	fail := func(err error) (*part, error) {
 		p.abort()
 		return nil, err
 	}
-	if _, err := rand.Read(p.uid[:]); err != nil {
-		return fail(err)
+	if _, err := io.ReadFull(random, p.uid[:]); err != nil {
+		return fail(fmt.Errorf("store UID: %w", err))
 	}
 	if p.d, err = newNDB(f, tmpDir); err != nil {
 		return fail(err)
@@ -179,5 +181,3 @@ func (p *part) tcNode(nid uint32, cols []colSpec, ids []uint32, rows [][]prop) e
 	p.node(nid, bid, sub, 0)
 	return nil
 }
-
-var _ = io.EOF

@@ -11,8 +11,8 @@
 package pst
 
 import (
-	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +38,23 @@ type Options struct {
 	// TempDir holds spill and spool files (default: the output folder).
 	TempDir string
 	// OnWarning is called, on the caller's goroutine, for every message
-	// exported with a problem (malformed MIME, unknown charset, …).
+	// exported with a problem (malformed MIME, unknown charset, …), just
+	// before its OnWritten.
 	OnWarning func(Warning)
+	// OnWritten is called, on the caller's goroutine (inside AddMessage,
+	// Flush or Close), once for every message when it has been written,
+	// in the order the messages were added.
+	OnWritten func(Written)
+	// Workers is how many goroutines map messages (MIME parsing, transfer
+	// decoding, UTF-16 conversion) ahead of the caller's goroutine, which
+	// writes them in the order they were added. 0 picks min(GOMAXPROCS, 3)
+	// and none on a single CPU; a negative value means none: each message
+	// is mapped and written inside its AddMessage. The files are laid out
+	// the same either way (see pipeline.go).
+	Workers int
+	// random replaces crypto/rand for the store's UID and the messages'
+	// search keys (tests: reproducible files).
+	random io.Reader
 }
 
 // FolderID names a folder. Top is the top of the folder tree ("Top of
@@ -57,11 +72,19 @@ type MessageMeta struct {
 
 // Warning reports a message that was exported with a problem.
 type Warning struct {
-	File    string
-	Folder  string
-	Subject string
-	Problem string
-	Raw     bool // the MIME structure was unreadable: raw headers and body kept
+	File     string
+	FolderID FolderID
+	Folder   string // the folder's name
+	Subject  string
+	Problem  string
+	Raw      bool // the MIME structure was unreadable: raw headers and body kept
+}
+
+// Written says where a message went (see Options.OnWritten).
+type Written struct {
+	Folder FolderID
+	File   string // final path of the file holding it
+	Index  int    // its position among that file's messages, from 0
 }
 
 // Stats counts what a Writer wrote.
@@ -71,7 +94,9 @@ type Stats struct {
 	Bytes    int64 // input message bytes
 }
 
-// Writer writes one PST (or a split series). Not safe for concurrent use.
+// Writer writes one PST (or a split series). Its methods must be called
+// from one goroutine at a time; after Create the caller must end with Close
+// or Abort (which also stop the Writer's own goroutines).
 type Writer struct {
 	base    string
 	opts    Options
@@ -81,9 +106,8 @@ type Writer struct {
 	stats   Stats
 	err     error
 	closed  bool
-	// spoolBuf holds the message being mapped (reused: one message at a time).
-	spoolBuf bytes.Buffer
-	scratch  *scratch // mapping buffers, reused
+	scratch *scratch // mapping buffers of the caller's goroutine, reused
+	pipe    pipeline // workers mapping ahead (see pipeline.go)
 }
 
 type folderDef struct {
@@ -102,8 +126,12 @@ func Create(path string, opts Options) (*Writer, error) {
 	if opts.DisplayName == "" {
 		opts.DisplayName = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
+	if opts.random == nil {
+		opts.random = rand.Reader
+	}
 	w := &Writer{base: path, opts: opts}
-	p, err := openPart(path, opts.TempDir, opts.DisplayName)
+	w.pipe.init(opts.Workers)
+	p, err := openPart(path, opts.TempDir, opts.DisplayName, opts.random)
 	if err != nil {
 		return nil, err
 	}
@@ -134,137 +162,19 @@ func (w *Writer) AddFolder(parent FolderID, name string) (FolderID, error) {
 	return w.cur.addFolder(parent, name), nil
 }
 
-// AddMessage maps the RFC 5322 message read from r into folder. Malformed
-// MIME is still exported (raw headers and body, plus the original as an
-// .eml attachment) and reported through Options.OnWarning. An error means
-// the Writer cannot continue; Close then removes nothing but the caller
-// should call Abort.
-func (w *Writer) AddMessage(ctx context.Context, folder FolderID, r io.Reader, meta MessageMeta) error {
-	if w.err != nil {
-		return w.err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if folder < 0 || int(folder) > len(w.folders) {
-		return fmt.Errorf("pst: add message: unknown folder %d", folder)
-	}
-	src, err := spool(r, w.opts.TempDir, &w.spoolBuf)
-	if err != nil {
-		return err
-	}
-	defer src.close()
-	if err := w.maybeSplit(src.size); err != nil {
-		return w.fail(err)
-	}
-	if err := w.addTo(w.cur, folder, src, meta); err != nil {
-		return w.fail(err)
-	}
-	w.stats.Messages++
-	w.stats.Bytes += src.size
-	return nil
-}
-
-func (w *Writer) fail(err error) error {
-	w.err = err
-	return err
-}
-
-// maybeSplit starts the next file when this message would push the
-// current one past MaxSize.
-func (w *Writer) maybeSplit(msgSize int64) error {
-	p := w.cur
-	if p.msgs == 0 || p.projectedSize(msgSize) <= w.opts.MaxSize {
-		return nil
-	}
-	if err := p.close(); err != nil {
-		return err
-	}
-	w.done = append(w.done, p.path)
-	w.cur = nil
-	next, err := openPart(PartPath(w.base, len(w.done)+1), w.opts.TempDir, fmt.Sprintf("%s (%d)", w.opts.DisplayName, len(w.done)+1))
-	if err != nil {
-		return err
-	}
-	for _, f := range w.folders {
-		next.addFolder(f.parent, f.name)
-	}
-	w.cur = next
-	return nil
-}
-
-func (w *Writer) addTo(p *part, folder FolderID, src *spooled, meta MessageMeta) error {
-	mk := p.d.setMark()
-	if w.scratch == nil {
-		w.scratch = newScratch()
-	}
-	mp := &mapper{d: p.d, scratch: w.scratch, tmpDir: w.opts.TempDir}
-	err := mp.mapMessage(src)
-	raw := false
-	if errors.Is(err, errMalformed) {
-		mp.warn("%v", err)
-		if err := p.d.rollback(mk); err != nil {
-			return err
-		}
-		raw = true
-		if err = mp.rawMessage(src); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
-	if len(mp.warns) > 0 {
-		w.stats.Warnings++
-		if w.opts.OnWarning != nil {
-			w.opts.OnWarning(Warning{File: p.path, Folder: p.folders[folder].name, Subject: mp.m.subject,
-				Problem: strings.Join(mp.warns, "; "), Raw: raw})
-		}
-	}
-	return p.writeMessage(p.folders[folder], mp.m, meta)
-}
-
-// rawMessage maps a message whose MIME cannot be walked: the envelope as
-// far as the header parses, the raw header block as transport headers, the
-// raw body as the text body, and the whole original as an attachment.
-func (mp *mapper) rawMessage(src *spooled) error {
-	old := mp.m
-	mp.m = &message{importance: 1, headers: old.headers, subject: old.subject, fromName: old.fromName,
-		fromAddr: old.fromAddr, senderName: old.senderName, senderAddr: old.senderAddr,
-		recipients: old.recipients, submit: old.submit, messageID: old.messageID}
-	if mp.m.subject == "" {
-		mp.m.subject = "(unreadable message)"
-	}
-	body := src.reader()
-	if _, err := io.CopyN(io.Discard, body, int64(headerEnd(src.head(1<<20)))); err != nil {
-		return err
-	}
-	sink := newValueSink(mp.d)
-	if _, err := textTo(sink, body, true); err != nil {
-		return err
-	}
-	v, err := sink.finish()
-	if err != nil {
-		return err
-	}
-	mp.m.body = v
-	orig := newValueSink(mp.d)
-	if _, err := io.Copy(orig, src.reader()); err != nil {
-		return err
-	}
-	ov, err := orig.finish()
-	if err != nil {
-		return err
-	}
-	mp.m.attachments = []attachment{{filename: "original.eml", mimeType: "message/rfc822", data: *ov}}
-	return nil
-}
-
-// Close finishes the current file and renames every file of the series
-// from <name>.partial into place. Files then lists them.
+// Close writes the messages still in flight, finishes the current file
+// and renames every file of the series from <name>.partial into place.
+// Files then lists them. On an error the series is left as *.partial.
 func (w *Writer) Close() error {
 	if w.cur == nil {
 		return w.err
 	}
+	if w.err == nil {
+		if err := w.drain(context.Background(), 0); err != nil {
+			w.fail(err)
+		}
+	}
+	w.pipe.stop()
 	if w.err != nil {
 		w.Abort()
 		return w.err
@@ -295,9 +205,12 @@ func (w *Writer) Current() string {
 	return w.cur.path
 }
 
-// Abort stops writing: temporary files are removed and every file of the
-// series is left as <name>.partial (never under its final name).
+// Abort stops writing: messages in flight are dropped, the Writer's
+// goroutines have ended when it returns, temporary files are removed and
+// every file of the series is left as <name>.partial (never under its
+// final name).
 func (w *Writer) Abort() {
+	w.pipe.stop()
 	if w.cur != nil {
 		w.cur.abort()
 		w.cur = nil

@@ -1,0 +1,152 @@
+package pst
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"sync"
+)
+
+// The pipeline lets a Writer map messages on other goroutines while it
+// writes. AddMessage reads (spools) a message on the caller's goroutine and
+// hands it to a worker, which maps it into a prepared message whose big
+// values are kept in memory (valueStore in deferred mode) — a worker never
+// touches the file. The caller's goroutine writes prepared messages
+// strictly in the order they were added: it splits the series, writes the
+// pending values, then the message's objects, exactly as it would have
+// when mapping the message itself, so the file is the same whether
+// messages went through workers or not.
+//
+// Bounds: at most maxInFlight messages are added and not yet written (each
+// at most spoolMemLimit bytes of input; bigger ones are never handed to a
+// worker but mapped and streamed by the caller's goroutine once everything
+// before them is written), so memory stays flat.
+
+// maxWorkers caps the automatic worker count.
+const maxWorkers = 3
+
+// errAborted is a job's result when the Writer stopped before mapping it.
+var errAborted = errors.New("pst: writer aborted")
+
+// pipeline is the workers and the window of messages in flight.
+type pipeline struct {
+	workers int
+	window  []*job // added and not yet written, oldest first
+	jobs    chan *job
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	bufs    []*bytes.Buffer // free spool buffers
+	tmpDir  string
+}
+
+// job is one message handed to a worker. The worker sets prep and closes
+// done; only then may the Writer read prep.
+type job struct {
+	folder FolderID
+	meta   MessageMeta
+	src    *spooled // in memory, in buf
+	buf    *bytes.Buffer
+	prep   prepared
+	done   chan struct{}
+}
+
+// prepared is a mapped message: the model, its deferred values and what
+// went wrong (warnings, or err when the message cannot be written).
+type prepared struct {
+	m     *message
+	store *valueStore
+	warns []string
+	raw   bool // the MIME could not be walked: kept raw
+	err   error
+}
+
+// init sets the worker count from Options.Workers.
+func (pl *pipeline) init(workers int) {
+	switch {
+	case workers < 0:
+		workers = 0
+	case workers == 0:
+		if workers = min(runtime.GOMAXPROCS(0), maxWorkers); workers < 2 {
+			workers = 0
+		}
+	}
+	pl.workers = workers
+}
+
+// maxInFlight is the window: enough for every worker to have a message and
+// the writer one more to take while it writes.
+func (pl *pipeline) maxInFlight() int { return pl.workers + 2 }
+
+// start launches the workers on first use.
+func (pl *pipeline) start(tmpDir string) {
+	if pl.jobs != nil {
+		return
+	}
+	pl.tmpDir = tmpDir
+	pl.jobs = make(chan *job, pl.maxInFlight())
+	pl.quit = make(chan struct{})
+	for i := 0; i < pl.workers; i++ {
+		pl.wg.Add(1)
+		go pl.work(pl.jobs, pl.quit)
+	}
+}
+
+// work maps jobs until the channel is closed; after quit it only marks
+// them aborted.
+func (pl *pipeline) work(jobs <-chan *job, quit <-chan struct{}) {
+	defer pl.wg.Done()
+	sc := newScratch()
+	for j := range jobs {
+		select {
+		case <-quit:
+			j.prep = prepared{err: errAborted}
+		default:
+			j.prep = mapPrepared(&valueStore{}, j.src, sc, pl.tmpDir)
+		}
+		close(j.done)
+	}
+}
+
+// submit adds j to the window and hands it to a worker; the window must
+// have room (the channel then never blocks).
+func (pl *pipeline) submit(j *job, tmpDir string) {
+	pl.start(tmpDir)
+	j.done = make(chan struct{})
+	pl.window = append(pl.window, j)
+	pl.jobs <- j
+}
+
+// stop ends the workers and waits for them, then drops the messages still
+// in the window. It is idempotent.
+func (pl *pipeline) stop() {
+	if pl.jobs != nil {
+		close(pl.quit)
+		close(pl.jobs)
+		pl.wg.Wait()
+		pl.jobs = nil
+	}
+	for _, j := range pl.window {
+		j.src.close()
+	}
+	pl.window = nil
+}
+
+// buffer returns a spool buffer (recycled when one is free).
+func (pl *pipeline) buffer() *bytes.Buffer {
+	if n := len(pl.bufs); n > 0 {
+		b := pl.bufs[n-1]
+		pl.bufs = pl.bufs[:n-1]
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// release frees a job's input; its buffer is kept for reuse unless a big
+// message grew it (so idle memory stays small).
+func (pl *pipeline) release(src *spooled, buf *bytes.Buffer) {
+	src.close()
+	if buf.Cap() <= 1<<20 && len(pl.bufs) <= pl.maxInFlight() {
+		buf.Reset()
+		pl.bufs = append(pl.bufs, buf)
+	}
+}
