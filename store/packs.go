@@ -106,6 +106,7 @@ type PackWriter struct {
 	unsync   int // messages appended since the last Sync
 	lastSync time.Time
 	copyBuf  []byte // reused by every Append: no allocation per message
+	cached   uint64 // bytes from here on may still be in the page cache
 }
 
 // NewPackWriter opens a writer on a fresh pack.
@@ -129,7 +130,7 @@ func (pw *PackWriter) rotate() error {
 	if err != nil {
 		return fmt.Errorf("create message pack: %w", err)
 	}
-	pw.f, pw.w, pw.pack, pw.size = f, bufio.NewWriterSize(f, 256<<10), n, 0
+	pw.f, pw.w, pw.pack, pw.size, pw.cached = f, bufio.NewWriterSize(f, 256<<10), n, 0, 0
 	// The new file's name must survive a crash too, not only its bytes.
 	if err := syncDir(pw.db.packDir()); err != nil {
 		return fmt.Errorf("create message pack: %w", err)
@@ -191,6 +192,8 @@ func (pw *PackWriter) Sync() error {
 		if err := pw.f.Sync(); err != nil {
 			return fmt.Errorf("sync message pack: %w", err)
 		}
+		dropCached(pw.f, pw.cached, pw.size)
+		pw.cached = pw.size
 	}
 	pw.unsync, pw.lastSync = 0, time.Now()
 	return nil
@@ -201,17 +204,19 @@ func (pw *PackWriter) Sync() error {
 // appending while another goroutine calls durable (an fsync covers every
 // byte written before it), so fetching the next batch overlaps making the
 // last one durable. durable is safe to call after the pack was rotated or
-// closed: both sync first.
+// closed: both sync first. Once durable, the bytes are dropped from the
+// page cache (dropCached).
 func (pw *PackWriter) Flush() (durable func() error, err error) {
 	if err := pw.w.Flush(); err != nil {
 		return nil, fmt.Errorf("write message pack: %w", err)
 	}
-	f := pw.f
-	pw.unsync, pw.lastSync = 0, time.Now()
+	f, from, to := pw.f, pw.cached, pw.size
+	pw.unsync, pw.lastSync, pw.cached = 0, time.Now(), pw.size
 	return func() error {
 		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 			return fmt.Errorf("sync message pack: %w", err)
 		}
+		dropCached(f, from, to)
 		return nil
 	}, nil
 }
