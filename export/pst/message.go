@@ -8,12 +8,14 @@ import (
 )
 
 // value is a property value that is either small enough to live in a heap
-// (data) or was already streamed into a data tree (bid).
+// (data) or is big: streamed into a data tree (bid), or kept in chunks
+// until valueStore.materialize writes it.
 type value struct {
-	data []byte
-	bid  uint64
-	size int64
-	big  bool
+	data   []byte
+	chunks [][]byte // a big value not yet written (see valueStore)
+	bid    uint64
+	size   int64
+	big    bool
 }
 
 // attachment is one attachment of a message model: a file (data) or, for

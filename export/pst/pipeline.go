@@ -127,6 +127,9 @@ func (pl *pipeline) stop() {
 	}
 	for _, j := range pl.window {
 		j.src.close()
+		if j.prep.store != nil {
+			j.prep.store.discard()
+		}
 	}
 	pl.window = nil
 }

@@ -22,6 +22,9 @@ type spooled struct {
 // larger than spoolMemLimit, into a temporary file.
 func spool(r io.Reader, tmpDir string, buf *bytes.Buffer) (*spooled, error) {
 	buf.Reset()
+	if sz, ok := r.(interface{ Size() int64 }); ok { // a hint: grow once
+		buf.Grow(int(min(max(sz.Size(), 0), spoolMemLimit+1)) + bytes.MinRead)
+	}
 	n, err := io.CopyN(buf, r, spoolMemLimit+1)
 	if err == io.EOF || (err == nil && n <= spoolMemLimit) {
 		return &spooled{mem: buf.Bytes(), size: n}, nil

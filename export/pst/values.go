@@ -1,5 +1,7 @@
 package pst
 
+import "sync"
+
 // valueStore is where a mapper puts property values. A value that fits a
 // heap allocation (maxHeapAlloc bytes) stays in memory and is written with
 // its property context later. A bigger one becomes a data tree, in one of
@@ -40,6 +42,9 @@ func (s *valueStore) mark() valueMark {
 // rollback forgets every value made since m: streamed blocks are dropped
 // from the file (see ndb.rollback), deferred ones from pending.
 func (s *valueStore) rollback(m valueMark) error {
+	for _, v := range s.pending[m.pending:] {
+		v.freeChunks()
+	}
 	s.pending = s.pending[:m.pending]
 	if s.d != nil {
 		return s.d.rollback(m.ndb)
@@ -51,24 +56,54 @@ func (s *valueStore) rollback(m valueMark) error {
 // order the values were made, and sets its bid. Values are shared with the
 // message model by pointer, so the model then refers to the trees.
 func (s *valueStore) materialize(d *ndb) error {
-	for _, v := range s.pending {
-		bid, err := writeValue(d, v.data)
+	for i, v := range s.pending {
+		t := newTreeWriter(d)
+		for _, c := range v.chunks {
+			if _, err := t.Write(c); err != nil {
+				return err
+			}
+		}
+		bid, _, err := t.finish()
 		if err != nil {
 			return err
 		}
-		v.bid, v.data = bid, nil
+		v.bid = bid
+		v.freeChunks()
+		s.pending[i] = nil
 	}
-	s.pending = nil
+	s.pending = s.pending[:0]
 	return nil
 }
 
+// discard frees the memory of values never written (the message was
+// dropped).
+func (s *valueStore) discard() {
+	for _, v := range s.pending {
+		v.freeChunks()
+	}
+	s.pending = nil
+}
+
+// chunkPool recycles the block-sized chunks deferred values are kept in.
+var chunkPool = sync.Pool{New: func() any { return new([maxBlockData]byte) }}
+
+// freeChunks returns v's chunks to the pool.
+func (v *value) freeChunks() {
+	for _, c := range v.chunks {
+		chunkPool.Put((*[maxBlockData]byte)(c[:maxBlockData]))
+	}
+	v.chunks = nil
+}
+
 // valueSink collects one property value: in memory while it fits a heap
-// allocation, then (streaming) into a data tree or (deferred) into memory.
+// allocation, then (streaming) into a data tree or (deferred) into
+// block-sized chunks, so that a value is copied once and never regrown.
 type valueSink struct {
-	store *valueStore
-	buf   []byte
-	tree  *treeWriter
-	n     int64
+	store  *valueStore
+	buf    []byte
+	tree   *treeWriter
+	chunks [][]byte
+	n      int64
 }
 
 func newValueSink(s *valueStore) *valueSink { return &valueSink{store: s} }
@@ -76,29 +111,53 @@ func newValueSink(s *valueStore) *valueSink { return &valueSink{store: s} }
 // Write implements io.Writer.
 func (s *valueSink) Write(p []byte) (int, error) {
 	s.n += int64(len(p))
-	if s.tree == nil {
-		if len(s.buf)+len(p) <= maxHeapAlloc || s.store.d == nil {
+	if s.tree == nil && s.chunks == nil {
+		if len(s.buf)+len(p) <= maxHeapAlloc {
 			s.buf = append(s.buf, p...)
 			return len(p), nil
 		}
-		s.tree = newTreeWriter(s.store.d)
-		if _, err := s.tree.Write(s.buf); err != nil {
-			return 0, err
+		if s.store.d != nil {
+			s.tree = newTreeWriter(s.store.d)
+			if _, err := s.tree.Write(s.buf); err != nil {
+				return 0, err
+			}
+		} else {
+			s.chunks = s.appendChunks(s.buf)
 		}
 		s.buf = nil
 	}
-	return s.tree.Write(p)
+	if s.tree != nil {
+		return s.tree.Write(p)
+	}
+	s.chunks = s.appendChunks(p)
+	return len(p), nil
+}
+
+// appendChunks adds p to the chunks, filling the last one first.
+func (s *valueSink) appendChunks(p []byte) [][]byte {
+	cs := s.chunks
+	for len(p) > 0 {
+		n := len(cs)
+		if n == 0 || len(cs[n-1]) == maxBlockData {
+			cs = append(cs, chunkPool.Get().(*[maxBlockData]byte)[:0])
+			n++
+		}
+		k := min(maxBlockData-len(cs[n-1]), len(p))
+		cs[n-1] = append(cs[n-1], p[:k]...)
+		p = p[k:]
+	}
+	return cs
 }
 
 // finish returns the value; a deferred big value is added to pending.
 func (s *valueSink) finish() (*value, error) {
-	if s.tree == nil && len(s.buf) <= maxHeapAlloc {
-		return &value{data: s.buf, size: s.n}, nil
-	}
-	if s.tree == nil { // deferred
-		v := &value{data: s.buf, size: s.n, big: true}
+	switch {
+	case s.chunks != nil:
+		v := &value{chunks: s.chunks, size: s.n, big: true}
 		s.store.pending = append(s.store.pending, v)
 		return v, nil
+	case s.tree == nil:
+		return &value{data: s.buf, size: s.n}, nil
 	}
 	bid, _, err := s.tree.finish()
 	if err != nil {
