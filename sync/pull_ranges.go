@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"errors"
-	"fmt"
 	gosync "sync"
 
 	"github.com/emersion/go-imap/v2"
@@ -99,79 +98,6 @@ func (f *folderFetch) run(ctx context.Context, c *Conn) error {
 	return err
 }
 
-// highWater is the mark every commit writes: the end of the ranges dealt
-// with from the start, stopped at the first message that could not be
-// stored. Called with cmu held.
-func (f *folderFetch) highWater() uint32 {
-	hw := f.base
-	for _, ch := range f.chunks {
-		if ch.done {
-			hw = max(hw, ch.hi+1)
-			continue
-		}
-		if ch.upTo >= ch.lo {
-			hw = max(hw, ch.upTo+1)
-		}
-		break
-	}
-	if f.firstFailed != 0 && f.firstFailed < hw {
-		hw = max(f.base, f.firstFailed)
-	}
-	return hw
-}
-
-// commit indexes one durable batch through the run's index writer, with
-// the high-water mark it allows at that moment; a failed commit leaves the
-// tracker as it was.
-func (f *folderFetch) commit(pb pendingBatch) error {
-	err := f.r.ix.commit(func() (store.PulledBatch, func()) {
-		f.cmu.Lock()
-		defer f.cmu.Unlock()
-		ch := &f.chunks[pb.chunk]
-		was, wasFailed := *ch, f.firstFailed
-		ch.upTo, ch.done = max(ch.upTo, pb.upTo), ch.done || pb.done
-		for _, u := range pb.failed {
-			if f.firstFailed == 0 || u < f.firstFailed {
-				f.firstFailed = u
-			}
-		}
-		b := pb.batch
-		b.Folder = f.st
-		b.Folder.HighWater = f.highWater()
-		return b, func() {
-			f.cmu.Lock()
-			f.chunks[pb.chunk], f.firstFailed = was, wasFailed
-			f.cmu.Unlock()
-		}
-	})
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	f.rep.Stored += len(pb.batch.Messages)
-	f.rep.Vanished += len(pb.batch.Vanished)
-	f.rep.Failed += len(pb.failed)
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *folderFetch) committed(pb pendingBatch) {
-	r := f.r
-	r.mu.Lock()
-	r.bytes += pb.bytes
-	r.mu.Unlock()
-	r.opts.Progress.Stored(f.box.MailboxID, len(pb.batch.Messages), pb.bytes)
-}
-
-// finalHighWater is the mark once run returned nil: 0 when nothing
-// failed (everything below UIDNEXT is dealt with), else the first UID that
-// could not be stored.
-func (f *folderFetch) finalHighWater() uint32 {
-	f.cmu.Lock()
-	defer f.cmu.Unlock()
-	return f.firstFailed
-}
-
 // next hands out the next range. The folder's own connection (own) waits
 // while other connections still work, since a failing one hands its rest
 // back; helpers stop when the queue is empty.
@@ -240,6 +166,9 @@ func (f *folderFetch) work(ctx context.Context, c *Conn, own bool) error {
 	return nil
 }
 
+// setFatal records the first failure that must stop every connection of
+// the folder (a commit or pack failed: nothing more may be indexed) and
+// wakes the folder's own connection waiting in next.
 func (f *folderFetch) setFatal(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -247,67 +176,4 @@ func (f *folderFetch) setFatal(err error) {
 		f.fatal = err
 	}
 	f.cond.Broadcast()
-}
-
-// maybeHelp starts a helper connection when ranges wait in the queue and
-// the folder has fewer connections than the cap.
-func (f *folderFetch) maybeHelp(ctx context.Context) {
-	f.mu.Lock()
-	if f.noHelp || f.fatal != nil || f.workers >= f.r.opts.MaxConnections || len(f.queue) < 2 || ctx.Err() != nil {
-		f.mu.Unlock()
-		return
-	}
-	f.workers++
-	f.mu.Unlock()
-	f.helpers.Add(1)
-	go func() {
-		defer f.helpers.Done()
-		f.help(ctx)
-		f.mu.Lock()
-		f.workers--
-		f.mu.Unlock()
-	}()
-}
-
-// help takes a connection if one is free now, opens the folder read-only
-// on it and works ranges. A helper that cannot start costs nothing: the
-// folder's own connection goes on.
-func (f *folderFetch) help(ctx context.Context) {
-	mb := f.box.MailboxID
-	c, ok, err := f.r.pool.tryGet(ctx, mb)
-	if err != nil {
-		f.mu.Lock()
-		f.noHelp = true // don't knock again for this folder
-		f.mu.Unlock()
-		if IsTooMany(err) && f.r.pool.shrink() {
-			f.r.opts.Progress.Waiting(mb, "the server limits connections: continuing with one fewer")
-		}
-		return
-	}
-	if !ok {
-		return
-	}
-	if err := f.open(ctx, c); err != nil {
-		f.r.pool.discard(c)
-		return
-	}
-	if err := f.work(ctx, c, false); err != nil {
-		f.r.pool.discard(c)
-		return
-	}
-	f.r.pool.put(mb, c)
-}
-
-// open selects the folder read-only on a helper's connection and checks
-// it was not renumbered meanwhile.
-func (f *folderFetch) open(ctx context.Context, c *Conn) error {
-	var sel *imap.SelectData
-	err := c.do(ctx, func() (err error) { sel, err = c.Select(f.st.Name, f.selectOpts).Wait(); return })
-	if err != nil {
-		return fmt.Errorf("open %q read-only: %w", f.st.Name, classify(c.ep.Addr(), err, ""))
-	}
-	if sel.UIDValidity != f.st.UIDValidity {
-		return fmt.Errorf("folder %q was renumbered during the pull (UIDVALIDITY %d, now %d)", f.st.Name, f.st.UIDValidity, sel.UIDValidity)
-	}
-	return nil
 }

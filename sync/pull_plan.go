@@ -1,0 +1,117 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mailshift/store"
+)
+
+// plan lists a mailbox's folders and asks each one's STATUS; unchanged
+// folders end here, the others become units.
+func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
+	mb := m.Box.MailboxID
+	var info ServerInfo
+	err := r.retry(ctx, mb, func(c *Conn) (err error) {
+		info, err = c.Probe(ctx)
+		if err != nil {
+			return err
+		}
+		return c.statusAll(ctx, &info)
+	}, nil)
+	if err != nil {
+		r.fail(mb, err)
+		return
+	}
+	states, err := r.db.FolderStates(m.Box)
+	if err != nil {
+		r.fail(mb, err)
+		return
+	}
+	for _, f := range info.Folders {
+		if f.NoSelect {
+			continue
+		}
+		st := states[f.Name]
+		// Without CONDSTORE a flag change does not show in STATUS: folders
+		// holding copied mail are scanned anyway (see scanFlags).
+		if unchanged(st, f, info.CondStore) && (info.CondStore || st.HighWater <= 1 || f.Messages == 0) {
+			r.addFolder(mb, FolderReport{Folder: f.Name, SourceMessages: f.Messages, Unchanged: true})
+			continue
+		}
+		if st.UIDValidity == f.UIDValidity && f.UIDNext > st.HighWater {
+			// Bytes unknown until fetched; count messages by UID window.
+			r.opts.Progress.Planned(mb, int(f.UIDNext-max(st.HighWater, 1)), 0)
+		} else if st.UIDValidity != f.UIDValidity {
+			r.opts.Progress.Planned(mb, f.Messages, f.Bytes)
+		}
+		select {
+		case units <- unit{m: m, folder: f, state: st, condstore: info.CondStore}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// unchanged is the no-change test: same UIDVALIDITY, UIDNEXT, count and
+// (with CONDSTORE) HIGHESTMODSEQ, and nothing left below UIDNEXT.
+func unchanged(st store.FolderState, f FolderInfo, condstore bool) bool {
+	return st.UIDValidity != 0 && st.UIDValidity == f.UIDValidity && st.Inventory.UIDNext == f.UIDNext &&
+		st.HighWater >= f.UIDNext && st.Inventory.Messages == f.Messages &&
+		(!condstore || st.HighestModSeq == f.HighestModSeq)
+}
+
+// statusAll fills counts from one STATUS per folder (no SELECT).
+func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
+	for i := range info.Folders {
+		f := &info.Folders[i]
+		if f.NoSelect {
+			continue
+		}
+		opts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: info.CondStore}
+		if c.Caps().Has(imap.CapStatusSize) || c.Caps().Has(imap.CapIMAP4rev2) {
+			opts.Size = true
+		}
+		var st *imap.StatusData
+		err := c.do(ctx, func() (err error) { st, err = c.Status(f.Name, opts).Wait(); return })
+		if err != nil {
+			return fmt.Errorf("status of %q: %w", f.Name, classify(c.ep.Addr(), err, ""))
+		}
+		if st.NumMessages != nil {
+			f.Messages = int(*st.NumMessages)
+		}
+		f.UIDNext, f.UIDValidity, f.HighestModSeq = uint32(st.UIDNext), st.UIDValidity, st.HighestModSeq
+		if st.Size != nil {
+			f.Bytes = *st.Size
+		}
+	}
+	return nil
+}
+
+// copyFolder pulls one folder under retry: attempts add up (each resumes
+// where the last committed), and one that committed something does not
+// use up the budget. A folder that still fails is reported as its
+// problem and, unless ctx ended, as the mailbox's error; the run goes on.
+func (r *run) copyFolder(ctx context.Context, u unit) {
+	mb := u.m.Box.MailboxID
+	// Attempts add up: a retry resumes where the last one committed.
+	var rep FolderReport
+	progressed := false
+	err := r.retry(ctx, mb, func(c *Conn) error {
+		got, err := r.pullFolder(ctx, c, u)
+		progressed = got.Stored+got.Rematched+got.Vanished > 0
+		rep = rep.then(got)
+		return err
+	}, func() bool { return progressed })
+	if err != nil {
+		rep.Folder = u.folder.Name
+		rep.Problems = append(rep.Problems, err.Error())
+		r.opts.Progress.Problem(mb, u.folder.Name, 0, err.Error())
+		if ctx.Err() == nil {
+			r.fail(mb, fmt.Errorf("folder %q: %w", u.folder.Name, err))
+		}
+	}
+	r.addFolder(mb, rep)
+}
