@@ -2,6 +2,8 @@ package sync
 
 import (
 	"bufio"
+	"cmp"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
@@ -25,6 +27,13 @@ type throttleServer struct {
 	throttleAfter int
 	faults        int
 	bye, no       string
+
+	// STARTTLS: tls, when set, is offered and used; greeting and
+	// startTLSReply, when set, replace the greeting line and the reply to
+	// STARTTLS (raw text, for refusals and injections).
+	tls           *tls.Config
+	greeting      string
+	startTLSReply string
 
 	mu       gosync.Mutex
 	accepted []time.Time
@@ -68,11 +77,15 @@ func (s *throttleServer) start(t *testing.T) Endpoint {
 }
 
 func (s *throttleServer) serve(c net.Conn, id int) {
-	defer c.Close()
+	defer func() { c.Close() }()
 	w := bufio.NewWriter(c)
 	r := bufio.NewReader(c)
 	send := func(x string) { w.WriteString(x); w.Flush() }
-	send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] throttling server ready\r\n")
+	caps := "IMAP4rev1 AUTH=PLAIN"
+	if s.tls != nil {
+		caps += " STARTTLS"
+	}
+	send(cmp.Or(s.greeting, "* OK [CAPABILITY "+caps+"] throttling server ready") + "\r\n")
 	n := len(s.bodies)
 	for {
 		line, err := r.ReadString('\n')
@@ -92,7 +105,16 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 		s.mu.Unlock()
 		switch verb {
 		case "CAPABILITY":
-			send("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+			send("* CAPABILITY " + caps + "\r\n")
+		case "STARTTLS":
+			if s.startTLSReply != "" {
+				send(s.startTLSReply)
+				continue
+			}
+			send(tag + " OK begin TLS now\r\n")
+			c = tls.Server(c, s.tls)
+			w, r, caps = bufio.NewWriter(c), bufio.NewReader(c), "IMAP4rev1 AUTH=PLAIN"
+			continue
 		case "LIST":
 			send("* LIST () \"/\" INBOX\r\n")
 		case "STATUS":
