@@ -112,7 +112,11 @@ func (b *b64Reader) decode(p []byte, atEOF bool) (int, []byte, error) {
 	if enc.DecodedLen(len(chunk)) > len(p) {
 		dst = make([]byte, enc.DecodedLen(len(chunk)))
 	}
-	k, err := enc.Decode(dst, chunk)
+	// Every quantum but the last (which may hold padding) the fast way;
+	// what b64Fast leaves, the standard decoder (which also reports errors).
+	r, w := b64Fast(dst, chunk[:max(whole-4, 0)])
+	k, err := enc.Decode(dst[w:], chunk[r:])
+	k += w
 	if err != nil {
 		return 0, nil, fmt.Errorf("base64: %w", err)
 	}

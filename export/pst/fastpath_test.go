@@ -92,3 +92,34 @@ type readerWithBuf struct {
 }
 
 func (r readerWithBuf) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.n)]) }
+
+// TestB64FastMatchesStdlib decodes random base64 with b64Fast, with a byte
+// outside the alphabet (or '=') put at a random place or none: it must
+// decode exactly the whole quanta before that byte, as encoding/base64
+// does, and never past the end of src or dst.
+func TestB64FastMatchesStdlib(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for round := 0; round < 3000; round++ {
+		data := make([]byte, rng.Intn(300))
+		rng.Read(data)
+		src := []byte(base64.RawStdEncoding.EncodeToString(data))
+		bad := -1
+		if len(src) > 0 && round%3 != 0 {
+			bad = rng.Intn(len(src))
+			src[bad] = "=\r\n *-_\x00\xff"[rng.Intn(9)]
+		}
+		dst := make([]byte, rng.Intn(len(data)+9))
+		read, written := b64Fast(dst, src)
+		wantQuanta := len(src) / 4
+		if bad >= 0 {
+			wantQuanta = min(wantQuanta, bad/4)
+		}
+		wantQuanta = min(wantQuanta, len(dst)/3)
+		if read != 4*wantQuanta || written != 3*wantQuanta {
+			t.Fatalf("round %d: read %d written %d, want %d quanta (src %d, dst %d, bad at %d)", round, read, written, wantQuanta, len(src), len(dst), bad)
+		}
+		if !bytes.Equal(dst[:written], data[:written]) {
+			t.Fatalf("round %d: decoded bytes differ", round)
+		}
+	}
+}
