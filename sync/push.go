@@ -83,6 +83,9 @@ type PushMailbox struct {
 // which is saved. Messages over the destination's limit are recorded, not
 // sent; a refused message is recorded with the server's words and the run
 // goes on; OVERQUOTA stops that mailbox only. The source is not contacted.
+// Workers take one folder each; a worker with no folder left to start
+// joins a folder still uploading (push_help.go), so one big folder is
+// split over several upload sessions, all within MaxConnections.
 func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions) (PushReport, error) {
 	opts.defaults()
 	start := time.Now()
