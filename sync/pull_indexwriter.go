@@ -29,6 +29,13 @@ type indexReq struct {
 // maxGroup bounds how many batches share one transaction.
 const maxGroup = 16
 
+// maxGroupMessages bounds the messages of one transaction: a group stops
+// growing once it holds this many (the batch that crosses it is the
+// last), so a transaction's working memory — the index pages it dirties,
+// the records it encodes — has a fixed bound whatever the number of
+// connections; a request left over goes first into the next transaction.
+const maxGroupMessages = 2000
+
 func newIndexWriter(db *store.DB) *indexWriter {
 	w := &indexWriter{db: db, in: make(chan *indexReq), done: make(chan struct{})}
 	go w.loop()
@@ -37,8 +44,16 @@ func newIndexWriter(db *store.DB) *indexWriter {
 
 func (w *indexWriter) loop() {
 	defer close(w.done)
-	for req := range w.in {
-		group := []*indexReq{req}
+	var carry []*indexReq
+	for {
+		group := carry
+		if len(group) == 0 {
+			req, ok := <-w.in
+			if !ok {
+				return
+			}
+			group = []*indexReq{req}
+		}
 	more:
 		for len(group) < maxGroup {
 			select {
@@ -51,11 +66,10 @@ func (w *indexWriter) loop() {
 				break more
 			}
 		}
-		batches := make([]store.PulledBatch, len(group))
-		undos := make([]func(), len(group))
-		for i, r := range group {
-			batches[i], undos[i] = r.prepare()
-		}
+		var batches []store.PulledBatch
+		var undos []func()
+		batches, undos, carry = prepareGroup(group, maxGroupMessages)
+		group = group[:len(batches)]
 		err := w.db.CommitPulledAll(batches)
 		if err != nil {
 			for i := len(undos) - 1; i >= 0; i-- {
@@ -66,6 +80,23 @@ func (w *indexWriter) loop() {
 			r.result <- err
 		}
 	}
+}
+
+// prepareGroup prepares group's requests in order until they hold budget
+// messages, and returns the rest unprepared (a prepare decides the
+// folder's state at that moment, so it runs only for what is committed
+// next). The first request is always prepared.
+func prepareGroup(group []*indexReq, budget int) (batches []store.PulledBatch, undos []func(), rest []*indexReq) {
+	n := 0
+	for i, r := range group {
+		if i > 0 && n >= budget {
+			return batches, undos, group[i:]
+		}
+		b, undo := r.prepare()
+		batches, undos = append(batches, b), append(undos, undo)
+		n += len(b.Messages)
+	}
+	return batches, undos, nil
 }
 
 // commit indexes one batch (with whatever else is waiting) and returns
