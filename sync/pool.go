@@ -15,6 +15,21 @@ type pool struct {
 	slot chan struct{} // one token per open connection
 	dial func(ctx context.Context, mailbox string) (*Conn, error)
 	held int // slots taken out of use after "too many connections"
+	// resume holds, per mailbox, the time before which no new connection
+	// is made: a throttling server's suggested wait (holdOff).
+	resume map[string]time.Time
+}
+
+// holdOff makes no new connection for mailbox for d: a server asked the
+// run to wait, and every worker and helper of the mailbox waits with it,
+// not only the one whose session ended. Idle connections may still be
+// reused (they are checked for having been closed).
+func (p *pool) holdOff(mailbox string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := time.Now().Add(d); t.After(p.resume[mailbox]) {
+		p.resume[mailbox] = t
+	}
 }
 
 // shrink lowers the cap by one (never below one) after the server said
@@ -37,7 +52,7 @@ func (p *pool) shrink() bool {
 }
 
 func newPool(cap int, dial func(ctx context.Context, mailbox string) (*Conn, error)) *pool {
-	return &pool{idle: map[string][]*Conn{}, slot: make(chan struct{}, cap), dial: dial}
+	return &pool{idle: map[string][]*Conn{}, slot: make(chan struct{}, cap), dial: dial, resume: map[string]time.Time{}}
 }
 
 // get returns a logged-in connection for mailbox; give it back with put,
@@ -48,10 +63,14 @@ func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
 		if ok || err != nil {
 			return c, err
 		}
-		// Every slot is in use: wait a little and look again (a busy
+		// Every slot is in use, or the server asked for a pause: wait a
+		// little (or to the pause's end) and look again (a busy
 		// connection may come back idle rather than free its slot).
+		p.mu.Lock()
+		d := max(time.Until(p.resume[mailbox]), 20*time.Millisecond)
+		p.mu.Unlock()
 		select {
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(d):
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -59,9 +78,11 @@ func (p *pool) get(ctx context.Context, mailbox string) (*Conn, error) {
 }
 
 // tryGet is get without waiting for a slot: it returns (nil, false, nil)
-// when every slot is in use by a busy connection. Idle connections the
-// server has closed meanwhile are dropped, never handed out. Helpers that share a
-// large folder's UID ranges use it, so they never hold up other folders.
+// when every slot is in use by a busy connection, or when a new
+// connection would be needed during a holdOff. Idle connections the
+// server has closed meanwhile are dropped, never handed out. Helpers that
+// share a large folder's UID ranges use it, so they never hold up other
+// folders.
 func (p *pool) tryGet(ctx context.Context, mailbox string) (*Conn, bool, error) {
 	p.mu.Lock()
 	for cs := p.idle[mailbox]; len(cs) > 0; cs = p.idle[mailbox] {
@@ -77,6 +98,10 @@ func (p *pool) tryGet(ctx context.Context, mailbox string) (*Conn, bool, error) 
 		}
 		p.mu.Unlock()
 		return c, true, nil
+	}
+	if time.Now().Before(p.resume[mailbox]) {
+		p.mu.Unlock()
+		return nil, false, nil
 	}
 	got := false
 	select {

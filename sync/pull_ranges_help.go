@@ -46,14 +46,26 @@ func (f *folderFetch) help(ctx context.Context) {
 		return
 	}
 	if err := f.open(ctx, c); err != nil {
+		f.heed(err)
 		f.r.pool.discard(c)
 		return
 	}
 	if err := f.work(ctx, c, false); err != nil {
+		f.heed(err)
 		f.r.pool.discard(c)
 		return
 	}
 	f.r.pool.put(mb, c)
+}
+
+// heed passes a helper's throttling on: when the server ended its session
+// asking for a wait, no connection of the mailbox (helper or retry) is
+// made before that wait is over, though the folder's own connection, if
+// the server kept it, goes on.
+func (f *folderFetch) heed(err error) {
+	if d, ok := serverWait(err, f.r.opts.MaxThrottleWait); ok {
+		f.r.pool.holdOff(f.box.MailboxID, d)
+	}
 }
 
 // open selects the folder read-only on a helper's connection and checks

@@ -61,6 +61,7 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 		}
 		if s, ok := serverWait(err, r.opts.MaxThrottleWait); ok {
 			d = max(d, s)
+			r.pool.holdOff(mb, s) // helpers and other folders wait too
 			if counts && throttles < maxThrottleWaits {
 				throttles++
 				counts = false

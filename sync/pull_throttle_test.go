@@ -189,3 +189,40 @@ func TestThrottleWaitIsCappedAndCancellable(t *testing.T) {
 		t.Fatalf("%d messages kept of the 5 sent before the BYE", n)
 	}
 }
+
+// With several connections on one folder, a BYE that ends a helper's
+// session holds off every new connection of the mailbox for the suggested
+// wait (no helper replaces it at once), while the connections the server
+// kept go on; the pull then completes with every message stored once.
+func TestThrottleHoldsOffEveryNewConnection(t *testing.T) {
+	srv := newThrottleServer(200)
+	// Throttle once all three connections are open: no dial can then be
+	// under way when the BYE is sent, so any later one came after it.
+	srv.throttleAfter, srv.faults, srv.afterSessions, srv.spareFirst = 2, 1, 3, true
+	srv.bye = "* BYE [UNAVAILABLE] Server busy, retry in 2 seconds"
+	rep, err, db, _ := pullThrottled(t, context.Background(), srv.start(t), PullOptions{Backoff: 10 * time.Millisecond, BatchSize: 5, MaxConnections: 3})
+	if err != nil || rep.Exceptions() {
+		t.Fatalf("pull: %v %s", err, rep.Summary())
+	}
+	accepted, thrown, _, _ := srv.snapshot()
+	if len(thrown) != 1 {
+		t.Fatalf("%d throttles", len(thrown))
+	}
+	before, after := 0, 0
+	for _, at := range accepted {
+		gap := at.Sub(thrown[0])
+		switch {
+		case gap < 0:
+			before++
+		case gap < 2*time.Second:
+			t.Fatalf("a connection made %v after the BYE, inside the suggested 2 s", gap)
+		default:
+			after++
+		}
+	}
+	if before < 2 {
+		t.Fatalf("only %d connection(s) before the BYE: the test proves nothing about helpers", before)
+	}
+	t.Logf("%d connections before the BYE, %d after the wait", before, after)
+	assertStoredOnce(t, db, srv, rep)
+}

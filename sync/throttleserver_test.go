@@ -26,6 +26,8 @@ type throttleServer struct {
 	bodies        map[uint32]string
 	throttleAfter int
 	faults        int
+	afterSessions int  // throttle only once this many sessions were accepted
+	spareFirst    bool // never throttle the first session (a pull's own connection)
 	bye, no       string
 
 	// STARTTLS: tls, when set, is offered and used; greeting and
@@ -136,7 +138,7 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 				}
 				break
 			}
-			if !s.fetch(send, tag, s.uids(f[3])) {
+			if !s.fetch(send, tag, s.uids(f[3]), id) {
 				return
 			}
 			continue
@@ -149,9 +151,9 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 }
 
 // fetch answers one UID FETCH; false means the session was ended.
-func (s *throttleServer) fetch(send func(string), tag string, uids []uint32) bool {
+func (s *throttleServer) fetch(send func(string), tag string, uids []uint32, session int) bool {
 	s.mu.Lock()
-	throttle, no := s.faults > 0, s.no
+	throttle, no := s.faults > 0 && len(s.accepted) >= s.afterSessions && !(s.spareFirst && session == 0), s.no
 	if throttle {
 		s.faults--
 	}
