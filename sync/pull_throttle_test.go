@@ -32,12 +32,15 @@ func pullThrottled(t *testing.T, ctx context.Context, ep Endpoint, opts PullOpti
 }
 
 // assertStoredOnce checks the store holds every message of the server
-// exactly once, byte for byte, that verification passes, and that the
-// server sent every body exactly once (nothing fetched twice).
+// exactly once under the folder's UIDVALIDITY and UIDs now, byte for byte,
+// that verification passes, and that the server sent every body exactly
+// once (nothing fetched twice).
 func assertStoredOnce(t *testing.T, db *store.DB, srv *throttleServer, rep Report) {
 	t.Helper()
 	seen := map[uint32]int{}
-	err := db.ForEachMessage(throttleBox, "INBOX", 7, func(m store.MessageRecord) error {
+	uidv, off := srv.view()
+	err := db.ForEachMessage(throttleBox, "INBOX", uidv, func(m store.MessageRecord) error {
+		m.UID -= off
 		seen[m.UID]++
 		rc, err := db.OpenMessage(m.Hash)
 		if err != nil {
@@ -224,5 +227,31 @@ func TestThrottleHoldsOffEveryNewConnection(t *testing.T) {
 		t.Fatalf("only %d connection(s) before the BYE: the test proves nothing about helpers", before)
 	}
 	t.Logf("%d connections before the BYE, %d after the wait", before, after)
+	assertStoredOnce(t, db, srv, rep)
+}
+
+// The folder is renumbered while the session is down (a new UIDVALIDITY,
+// every UID moved): after the wait the pull notices on re-opening it,
+// keeps the old map aside, recognises the messages fetched before the BYE
+// by their metadata without fetching them again, and fetches only the
+// rest.
+func TestByeThenRenumberedFolderIsRematched(t *testing.T) {
+	srv := newThrottleServer(30)
+	srv.throttleAfter, srv.faults, srv.renumber = 12, 1, true
+	srv.bye = "* BYE [UNAVAILABLE] Maintenance, try again in 1 seconds"
+	rep, err, db, _ := pullThrottled(t, context.Background(), srv.start(t), PullOptions{Backoff: 10 * time.Millisecond})
+	if err != nil || rep.Exceptions() {
+		t.Fatalf("pull: %v %s", err, rep.Summary())
+	}
+	if gap, _ := reconnectAfter(t, srv); gap < time.Second {
+		t.Fatalf("reconnected %v after the BYE, before the suggested 1 s", gap)
+	}
+	f := folderReport(rep, "INBOX")
+	if !f.UIDValidityChanged || f.Rematched != 12 {
+		t.Fatalf("report %+v: want the UIDVALIDITY change noticed and 12 re-matched", f)
+	}
+	if uidv, _ := srv.view(); uidv != 8 {
+		t.Fatal("the server was not renumbered: the test proves nothing")
+	}
 	assertStoredOnce(t, db, srv, rep)
 }

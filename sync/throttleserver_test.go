@@ -28,6 +28,7 @@ type throttleServer struct {
 	faults        int
 	afterSessions int  // throttle only once this many sessions were accepted
 	spareFirst    bool // never throttle the first session (a pull's own connection)
+	renumber      bool // after the first throttle: UIDVALIDITY 8, every UID +100
 	bye, no       string
 
 	// STARTTLS: tls, when set, is offered and used; greeting and
@@ -38,6 +39,8 @@ type throttleServer struct {
 	startTLSReply string
 
 	mu       gosync.Mutex
+	uidv     uint32 // 7, or 8 once renumbered
+	off      uint32 // added to every message's UID once renumbered
 	accepted []time.Time
 	thrown   []time.Time // when each throttle was sent
 	sessions [][]string  // command verbs per session, in order
@@ -45,7 +48,7 @@ type throttleServer struct {
 }
 
 func newThrottleServer(n int) *throttleServer {
-	s := &throttleServer{bodies: map[uint32]string{}, sent: map[uint32]int{}}
+	s := &throttleServer{bodies: map[uint32]string{}, sent: map[uint32]int{}, uidv: 7}
 	for u := uint32(1); u <= uint32(n); u++ {
 		s.bodies[u] = fmt.Sprintf("From: a@example.org\r\nTo: b@example.org\r\nMessage-ID: <%d@throttle>\r\nSubject: m %d\r\n\r\n%s\r\n", u, u, strings.Repeat(fmt.Sprintf("line %d of message %d\r\n", u, u), int(u)))
 	}
@@ -120,9 +123,11 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 		case "LIST":
 			send("* LIST () \"/\" INBOX\r\n")
 		case "STATUS":
-			send(fmt.Sprintf("* STATUS INBOX (MESSAGES %d UIDNEXT %d UIDVALIDITY 7)\r\n", n, n+1))
+			uidv, off := s.view()
+			send(fmt.Sprintf("* STATUS INBOX (MESSAGES %d UIDNEXT %d UIDVALIDITY %d)\r\n", n, n+int(off)+1, uidv))
 		case "EXAMINE":
-			send(fmt.Sprintf("* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT %d] ok\r\n", n, n+1))
+			uidv, off := s.view()
+			send(fmt.Sprintf("* %d EXISTS\r\n* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n", n, uidv, n+int(off)+1))
 			send(tag + " OK [READ-ONLY] examined\r\n")
 			continue
 		case "UID SEARCH":
@@ -132,9 +137,11 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 			}
 			send("* SEARCH " + strings.Join(out, " ") + "\r\n")
 		case "UID FETCH":
-			if !strings.Contains(strings.ToUpper(line), "BODY") { // the flag scan
+			if !strings.Contains(strings.ToUpper(line), "BODY") { // the flag scan, or a re-match by envelope
+				_, off := s.view()
 				for _, u := range s.uids(f[3]) {
-					send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen))\r\n", u, u))
+					b := s.bodies[u-off]
+					send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL \"<%d@throttle>\"))\r\n", u-off, u, fakeDate, len(b), u-off))
 				}
 				break
 			}
@@ -157,15 +164,16 @@ func (s *throttleServer) fetch(send func(string), tag string, uids []uint32, ses
 	if throttle {
 		s.faults--
 	}
+	off := s.off
 	s.mu.Unlock()
 	for i, u := range uids {
 		if throttle && (i == s.throttleAfter || no != "") {
 			break
 		}
-		b := s.bodies[u]
-		send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d BODY[] {%d}\r\n%s)\r\n", u, u, fakeDate, len(b), len(b), b))
+		b := s.bodies[u-off]
+		send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d BODY[] {%d}\r\n%s)\r\n", u-off, u, fakeDate, len(b), len(b), b))
 		s.mu.Lock()
-		s.sent[u]++
+		s.sent[u-off]++
 		s.mu.Unlock()
 	}
 	if !throttle {
@@ -174,6 +182,9 @@ func (s *throttleServer) fetch(send func(string), tag string, uids []uint32, ses
 	}
 	s.mu.Lock()
 	s.thrown = append(s.thrown, time.Now())
+	if s.renumber {
+		s.uidv, s.off = 8, 100
+	}
 	s.mu.Unlock()
 	if no != "" {
 		send(tag + " " + no + "\r\n")
@@ -183,10 +194,18 @@ func (s *throttleServer) fetch(send func(string), tag string, uids []uint32, ses
 	return false
 }
 
+// view is the folder's UIDVALIDITY and UID offset now.
+func (s *throttleServer) view() (uidv, off uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uidv, s.off
+}
+
 // uids reads a UID set ("1:*", "3,5:7") against the folder's UIDs; n:*
 // includes the last message even when n is past it, as servers do.
 func (s *throttleServer) uids(set string) []uint32 {
-	n := uint32(len(s.bodies))
+	_, off := s.view()
+	first, n := off+1, off+uint32(len(s.bodies))
 	var out []uint32
 	for _, part := range strings.Split(set, ",") {
 		lo, hi, isRange := strings.Cut(part, ":")
@@ -197,7 +216,7 @@ func (s *throttleServer) uids(set string) []uint32 {
 		}
 		a, b = min(a, b), max(a, b)
 		for u := a; u <= b && u <= n; u++ {
-			if u >= 1 {
+			if u >= first {
 				out = append(out, u)
 			}
 		}
