@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,6 +34,9 @@ type DB struct {
 	seal *sealer // nil until UnlockSecrets succeeds
 
 	packs packs
+	// blobHint is the generation of the hash index the last lookup found
+	// its blob in (msgindex_blobs.go): where the next one looks first.
+	blobHint atomic.Int64
 }
 
 // Options tune Open; the zero value is what the app uses.

@@ -63,9 +63,15 @@ func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob) error {
 	return gb.SetSequence(seq)
 }
 
-// lookupBlob finds a hash's bytes, newest generation first. The returned
-// Blob is decoded (copied), so it outlives tx.
-func lookupBlob(tx *bolt.Tx, h Hash) (Blob, bool) {
+// lookupBlob finds a hash's bytes: in generation hint first, then its
+// neighbours, then every other generation newest first, then the schema-1
+// bucket. It returns the generation it was found in (-1: schema 1 or not
+// found), a good hint for the next lookup: readers walk a folder in UID
+// order, which is about the order it was pulled in, so consecutive
+// messages sit in the same generation and a lookup costs one seek rather
+// than one per generation. The returned Blob is decoded (copied), so it
+// outlives tx.
+func lookupBlob(tx *bolt.Tx, h Hash, hint int64) (Blob, int64, bool) {
 	mail := tx.Bucket(bucketMail)
 	if gb := mail.Bucket(bucketBlobGens); gb != nil {
 		c := gb.Cursor()
@@ -73,11 +79,28 @@ func lookupBlob(tx *bolt.Tx, h Hash) (Blob, bool) {
 		// rather than the sequence keeps lookups right whatever generation
 		// size wrote the file.
 		if last, _ := c.Last(); len(last) >= 4 {
-			for gen := int64(binary.BigEndian.Uint32(last)); gen >= 0; gen-- {
+			newest := int64(binary.BigEndian.Uint32(last))
+			in := func(gen int64) (Blob, bool) {
 				key := blobGenKey(uint32(gen), h)
 				if k, v := c.Seek(key); k != nil && string(k) == string(key) {
 					if bl, err := decodeBlob(v); err == nil {
 						return bl, true
+					}
+				}
+				return Blob{}, false
+			}
+			tried := func(gen int64) bool { return gen >= hint-1 && gen <= hint+1 }
+			for _, gen := range [3]int64{hint, hint - 1, hint + 1} {
+				if gen >= 0 && gen <= newest {
+					if bl, ok := in(gen); ok {
+						return bl, gen, true
+					}
+				}
+			}
+			for gen := newest; gen >= 0; gen-- {
+				if !tried(gen) {
+					if bl, ok := in(gen); ok {
+						return bl, gen, true
 					}
 				}
 			}
@@ -86,11 +109,11 @@ func lookupBlob(tx *bolt.Tx, h Hash) (Blob, bool) {
 	if legacy := mail.Bucket(bucketBlobs); legacy != nil {
 		if v := legacy.Get(h[:]); v != nil {
 			if bl, err := decodeBlob(v); err == nil {
-				return bl, true
+				return bl, -1, true
 			}
 		}
 	}
-	return Blob{}, false
+	return Blob{}, -1, false
 }
 
 // forEachBlob calls fn for every entry of the hash index, the schema-1
@@ -123,7 +146,11 @@ func (db *DB) HasBlob(h Hash) (Blob, bool) {
 	var bl Blob
 	var ok bool
 	db.bolt.View(func(tx *bolt.Tx) error {
-		bl, ok = lookupBlob(tx, h)
+		var gen int64
+		bl, gen, ok = lookupBlob(tx, h, db.blobHint.Load())
+		if gen >= 0 {
+			db.blobHint.Store(gen)
+		}
 		return nil
 	})
 	return bl, ok

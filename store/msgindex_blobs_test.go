@@ -135,3 +135,44 @@ func TestBlobsPutAgainAndRecordsOfEarlierCommits(t *testing.T) {
 		}
 	}
 }
+
+// Whatever generation a lookup starts from (the last lookup's, one
+// outside the index, none), it finds every blob, and it reports the
+// generation the blob is in, which the next lookup starts from.
+func TestBlobLookupFindsEveryBlobFromAnyHint(t *testing.T) {
+	defer func(n uint64) { blobGenSize = n }(blobGenSize)
+	blobGenSize = 100
+	db := openTemp(t)
+	box := BoxKey{ProjectID: "p", MailboxID: "m"}
+	var all []PulledBatch
+	for uid := uint32(1); uid < 1000; uid += 250 {
+		b := randomBatch(box, "INBOX", uid, 250)
+		if err := db.CommitPulled(b); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b)
+	}
+	db.bolt.View(func(tx *bolt.Tx) error {
+		for _, b := range all {
+			for h, want := range b.Blobs {
+				var gens []int64
+				for hint := int64(-2); hint <= 12; hint++ {
+					got, gen, ok := lookupBlob(tx, h, hint)
+					if !ok || got != want {
+						t.Fatalf("hint %d: %+v %v, want %+v", hint, got, ok, want)
+					}
+					gens = append(gens, gen)
+				}
+				for _, g := range gens {
+					if g != gens[0] || g < 0 || g > 9 {
+						t.Fatalf("found in generations %v", gens)
+					}
+				}
+			}
+		}
+		if _, _, ok := lookupBlob(tx, Hash{7}, 3); ok {
+			t.Fatal("an unknown hash was found")
+		}
+		return nil
+	})
+}

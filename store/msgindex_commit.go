@@ -97,7 +97,7 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 // knownBlob reports whether the index has bytes for h (a record committed
 // without its blob in the batch: re-matched after a UIDVALIDITY change).
 func knownBlob(tx *bolt.Tx, h Hash) bool {
-	_, ok := lookupBlob(tx, h)
+	_, _, ok := lookupBlob(tx, h, -2)
 	return ok
 }
 
