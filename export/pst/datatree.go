@@ -28,7 +28,7 @@ func (t *treeWriter) Write(p []byte) (int, error) {
 			continue
 		}
 		if t.buf == nil {
-			t.buf = make([]byte, 0, maxBlockData)
+			t.buf = chunkPool.Get().(*[maxBlockData]byte)[:0]
 		}
 		k := min(maxBlockData-len(t.buf), len(p))
 		t.buf = append(t.buf, p[:k]...)
@@ -61,8 +61,11 @@ func (t *treeWriter) finish() (uint64, uint64, error) {
 		if err := t.addBlock(t.buf); err != nil {
 			return 0, 0, err
 		}
-		t.buf = nil
 	}
+	if cap(t.buf) == maxBlockData {
+		chunkPool.Put((*[maxBlockData]byte)(t.buf[:maxBlockData]))
+	}
+	t.buf = nil
 	if len(t.bids) == 1 {
 		return t.bids[0], t.total, nil
 	}

@@ -2,6 +2,7 @@ package pst
 
 import (
 	"strings"
+	"time"
 
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
@@ -39,8 +40,8 @@ func (mp *mapper) envelope(th textproto.Header) {
 			m.recipients = append(m.recipients, recipient{kind: kk.kind, name: firstNonEmpty(a.Name, a.Address), addr: a.Address})
 		}
 	}
-	if th.Get("Date") != "" {
-		if t, err := h.Date(); err == nil {
+	if d := th.Get("Date"); d != "" {
+		if t, err := parseDate(h, d); err == nil {
 			m.submit = t.UTC()
 		} else {
 			mp.warn("date: %v", err)
@@ -78,6 +79,16 @@ func (mp *mapper) envelope(th textproto.Header) {
 			}
 		}
 	}
+}
+
+// parseDate parses the Date header d as net/mail does (through h), trying
+// first the layout nearly every mailer writes (RFC 1123 with a numeric
+// zone), which net/mail reaches only after some thirty failed layouts.
+func parseDate(h mail.Header, d string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC1123Z, strings.TrimSpace(d)); err == nil {
+		return t, nil
+	}
+	return h.Date()
 }
 
 func decodeWords(s string) string {

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unicode/utf16"
+
+	"github.com/emersion/go-message/mail"
 )
 
 // TestTextToMatchesReference converts texts that mix ASCII runs of every
@@ -120,6 +123,22 @@ func TestB64FastMatchesStdlib(t *testing.T) {
 		}
 		if !bytes.Equal(dst[:written], data[:written]) {
 			t.Fatalf("round %d: decoded bytes differ", round)
+		}
+	}
+}
+
+// TestParseDateMatchesNetMail: the RFC 1123 fast path gives the same time
+// as net/mail for dates in that layout, and other dates (comments, named
+// zones, no day of week, two-digit years, garbage) still go to net/mail.
+func TestParseDateMatchesNetMail(t *testing.T) {
+	for _, d := range []string{"Mon, 02 Jan 2006 15:04:05 -0700", " Fri, 01 Mar 2024 09:00:00 +0000\r\n", "Tue, 9 Apr 2024 23:59:59 +1345",
+		"Fri, 01 Mar 2024 09:00:00 +0000 (UTC)", "Fri, 01 Mar 2024 09:00:00 GMT", "1 Mar 2024 09:00 +0100", "Fri, 01 Mar 24 09:00:00 +0000", "yesterday"} {
+		h := mail.Header{}
+		h.Set("Date", d)
+		got, gerr := parseDate(h, d)
+		want, werr := h.Date()
+		if (gerr == nil) != (werr == nil) || !got.Equal(want) || got.Format(time.RFC3339) != want.Format(time.RFC3339) {
+			t.Errorf("%q: %v %v, net/mail %v %v", d, got, gerr, want, werr)
 		}
 	}
 }

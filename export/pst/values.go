@@ -57,9 +57,11 @@ func (s *valueStore) rollback(m valueMark) error {
 // message model by pointer, so the model then refers to the trees.
 func (s *valueStore) materialize(d *ndb) error {
 	for i, v := range s.pending {
+		// Every chunk but the last is a whole block: the same blocks as
+		// treeWriter.Write would cut, without copying.
 		t := newTreeWriter(d)
 		for _, c := range v.chunks {
-			if _, err := t.Write(c); err != nil {
+			if err := t.addBlock(c); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,7 +153,13 @@ func exportPST(corpusFile, index, out string) (res pstChildResult) {
 	}
 	ctx := context.Background()
 	start := time.Now()
-	w, err := pst.Create(out, pst.Options{})
+	opts := pst.Options{}
+	if v := os.Getenv("MAILSHIFT_BENCH_PST_WORKERS"); v != "" { // for comparing worker counts (-1: none)
+		if opts.Workers, err = strconv.Atoi(v); err != nil {
+			return fail(fmt.Errorf("MAILSHIFT_BENCH_PST_WORKERS: %w", err))
+		}
+	}
+	w, err := pst.Create(out, opts)
 	if err != nil {
 		return fail(err)
 	}
