@@ -37,7 +37,8 @@ type ConnError struct {
 	Kind        ErrorKind
 	Server      string // host:port
 	Fingerprint string // the certificate's SHA-256, for TLS failures
-	Text        string // the server's own words, for NO/BAD
+	Text        string // the server's own words, for NO/BAD/BYE
+	Code        string // the server's response code (UNAVAILABLE, LIMIT), if any
 	Err         error
 }
 
@@ -105,7 +106,7 @@ func classify(server string, err error, fingerprint string) error {
 	case errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &invalid) || strings.Contains(err.Error(), "tls:"):
 		e.Kind = KindTLS
 	case errors.As(err, &imapErr):
-		e.Text = imapErr.Text
+		e.Text, e.Code = imapErr.Text, string(imapErr.Code)
 		switch {
 		case imapErr.Code == imap.ResponseCodeAuthenticationFailed || imapErr.Code == imap.ResponseCodeAuthorizationFailed:
 			e.Kind = KindAuth
@@ -132,7 +133,7 @@ func byeError(server string, bye *imap.Error, err error) error {
 	if bye.Code != "" {
 		text = "[" + string(bye.Code) + "] " + text
 	}
-	e := &ConnError{Kind: KindBye, Server: server, Text: text, Err: err}
+	e := &ConnError{Kind: KindBye, Server: server, Text: text, Code: string(bye.Code), Err: err}
 	if isTooMany(bye) {
 		e.Kind = KindTooMany
 	}
@@ -153,6 +154,21 @@ func isTooMany(e *imap.Error) bool {
 func IsTooMany(err error) bool {
 	var ce *ConnError
 	return errors.As(err, &ce) && ce.Kind == KindTooMany
+}
+
+// isThrottled reports a server's "not now": a refusal or BYE with the
+// UNAVAILABLE or LIMIT response code (RFC 5530), or with a suggested wait.
+// Retrying later is the cure; it is not the message's failure.
+func isThrottled(err error) bool {
+	var ce *ConnError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	switch imap.ResponseCode(ce.Code) {
+	case imap.ResponseCodeUnavailable, imap.ResponseCodeLimit:
+		return true
+	}
+	return suggestedWait.MatchString(ce.Text)
 }
 
 // IsPermanent reports failures that retrying cannot fix (wrong password,

@@ -21,8 +21,9 @@ const maxThrottleWaits = 12
 //
 // A server's suggested wait ("retry in 30 seconds", in a BYE that ended
 // the session or in a NO) is honoured, capped at MaxThrottleWait: the next
-// connection is made no earlier. Such a throttled failure does not use up
-// an attempt (backing off is not failing), up to maxThrottleWaits.
+// connection of the mailbox is made no earlier. A throttled failure (such
+// a wait, or the UNAVAILABLE or LIMIT code) does not use up an attempt
+// (backing off is not failing), up to maxThrottleWaits.
 //
 // progressed, when not nil, tells whether the failed attempt still moved the
 // work forward (committed something); such an attempt does not use up the
@@ -62,10 +63,10 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 		if s, ok := serverWait(err, r.opts.MaxThrottleWait); ok {
 			d = max(d, s)
 			r.pool.holdOff(mb, s) // helpers and other folders wait too
-			if counts && throttles < maxThrottleWaits {
-				throttles++
-				counts = false
-			}
+		}
+		if isThrottled(err) && counts && throttles < maxThrottleWaits {
+			throttles++
+			counts = false
 		}
 		if !counts {
 			attempt = max(attempt-1, -1)

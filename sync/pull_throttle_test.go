@@ -255,3 +255,18 @@ func TestByeThenRenumberedFolderIsRematched(t *testing.T) {
 	}
 	assertStoredOnce(t, db, srv, rep)
 }
+
+// A refusal with the UNAVAILABLE code and no suggested wait is throttling
+// too: backed off (doubling), not counted against the retry budget.
+func TestUnavailableWithoutWaitIsNotAFailure(t *testing.T) {
+	srv := newThrottleServer(8)
+	srv.faults, srv.no = 3, "NO [UNAVAILABLE] Server busy"
+	rep, err, db, events := pullThrottled(t, context.Background(), srv.start(t), PullOptions{Backoff: 10 * time.Millisecond, Retries: 1})
+	if err != nil || rep.Exceptions() {
+		t.Fatalf("pull: %v %s\n%s", err, rep.Summary(), events.all())
+	}
+	if _, thrown, _, _ := srv.snapshot(); len(thrown) != 3 {
+		t.Fatalf("%d refusals, want 3", len(thrown))
+	}
+	assertStoredOnce(t, db, srv, rep)
+}
