@@ -41,7 +41,13 @@ func (w *Writer) AddMessage(ctx context.Context, folder FolderID, r io.Reader, m
 		pl.release(&spooled{}, buf)
 		return err
 	}
-	if pl.workers > 0 && src.file == nil {
+	if pl.workers > 0 && src.file == nil && src.size <= maxPipelined {
+		for len(pl.window) > 0 && pl.bytes+src.size > maxInFlightBytes {
+			if err := w.drain(ctx, len(pl.window)-1); err != nil {
+				pl.release(src, buf)
+				return err
+			}
+		}
 		pl.submit(&job{folder: folder, meta: meta, src: src, buf: buf}, w.opts.TempDir)
 		return nil
 	}
@@ -73,6 +79,7 @@ func (w *Writer) drain(ctx context.Context, keep int) error {
 		}
 		pl.window[0] = nil
 		pl.window = pl.window[1:]
+		pl.bytes -= j.src.size
 		err := w.writeJob(j)
 		pl.release(j.src, j.buf)
 		if err != nil {

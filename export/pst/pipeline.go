@@ -17,13 +17,26 @@ import (
 // when mapping the message itself, so the file is the same whether
 // messages went through workers or not.
 //
-// Bounds: at most maxInFlight messages are added and not yet written (each
-// at most spoolMemLimit bytes of input; bigger ones are never handed to a
-// worker but mapped and streamed by the caller's goroutine once everything
-// before them is written), so memory stays flat.
+// Bounds: at most maxInFlight messages, and maxInFlightBytes of input
+// (unless a single message is bigger), are added and not yet written; a
+// message's values take at most about twice its input (text becomes
+// UTF-16). Messages over maxPipelined bytes are never handed to a worker
+// but mapped and streamed by the caller's goroutine once everything before
+// them is written. So memory stays flat: a few MB whatever the mailbox.
 
 // maxWorkers caps the automatic worker count.
 const maxWorkers = 3
+
+// maxPipelined is the largest message handed to a worker.
+const maxPipelined = 1 << 20
+
+// maxInFlightBytes bounds the input bytes of the messages in flight.
+const maxInFlightBytes = 2 << 20
+
+// maxKeptBuffer is the largest spool buffer kept for the next message
+// (bigger ones are left to the garbage collector, so that what stays
+// allocated does not creep up to maxInFlight big buffers).
+const maxKeptBuffer = 256 << 10
 
 // errAborted is a job's result when the Writer stopped before mapping it.
 var errAborted = errors.New("pst: writer aborted")
@@ -32,6 +45,7 @@ var errAborted = errors.New("pst: writer aborted")
 type pipeline struct {
 	workers int
 	window  []*job // added and not yet written, oldest first
+	bytes   int64  // input bytes in window
 	jobs    chan *job
 	quit    chan struct{}
 	wg      sync.WaitGroup
@@ -113,6 +127,7 @@ func (pl *pipeline) submit(j *job, tmpDir string) {
 	pl.start(tmpDir)
 	j.done = make(chan struct{})
 	pl.window = append(pl.window, j)
+	pl.bytes += j.src.size
 	pl.jobs <- j
 }
 
@@ -131,7 +146,7 @@ func (pl *pipeline) stop() {
 			j.prep.store.discard()
 		}
 	}
-	pl.window = nil
+	pl.window, pl.bytes = nil, 0
 }
 
 // buffer returns a spool buffer (recycled when one is free).
@@ -145,10 +160,10 @@ func (pl *pipeline) buffer() *bytes.Buffer {
 }
 
 // release frees a job's input; its buffer is kept for reuse unless a big
-// message grew it (so idle memory stays small).
+// message grew it past maxKeptBuffer.
 func (pl *pipeline) release(src *spooled, buf *bytes.Buffer) {
 	src.close()
-	if buf.Cap() <= 1<<20 && len(pl.bufs) <= pl.maxInFlight() {
+	if buf.Cap() <= maxKeptBuffer && len(pl.bufs) <= pl.maxInFlight() {
 		buf.Reset()
 		pl.bufs = append(pl.bufs, buf)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -177,6 +178,13 @@ func exportPST(corpusFile, index, out string) (res pstChildResult) {
 		}
 		res.Messages++
 		res.Bytes += e.Len
+	}
+	if path := os.Getenv("MAILSHIFT_BENCH_MEMPROFILE"); path != "" { // what is live before Close
+		if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
+			runtime.GC()
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	}
 	if err := w.Close(); err != nil {
 		return fail(err)
