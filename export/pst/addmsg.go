@@ -17,7 +17,8 @@ import (
 // An error reading r is returned and the Writer goes on. Any other error
 // (which may concern a message added earlier) means the Writer cannot
 // continue: every later call returns it, and the caller should call
-// Abort. A cancelled ctx returns its error and writes nothing more.
+// Abort. A cancelled ctx makes AddMessage return ctx's error without
+// adding the message; messages already added stay in flight.
 func (w *Writer) AddMessage(ctx context.Context, folder FolderID, r io.Reader, meta MessageMeta) error {
 	if w.err != nil {
 		return w.err

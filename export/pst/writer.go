@@ -5,6 +5,11 @@
 // temporary files, messages over 4 MiB are spooled to disk, and bodies and
 // attachments are streamed into data trees.
 //
+// Messages are mapped (MIME parsing, transfer decoding, UTF-16 conversion)
+// by a few worker goroutines while the caller's goroutine writes them, in
+// the order they were added; the files are the same as when every message
+// is mapped and written in turn (see pipeline.go, Options.Workers).
+//
 // Files written: <path> and, when the output is split, <base>-002.pst,
 // <base>-003.pst … Each is written as <name>.partial and renamed only when
 // complete, so a crash or a cancelled run leaves only *.partial files.
@@ -167,6 +172,7 @@ func (w *Writer) AddFolder(parent FolderID, name string) (FolderID, error) {
 // Files then lists them. On an error the series is left as *.partial.
 func (w *Writer) Close() error {
 	if w.cur == nil {
+		w.pipe.stop()
 		return w.err
 	}
 	if w.err == nil {
@@ -197,7 +203,9 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// Current is the path (final name) of the file being written.
+// Current is the path (final name) of the file being written. Messages
+// added but still in flight may yet go to a later file: Options.OnWritten
+// says where each message went.
 func (w *Writer) Current() string {
 	if w.cur == nil {
 		return ""
