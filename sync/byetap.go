@@ -16,9 +16,10 @@ import (
 // Contract: it passes every byte through unchanged and never copies a
 // message body. Literals ({N} at the end of a line) are skipped by
 // counting, so a BYE line inside a message body is never taken for the
-// server's; only the first bytes of each line are looked at, and memory is
-// a fixed few hundred bytes whatever the server sends. Read is called by
-// go-imap's one reader goroutine; bye may be called from any goroutine.
+// server's. Bytes outside literals pass a small state machine; only a
+// line that starts as "* BYE" is kept, at most byeTextMax bytes of it, so
+// memory is fixed whatever the server sends. Read is called by go-imap's
+// one reader goroutine; bye may be called from any goroutine.
 type byeTap struct {
 	net.Conn
 
