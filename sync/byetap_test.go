@@ -144,3 +144,33 @@ type readerConn struct {
 }
 
 func (c readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// FuzzByeTap: whatever the server sends, in whatever pieces, the tap
+// passes it through unchanged, does not panic, and keeps at most
+// byeTextMax bytes of one BYE line.
+func FuzzByeTap(f *testing.F) {
+	f.Add([]byte("* BYE [UNAVAILABLE] retry in 3 seconds\r\n"), uint8(3))
+	f.Add([]byte("* 1 FETCH (BODY[] {9}\r\n* BYE x\r\n)\r\n* BYE real\r\n"), uint8(1))
+	f.Add([]byte("* 2 FETCH (BODY[] ~{99999999999999999999999}\r\nxx"), uint8(7))
+	f.Fuzz(func(t *testing.T, wire []byte, chunk uint8) {
+		tap := newByeTap(readerConn{r: iotest.OneByteReader(bytes.NewReader(wire))})
+		if chunk > 1 {
+			tap = newByeTap(readerConn{r: bytes.NewReader(wire)})
+		}
+		buf := make([]byte, max(int(chunk), 1))
+		var out []byte
+		for {
+			n, err := tap.Read(buf)
+			out = append(out, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if !bytes.Equal(out, wire) {
+			t.Fatal("the tap changed the stream")
+		}
+		if e := tap.bye(); e != nil && len(e.Text) > byeTextMax {
+			t.Fatalf("kept %d bytes of a BYE", len(e.Text))
+		}
+	})
+}
