@@ -186,6 +186,12 @@ func describeLogin(side string, info sync.ServerInfo, err error) (LoginOutcome, 
 		return LoginCertificate, fmt.Sprintf("certificate problem on the %s: %v", side, ce)
 	case sync.KindTooMany:
 		return LoginBusy, fmt.Sprintf("the %s has too many connections open for this user: close other mail apps for it, wait a minute and test again", side)
+	case sync.KindBye: // e.g. throttling: the server hung up, naming no fault of the login
+		said := ""
+		if ce.Text != "" {
+			said = " (it said: " + ce.Text + ")"
+		}
+		return LoginBusy, fmt.Sprintf("the %s ended the session during the test%s: wait a minute and test again", side, said)
 	}
 	return LoginFailed, fmt.Sprintf("the %s refused the test: %v", side, ce)
 }
