@@ -62,8 +62,9 @@ func (e *pushEnv) pushThroughProxy(t *testing.T, maxConns, window int) (PushRepo
 
 // One folder of 3,010 messages with a connection cap of 4 is uploaded
 // over more than one upload session (the proxy sees APPENDs on several
-// connections, never more than 4 open), and every message is on the
-// destination exactly once with its flags and INTERNALDATE.
+// connections, never more than 4 open), every message is on the
+// destination exactly once with its flags and INTERNALDATE, and the
+// re-run finds the folder unchanged.
 func TestPushSplitsABigFolderOverSessions(t *testing.T) {
 	e := bigFolderEnv(t, 3000)
 	rep, proxy := e.pushThroughProxy(t, 4, 20)
@@ -76,6 +77,13 @@ func TestPushSplitsABigFolderOverSessions(t *testing.T) {
 	}
 	if n := e.assertDestMatchesSource(t); n != 3010 {
 		t.Fatalf("%d compared", n)
+	}
+	// The folder's state was recorded after every session's last answer:
+	// the re-run finds it unchanged with one STATUS and sends nothing.
+	trace := &traceLog{}
+	again := e.push(t, PushOptions{MaxConnections: 4}, trace)
+	if again.Totals().Uploaded+again.Totals().Found != 0 || !again.Mailboxes[0].Folders[0].Unchanged || countLines(trace.all(), "APPEND") != 0 {
+		t.Fatalf("re-run: %s %+v", again.Summary(), again.Mailboxes[0].Folders)
 	}
 	t.Logf("APPEND commands per connection: %v; at most %d connections open at once", per, proxy.max.Load())
 }
