@@ -69,19 +69,33 @@ func (w *Writer) Flush(ctx context.Context) error {
 }
 
 // drain writes the oldest messages in flight until at most keep are left.
+// A message no worker has taken yet is taken back and mapped here (as
+// addStreaming does) rather than waited for, so a slow or descheduled
+// worker never leaves the writer idle.
 func (w *Writer) drain(ctx context.Context, keep int) error {
 	pl := &w.pipe
 	for len(pl.window) > keep {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		j := pl.window[0]
-		select {
-		case <-j.done:
-		case <-ctx.Done():
-			return ctx.Err()
+		stolen := j.taken.CompareAndSwap(false, true)
+		if !stolen {
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		pl.window[0] = nil
 		pl.window = pl.window[1:]
 		pl.bytes -= j.src.size
-		err := w.writeJob(j)
+		var err error
+		if stolen {
+			err = w.addStreaming(j.folder, j.src, j.meta)
+		} else {
+			err = w.writeJob(j)
+		}
 		pl.release(j.src, j.buf)
 		if err != nil {
 			return w.fail(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The pipeline lets a Writer map messages on other goroutines while it
@@ -51,11 +52,14 @@ type pipeline struct {
 	wg      sync.WaitGroup
 	bufs    []*bytes.Buffer // free spool buffers
 	tmpDir  string
+	paused  bool // tests: no worker is started, the Writer maps every job
 }
 
-// job is one message handed to a worker. The worker sets prep and closes
-// done; only then may the Writer read prep.
+// job is one message handed to a worker. Whoever sets taken first maps
+// it: a worker, which then sets prep and closes done (only then may the
+// Writer read prep), or the Writer itself (see drain).
 type job struct {
+	taken  atomic.Bool
 	folder FolderID
 	meta   MessageMeta
 	src    *spooled // in memory, in buf
@@ -99,7 +103,7 @@ func (pl *pipeline) start(tmpDir string) {
 	pl.tmpDir = tmpDir
 	pl.jobs = make(chan *job, pl.maxInFlight())
 	pl.quit = make(chan struct{})
-	for i := 0; i < pl.workers; i++ {
+	for i := 0; i < pl.workers && !pl.paused; i++ {
 		pl.wg.Add(1)
 		go pl.work(pl.jobs, pl.quit)
 	}
@@ -111,6 +115,9 @@ func (pl *pipeline) work(jobs <-chan *job, quit <-chan struct{}) {
 	defer pl.wg.Done()
 	sc := newScratch()
 	for j := range jobs {
+		if !j.taken.CompareAndSwap(false, true) {
+			continue // the Writer mapped it itself
+		}
 		select {
 		case <-quit:
 			j.prep = prepared{err: errAborted}
@@ -121,14 +128,18 @@ func (pl *pipeline) work(jobs <-chan *job, quit <-chan struct{}) {
 	}
 }
 
-// submit adds j to the window and hands it to a worker; the window must
-// have room (the channel then never blocks).
+// submit adds j to the window and offers it to the workers. It never
+// blocks: when the channel is full (it may still hold jobs the Writer took
+// back), j is left for the Writer to map when it drains.
 func (pl *pipeline) submit(j *job, tmpDir string) {
 	pl.start(tmpDir)
 	j.done = make(chan struct{})
 	pl.window = append(pl.window, j)
 	pl.bytes += j.src.size
-	pl.jobs <- j
+	select {
+	case pl.jobs <- j:
+	default:
+	}
 }
 
 // stop ends the workers and waits for them, then drops the messages still

@@ -60,6 +60,9 @@ type Options struct {
 	// random replaces crypto/rand for the store's UID and the messages'
 	// search keys (tests: reproducible files).
 	random io.Reader
+	// holdWorkers starts no worker (tests: the Writer takes back and maps
+	// every message it handed out).
+	holdWorkers bool
 }
 
 // FolderID names a folder. Top is the top of the folder tree ("Top of
@@ -136,6 +139,7 @@ func Create(path string, opts Options) (*Writer, error) {
 	}
 	w := &Writer{base: path, opts: opts}
 	w.pipe.init(opts.Workers)
+	w.pipe.paused = opts.holdWorkers
 	p, err := openPart(path, opts.TempDir, opts.DisplayName, opts.random)
 	if err != nil {
 		return nil, err

@@ -125,6 +125,7 @@ type pstChildResult struct {
 	Messages int
 	Bytes    int64
 	Elapsed  int64 // ns from Create to Close (fsync included)
+	CloseNs  int64 // ns of Close alone (messages still in flight, tables, B-trees, maps, fsync)
 	PeakKB   int64 // VmHWM of the child itself
 	PSTBytes int64
 	Err      string
@@ -150,7 +151,8 @@ func runPSTChild(c pstCorpus, out string) (row, int64, error) {
 	}
 	r := row{name: fmt.Sprintf("Mailshift PST export (%d msgs)", res.Messages), messages: res.Messages, bytes: res.Bytes,
 		wall: time.Duration(res.Elapsed), rssKB: res.PeakKB,
-		note: fmt.Sprintf("PST %.0f MB; process wall %v, CPU %v user + %v sys", float64(res.PSTBytes)/1e6, wall.Round(time.Millisecond),
+		note: fmt.Sprintf("PST %.0f MB; Close %v; process wall %v, CPU %v user + %v sys", float64(res.PSTBytes)/1e6,
+			time.Duration(res.CloseNs).Round(time.Millisecond), wall.Round(time.Millisecond),
 			cmd.ProcessState.UserTime().Round(time.Millisecond), cmd.ProcessState.SystemTime().Round(time.Millisecond))}
 	return r, res.PSTBytes, nil
 }

@@ -186,9 +186,11 @@ func exportPST(corpusFile, index, out string) (res pstChildResult) {
 			f.Close()
 		}
 	}
+	closeStart := time.Now()
 	if err := w.Close(); err != nil {
 		return fail(err)
 	}
+	res.CloseNs = int64(time.Since(closeStart))
 	res.Elapsed = int64(time.Since(start))
 	res.PeakKB = vmHWM("self")
 	if st, err := os.Stat(out); err == nil {
