@@ -16,7 +16,10 @@ import (
 // strictly in the order they were added: it splits the series, writes the
 // pending values, then the message's objects, exactly as it would have
 // when mapping the message itself, so the file is the same whether
-// messages went through workers or not.
+// messages went through workers or not. When the oldest message has not
+// been started by any worker when the writer needs it, the writer takes it
+// back and maps it itself (see drain), so the writer is not held up by
+// workers that get little CPU on a busy machine.
 //
 // Bounds: at most maxInFlight messages, and maxInFlightBytes of input
 // (unless a single message is bigger), are added and not yet written; a
