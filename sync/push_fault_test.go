@@ -21,11 +21,15 @@ import (
 func TestPushThroughResetsAndCutLiterals(t *testing.T) {
 	for _, plain := range []bool{false, true} {
 		name := map[bool]string{false: "wire", true: "plain"}[plain]
-		t.Run(name, func(t *testing.T) { pushThroughCuts(t, plain) })
+		t.Run(name, func(t *testing.T) { pushThroughCuts(t, plain, 2) })
 	}
+	// Four connections: two upload sessions share each big folder, and
+	// a cut on either fails the folder's attempt, which resolves both
+	// sessions' lost answers before sending again.
+	t.Run("wire, split", func(t *testing.T) { pushThroughCuts(t, false, 4) })
 }
 
-func pushThroughCuts(t *testing.T, plain bool) {
+func pushThroughCuts(t *testing.T, plain bool, maxConns int) {
 	e := newPushEnv(t, styleSlash, styleDot, 2)
 	proxy, port := startProxy(t, e.dst.Addr)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -45,14 +49,14 @@ func pushThroughCuts(t *testing.T, plain bool) {
 		ep.CommandTimeout = 3 * time.Second
 		events := &eventLog{}
 		rep, _ := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: ep}},
-			PushOptions{Window: 6, MaxConnections: 2, Retries: 2, Backoff: time.Millisecond, Progress: events, PlainAppend: plain})
+			PushOptions{Window: 6, MaxConnections: maxConns, Retries: 2, Backoff: time.Millisecond, Progress: events, PlainAppend: plain})
 		tot := rep.Totals()
 		found += tot.Found
 		unknown += tot.Unknown
 		cuts += countLines(events.all(), "trying again")
 	}
 	proxy.Toxics.ResetToxics(context.Background())
-	rep := e.push(t, PushOptions{PlainAppend: plain}, nil)
+	rep := e.push(t, PushOptions{PlainAppend: plain, MaxConnections: maxConns}, nil)
 	if rep.Exceptions() {
 		t.Fatalf("healthy run: %s", rep.Summary())
 	}
