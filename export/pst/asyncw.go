@@ -2,6 +2,7 @@ package pst
 
 import (
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -9,7 +10,9 @@ import (
 // file by a background goroutine, so mapping the next message (MIME
 // decoding, UTF-16 conversion) overlaps the write system calls. Flush waits
 // until everything is written. Write errors are sticky and reported by the
-// next Write or Flush. Not safe for concurrent use by several callers.
+// next Write or Flush. Every few MB written, the goroutine also asks the
+// kernel to start writing them to disk. Not safe for concurrent use by
+// several callers.
 type asyncWriter struct {
 	f     *os.File
 	buf   []byte
@@ -33,9 +36,14 @@ func newAsyncWriter(f *os.File) *asyncWriter {
 	return w
 }
 
+// writebackEvery is how many bytes the loop writes between two requests to
+// start writing them to disk (see startWriteback).
+const writebackEvery = 8 << 20
+
 func (w *asyncWriter) loop(queue <-chan []byte) {
 	defer close(w.ended)
 	var err error
+	var sinceKick, kicked int64
 	for b := range queue {
 		if b == nil {
 			w.done <- err
@@ -44,6 +52,15 @@ func (w *asyncWriter) loop(queue <-chan []byte) {
 		if err == nil {
 			if _, e := w.f.Write(b); e != nil {
 				err = fmt.Errorf("write pst: %w", e)
+			}
+			// The file offset is the loop's while buffers are queued
+			// (callers Flush before seeking), so it can be read here.
+			if sinceKick += int64(len(b)); sinceKick >= writebackEvery {
+				if pos, e := w.f.Seek(0, io.SeekCurrent); e == nil {
+					startWriteback(w.f, kicked, pos)
+					kicked = pos
+				}
+				sinceKick = 0
 			}
 		}
 		w.free <- b[:0]
