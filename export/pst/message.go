@@ -155,7 +155,8 @@ func (p *part) buildMessage(m *message, meta MessageMeta) (pcBid, subBid uint64,
 	if _, err = io.ReadFull(p.random, sk); err != nil {
 		return 0, 0, row, fmt.Errorf("search key: %w", err)
 	}
-	props := []prop{
+	// Room for every property below, so appending never regrows.
+	props := append(make([]prop, 0, 40),
 		pStr(0x001A, "IPM.Note"), pStr(0x0037, m.subject), pStr(0x0E1D, m.subject), pStr(0x0070, m.subject),
 		pI32(0x0017, m.importance), pI32(0x0036, m.sensitivity),
 		pTime(0x0E06, delivery), pTime(0x3007, delivery), pTime(0x3008, delivery),
@@ -165,7 +166,7 @@ func (p *part) buildMessage(m *message, meta MessageMeta) (pcBid, subBid uint64,
 		pStr(0x0C1E, "SMTP"),
 		pStr(0x0E04, row.to), pStr(0x0E03, row.cc), pStr(0x0E02, displayList(m.recipients, 3)),
 		pStr(0x007D, m.headers), pI32(0x3FDE, 65001),
-	}
+	)
 	if !m.submit.IsZero() {
 		props = append(props, pTime(0x0039, m.submit))
 	}
