@@ -2,10 +2,8 @@ package pst
 
 import (
 	"bytes"
-	"errors"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // The pipeline lets a Writer map messages on other goroutines while it
@@ -42,15 +40,19 @@ const maxInFlightBytes = 2 << 20
 // allocated does not creep up to maxInFlight big buffers).
 const maxKeptBuffer = 256 << 10
 
-// errAborted is a job's result when the Writer stopped before mapping it.
-var errAborted = errors.New("pst: writer aborted")
-
 // pipeline is the workers and the window of messages in flight.
+//
+// Messages no one has taken yet wait in queue, oldest first. A worker takes
+// the newest (the one the writer needs last, so the worker has the most
+// time); the writer, when the message it must write next is still queued,
+// takes that one, the oldest, back. So they rarely want the same message.
 type pipeline struct {
 	workers int
 	window  []*job // added and not yet written, oldest first
 	bytes   int64  // input bytes in window
-	jobs    chan *job
+	mu      sync.Mutex
+	queue   []*job        // in window and not taken, oldest first (under mu)
+	wake    chan struct{} // a job was queued
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	bufs    []*bytes.Buffer // free spool buffers
@@ -58,11 +60,10 @@ type pipeline struct {
 	paused  bool // tests: no worker is started, the Writer maps every job
 }
 
-// job is one message handed to a worker. Whoever sets taken first maps
-// it: a worker, which then sets prep and closes done (only then may the
-// Writer read prep), or the Writer itself (see drain).
+// job is one message in flight. A worker that takes it from the queue
+// sets prep and closes done; only then may the Writer read prep. If the
+// Writer takes it back from the queue, it maps it itself (see drain).
 type job struct {
-	taken  atomic.Bool
 	folder FolderID
 	meta   MessageMeta
 	src    *spooled // in memory, in buf
@@ -100,60 +101,84 @@ func (pl *pipeline) maxInFlight() int { return pl.workers + 2 }
 
 // start launches the workers on first use.
 func (pl *pipeline) start(tmpDir string) {
-	if pl.jobs != nil {
+	if pl.wake != nil {
 		return
 	}
 	pl.tmpDir = tmpDir
-	pl.jobs = make(chan *job, pl.maxInFlight())
+	pl.wake = make(chan struct{}, pl.maxInFlight())
 	pl.quit = make(chan struct{})
 	for i := 0; i < pl.workers && !pl.paused; i++ {
 		pl.wg.Add(1)
-		go pl.work(pl.jobs, pl.quit)
+		go pl.work(pl.wake, pl.quit)
 	}
 }
 
-// work maps jobs until the channel is closed; after quit it only marks
-// them aborted.
-func (pl *pipeline) work(jobs <-chan *job, quit <-chan struct{}) {
+// work maps queued jobs, newest first, until quit.
+func (pl *pipeline) work(wake <-chan struct{}, quit <-chan struct{}) {
 	defer pl.wg.Done()
 	sc := newScratch()
-	for j := range jobs {
-		if !j.taken.CompareAndSwap(false, true) {
-			continue // the Writer mapped it itself
-		}
-		select {
-		case <-quit:
-			j.prep = prepared{err: errAborted}
-		default:
+	for range wake {
+		for {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			pl.mu.Lock()
+			n := len(pl.queue)
+			if n == 0 {
+				pl.mu.Unlock()
+				break
+			}
+			j := pl.queue[n-1]
+			pl.queue[n-1] = nil
+			pl.queue = pl.queue[:n-1]
+			pl.mu.Unlock()
 			j.prep = mapPrepared(&valueStore{}, j.src, sc, pl.tmpDir)
+			close(j.done)
 		}
-		close(j.done)
 	}
 }
 
-// submit adds j to the window and offers it to the workers. It never
-// blocks: when the channel is full (it may still hold jobs the Writer took
-// back), j is left for the Writer to map when it drains.
+// submit adds j to the window and the queue and wakes a worker; it never
+// blocks.
 func (pl *pipeline) submit(j *job, tmpDir string) {
 	pl.start(tmpDir)
 	j.done = make(chan struct{})
 	pl.window = append(pl.window, j)
 	pl.bytes += j.src.size
+	pl.mu.Lock()
+	pl.queue = append(pl.queue, j)
+	pl.mu.Unlock()
 	select {
-	case pl.jobs <- j:
-	default:
+	case pl.wake <- struct{}{}:
+	default: // every worker has a wake-up pending: it will see j
 	}
+}
+
+// takeBack removes j from the queue if no worker has taken it (j must be
+// the oldest message in the window) and reports whether it did.
+func (pl *pipeline) takeBack(j *job) bool {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if len(pl.queue) == 0 || pl.queue[0] != j {
+		return false
+	}
+	pl.queue[0] = nil
+	pl.queue = pl.queue[1:]
+	return true
 }
 
 // stop ends the workers and waits for them, then drops the messages still
 // in the window. It is idempotent.
 func (pl *pipeline) stop() {
-	if pl.jobs != nil {
+	if pl.wake != nil {
 		close(pl.quit)
-		close(pl.jobs)
+		close(pl.wake)
 		pl.wg.Wait()
-		pl.jobs = nil
+		pl.wake = nil
 	}
+	pl.queue = nil
 	for _, j := range pl.window {
 		j.src.close()
 		if j.prep.store != nil {

@@ -141,7 +141,7 @@ func TestPipelineCancelAndAbort(t *testing.T) {
 			t.Fatalf("message %d after cancel: %v, want context.Canceled", i, err)
 		}
 	}
-	if len(w.pipe.window) == 0 || w.pipe.jobs == nil {
+	if len(w.pipe.window) == 0 || w.pipe.wake == nil {
 		t.Fatal("want messages in flight and workers running before Abort")
 	}
 	w.Abort()
