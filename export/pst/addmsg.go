@@ -79,7 +79,7 @@ func (w *Writer) drain(ctx context.Context, keep int) error {
 			return err
 		}
 		j := pl.window[0]
-		stolen := pl.takeBack(j)
+		stolen := !pl.noTakeBack && pl.takeBack(j)
 		if !stolen {
 			select {
 			case <-j.done:

@@ -58,6 +58,9 @@ type pipeline struct {
 	bufs    []*bytes.Buffer // free spool buffers
 	tmpDir  string
 	paused  bool // tests: no worker is started, the Writer maps every job
+	// noTakeBack (tests): the Writer waits for the workers instead of
+	// taking jobs back.
+	noTakeBack bool
 }
 
 // job is one message in flight. A worker that takes it from the queue

@@ -30,11 +30,12 @@ func pipelineInput() []*corpus.Mailbox {
 // writeWith writes pipelineInput with the given worker count, a fixed
 // random source and a small MaxSize (so the series splits), and returns
 // the files' bytes, what OnWritten reported and the warnings.
-func writeWith(t *testing.T, workers int, hold bool) ([][]byte, []Written, []Warning) {
+func writeWith(t *testing.T, workers int, hold, noTakeBack bool) ([][]byte, []Written, []Warning) {
 	t.Helper()
 	var written []Written
 	opts := Options{Workers: workers, MaxSize: 3_000_000, random: rand.NewChaCha8([32]byte{7}), holdWorkers: hold,
-		OnWritten: func(w Written) { written = append(written, w) }}
+		neverTakeBack: noTakeBack,
+		OnWritten:     func(w Written) { written = append(written, w) }}
 	files, warns := writeMailboxes(t, filepath.Join(t.TempDir(), "out.pst"), opts, pipelineInput()...)
 	var data [][]byte
 	for _, f := range files {
@@ -49,9 +50,10 @@ func writeWith(t *testing.T, workers int, hold bool) ([][]byte, []Written, []War
 
 // TestPipelinedFilesEqualSequential writes the same messages with no
 // workers (every message mapped and streamed inside AddMessage, the
-// sequential path), with 1 and 3 workers, and with workers that never
-// start (every message handed out is taken back and mapped by the writer
-// when it drains): the split series has the same
+// sequential path), with 1 and 3 workers, with workers that never start
+// (every message handed out is taken back and mapped by the writer when it
+// drains) and with 4 workers the writer always waits for (every message up
+// to 1 MiB mapped by a worker): the split series has the same
 // files, byte for byte, each clean for the strict checker (writeMailboxes
 // checks them); OnWritten reports every message once, in the order added,
 // with the same file and index; and the warnings are the same, in order.
@@ -62,7 +64,7 @@ func TestPipelinedFilesEqualSequential(t *testing.T) {
 			inOrder = append(inOrder, m.Folder)
 		}
 	}
-	seq, seqWritten, seqWarns := writeWith(t, -1, false)
+	seq, seqWritten, seqWarns := writeWith(t, -1, false, false)
 	if len(seq) < 3 {
 		t.Fatalf("want a split series of 3 files or more, got %d", len(seq))
 	}
@@ -78,9 +80,10 @@ func TestPipelinedFilesEqualSequential(t *testing.T) {
 	if len(seqWarns) < 5 {
 		t.Fatalf("want the broken messages' warnings, got %v", seqWarns)
 	}
-	for _, workers := range []int{1, 3, 2} {
-		hold := workers == 2 // no worker runs: the writer takes every message back
-		files, written, warns := writeWith(t, workers, hold)
+	for _, workers := range []int{1, 3, 2, 4} {
+		hold := workers == 2       // no worker runs: the writer takes every message back
+		noTakeBack := workers == 4 // workers map every message up to 1 MiB
+		files, written, warns := writeWith(t, workers, hold, noTakeBack)
 		if len(files) != len(seq) {
 			t.Fatalf("%d workers: %d files, sequential %d", workers, len(files), len(seq))
 		}

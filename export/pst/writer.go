@@ -61,8 +61,9 @@ type Options struct {
 	// search keys (tests: reproducible files).
 	random io.Reader
 	// holdWorkers starts no worker (tests: the Writer takes back and maps
-	// every message it handed out).
-	holdWorkers bool
+	// every message it handed out); neverTakeBack makes the Writer wait
+	// for the workers instead (tests: workers map every message they can).
+	holdWorkers, neverTakeBack bool
 }
 
 // FolderID names a folder. Top is the top of the folder tree ("Top of
@@ -139,7 +140,7 @@ func Create(path string, opts Options) (*Writer, error) {
 	}
 	w := &Writer{base: path, opts: opts}
 	w.pipe.init(opts.Workers)
-	w.pipe.paused = opts.holdWorkers
+	w.pipe.paused, w.pipe.noTakeBack = opts.holdWorkers, opts.neverTakeBack
 	p, err := openPart(path, opts.TempDir, opts.DisplayName, opts.random)
 	if err != nil {
 		return nil, err
