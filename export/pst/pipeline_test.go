@@ -167,3 +167,14 @@ func TestPipelineCancelAndAbort(t *testing.T) {
 		t.Error("Close after Abort succeeded")
 	}
 }
+
+// TestMapPanicBecomesError: a panic while mapping (here scratch buffers
+// that are missing) comes back as the message's error, so a worker's panic
+// fails the Writer instead of the program.
+func TestMapPanicBecomesError(t *testing.T) {
+	src := &spooled{mem: []byte("Subject: x\r\n\r\nbody\r\n"), size: 20}
+	prep := mapPrepared(&valueStore{}, src, &scratch{}, "")
+	if prep.err == nil || !strings.Contains(prep.err.Error(), "mapping a message failed") {
+		t.Fatalf("err %v, want the panic as an error", prep.err)
+	}
+}

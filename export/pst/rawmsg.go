@@ -2,6 +2,7 @@ package pst
 
 import (
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -9,8 +10,15 @@ import (
 // valueStore) with the scratch buffers sc, which the caller must not share
 // with another goroutine meanwhile. MIME that cannot be walked is
 // mapped again raw (see rawMessage), with a warning. prep.err is set only
-// when the message cannot be written at all (a file or spool error).
-func mapPrepared(store *valueStore, src *spooled, sc *scratch, tmpDir string) prepared {
+// when the message cannot be written at all (a file or spool error, or a
+// panic while mapping, which then fails the Writer instead of the program:
+// on a worker goroutine nothing else could recover it).
+func mapPrepared(store *valueStore, src *spooled, sc *scratch, tmpDir string) (prep prepared) {
+	defer func() {
+		if r := recover(); r != nil {
+			prep = prepared{store: store, err: fmt.Errorf("pst: mapping a message failed: %v", r)}
+		}
+	}()
 	mk := store.mark()
 	mp := &mapper{store: store, scratch: sc, tmpDir: tmpDir}
 	err := mp.mapMessage(src)
