@@ -67,10 +67,17 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 		return err
 	}
 	msgs.FillPercent = msgsFillPercent
+	// A record whose bytes are not in the batch (re-matched after a
+	// UIDVALIDITY change) must name bytes indexed earlier; each lookup
+	// starts in the generation the previous one found.
+	hint := int64(-2)
 	for i := range b.Messages {
 		m := &b.Messages[i]
-		if _, ok := b.Blobs[m.Hash]; !ok && !knownBlob(tx, m.Hash) {
-			return fmt.Errorf("message uid %d has no stored bytes", m.UID)
+		if _, ok := b.Blobs[m.Hash]; !ok {
+			var known bool
+			if _, hint, known = lookupBlob(tx, m.Hash, hint); !known {
+				return fmt.Errorf("message uid %d has no stored bytes", m.UID)
+			}
 		}
 		v, err := m.encode()
 		if err != nil {
@@ -92,13 +99,6 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 		}
 	}
 	return putJSON(bb.Bucket(bucketFolders), []byte(b.Folder.Name), b.Folder)
-}
-
-// knownBlob reports whether the index has bytes for h (a record committed
-// without its blob in the batch: re-matched after a UIDVALIDITY change).
-func knownBlob(tx *bolt.Tx, h Hash) bool {
-	_, _, ok := lookupBlob(tx, h, -2)
-	return ok
 }
 
 // msgsFillPercent: records are keyed by UID and a pull appends them in UID
