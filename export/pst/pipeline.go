@@ -19,8 +19,8 @@ import (
 // back and maps it itself (see drain), so the writer is not held up by
 // workers that get little CPU on a busy machine.
 //
-// Bounds: at most maxInFlight messages, and maxInFlightBytes of input
-// (unless a single message is bigger), are added and not yet written; a
+// Bounds: at most maxInFlight messages, and maxInFlightBytes of input, are
+// added and not yet written; a
 // message's values take at most about twice its input (text becomes
 // UTF-16). Messages over maxPipelined bytes are never handed to a worker
 // but mapped and streamed by the caller's goroutine once everything before
