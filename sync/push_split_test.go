@@ -3,9 +3,11 @@ package sync
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
+	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
@@ -220,5 +222,51 @@ func TestRecoveryOfWindowsSentInParallel(t *testing.T) {
 	}
 	if _, ok := found[want[2].Key]; ok {
 		t.Fatalf("UID 5, below the recorded UIDNEXT, was taken for an upload: %v", found)
+	}
+}
+
+// A push of a 1,004-message folder cancelled while two sessions share it
+// returns (every participant and every idle worker stops) with the
+// cancellation, and the next push completes the folder exactly once.
+func TestPushSplitCancelledThenResumed(t *testing.T) {
+	e := bigFolderEnv(t, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu gosync.Mutex
+	recorded := 0
+	hook := func(step string, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if step == "recorded" {
+			if recorded++; recorded == 30 {
+				cancel()
+			}
+		}
+	}
+	proxy := startCountingProxy(t, e.dst.Addr)
+	ep := endpointFor(e.dst, proxy.ln.Addr().String(), store.SecurityPlain, testenv.DefaultUser)
+	done := make(chan error, 1)
+	go func() {
+		_, err := Push(ctx, e.db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{MaxConnections: 4, Window: 10, CrashHook: hook})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled push returned %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the cancelled push did not return within a minute")
+	}
+	if per := proxy.appendsPerConn(); len(per) < 2 {
+		t.Fatalf("before the cancellation APPENDs went over %d connection(s) %v", len(per), per)
+	}
+	rep := e.push(t, PushOptions{MaxConnections: 4, Window: 10}, nil)
+	tot := rep.Totals()
+	if rep.Exceptions() || tot.Uploaded+tot.Found+tot.Already != 1004 || tot.Uploaded == 1004 {
+		t.Fatalf("resume: %s", rep.Summary())
+	}
+	if n := e.assertDestMatchesSource(t); n != 1004 {
+		t.Fatalf("%d compared", n)
 	}
 }
