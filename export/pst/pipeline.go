@@ -20,9 +20,8 @@ import (
 // workers that get little CPU on a busy machine.
 //
 // Bounds: at most maxInFlight messages, and maxInFlightBytes of input, are
-// added and not yet written; a
-// message's values take at most about twice its input (text becomes
-// UTF-16). Messages over maxPipelined bytes are never handed to a worker
+// added and not yet written; a message's values take at most about twice
+// its input (text becomes UTF-16). Messages over maxPipelined bytes are never handed to a worker
 // but mapped and streamed by the caller's goroutine once everything before
 // them is written. So memory stays flat: a few MB whatever the mailbox.
 
