@@ -21,9 +21,10 @@ import (
 //
 // Bounds: at most maxInFlight messages, and maxInFlightBytes of input, are
 // added and not yet written; a message's values take at most about twice
-// its input (text becomes UTF-16). Messages over maxPipelined bytes are never handed to a worker
-// but mapped and streamed by the caller's goroutine once everything before
-// them is written. So memory stays flat: a few MB whatever the mailbox.
+// its input (text becomes UTF-16). Messages over maxPipelined bytes are
+// never handed to a worker but mapped and streamed by the caller's
+// goroutine once everything before them is written. So memory stays flat:
+// a few MB whatever the mailbox.
 
 // maxWorkers caps the automatic worker count.
 const maxWorkers = 3
