@@ -31,16 +31,25 @@ type pstCorpus struct {
 
 // writePSTCorpus generates the n-message bench corpus (the same generator
 // as the pull benchmark) into dir/corpus-<n>.bin, in chunks so memory stays
-// bounded, plus a JSON index the export child reads.
+// bounded, plus an index the export child reads: one JSON entry a line, so
+// that it is read one entry at a time (an index held whole in the child
+// grows its heap with the message count and hides whether the exporter's
+// own memory is flat).
 func writePSTCorpus(dir string, n int) (pstCorpus, error) {
-	c := pstCorpus{file: filepath.Join(dir, fmt.Sprintf("corpus-%d.bin", n)), index: filepath.Join(dir, fmt.Sprintf("corpus-%d.json", n))}
+	c := pstCorpus{file: filepath.Join(dir, fmt.Sprintf("corpus-%d.bin", n)), index: filepath.Join(dir, fmt.Sprintf("corpus-%d.jsonl", n))}
 	f, err := os.Create(c.file)
 	if err != nil {
 		return c, err
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	var idx []pstEntry
+	xf, err := os.OpenFile(c.index, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return c, err
+	}
+	defer xf.Close()
+	xw := bufio.NewWriterSize(xf, 256<<10)
+	enc := json.NewEncoder(xw)
 	const chunk = 2000
 	for start := 0; start < n; start += chunk {
 		part := corpusRange(n, start, min(start+chunk, n))
@@ -53,7 +62,9 @@ func writePSTCorpus(dir string, n int) (pstCorpus, error) {
 				if _, err := w.Write(m.Raw); err != nil {
 					return c, fmt.Errorf("write corpus: %w", err)
 				}
-				idx = append(idx, e)
+				if err := enc.Encode(e); err != nil {
+					return c, fmt.Errorf("write corpus index: %w", err)
+				}
 				c.bytes += e.Len
 				c.msgs++
 			}
@@ -62,21 +73,16 @@ func writePSTCorpus(dir string, n int) (pstCorpus, error) {
 	if err := w.Flush(); err != nil {
 		return c, fmt.Errorf("write corpus: %w", err)
 	}
-	js, err := json.Marshal(idx)
-	if err != nil {
-		return c, err
+	if err := xw.Flush(); err != nil {
+		return c, fmt.Errorf("write corpus index: %w", err)
 	}
-	return c, os.WriteFile(c.index, js, 0o600)
+	return c, xf.Close()
 }
 
 // copyBound reads every message of the corpus file and writes the same
 // bytes to out, then fsyncs: what it costs just to put the input on disk.
 func copyBound(c pstCorpus, out string) (row, error) {
 	r := row{name: "copy the same bytes + fsync (bound)"}
-	idx, err := readPSTIndex(c.index)
-	if err != nil {
-		return r, err
-	}
 	src, err := os.Open(c.file)
 	if err != nil {
 		return r, err
@@ -90,13 +96,17 @@ func copyBound(c pstCorpus, out string) (row, error) {
 	defer os.Remove(out)
 	defer dst.Close()
 	bw := bufio.NewWriterSize(dst, 1<<20)
-	for _, e := range idx {
+	err = eachPSTEntry(c.index, func(e pstEntry) error {
 		n, err := io.Copy(bw, io.NewSectionReader(src, e.Off, e.Len))
 		if err != nil {
-			return r, fmt.Errorf("copy: %w", err)
+			return fmt.Errorf("copy: %w", err)
 		}
 		r.bytes += n
 		r.messages++
+		return nil
+	})
+	if err != nil {
+		return r, err
 	}
 	if err := bw.Flush(); err != nil {
 		return r, fmt.Errorf("copy: %w", err)
@@ -108,16 +118,26 @@ func copyBound(c pstCorpus, out string) (row, error) {
 	return r, nil
 }
 
-func readPSTIndex(path string) ([]pstEntry, error) {
-	js, err := os.ReadFile(path)
+// eachPSTEntry calls fn for every entry of a corpus index, in order,
+// holding one entry at a time; it stops at fn's first error.
+func eachPSTEntry(path string, fn func(pstEntry) error) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var idx []pstEntry
-	if err := json.Unmarshal(js, &idx); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 64<<10))
+	for {
+		var e pstEntry
+		if err := dec.Decode(&e); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return idx, nil
 }
 
 // pstChildResult is what the export child prints as JSON.

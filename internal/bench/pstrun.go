@@ -137,10 +137,6 @@ func pstChild(corpusFile, index, out string) int {
 
 func exportPST(corpusFile, index, out string) (res pstChildResult) {
 	fail := func(err error) pstChildResult { res.Err = err.Error(); return res }
-	idx, err := readPSTIndex(index)
-	if err != nil {
-		return fail(err)
-	}
 	src, err := os.Open(corpusFile)
 	if err != nil {
 		return fail(err)
@@ -165,19 +161,24 @@ func exportPST(corpusFile, index, out string) (res pstChildResult) {
 		return fail(err)
 	}
 	folders := map[string]pst.FolderID{}
-	for _, e := range idx {
+	// The index is read one entry at a time, so the child's own memory
+	// does not grow with the message count.
+	err = eachPSTEntry(index, func(e pstEntry) error {
 		id, err := pstFolder(w, folders, e.Folder)
 		if err != nil {
-			w.Abort()
-			return fail(err)
+			return err
 		}
 		meta := pst.MessageMeta{Flags: e.Flags, InternalDate: e.Date}
 		if err := w.AddMessage(ctx, id, io.NewSectionReader(src, e.Off, e.Len), meta); err != nil {
-			w.Abort()
-			return fail(fmt.Errorf("add message at %d: %w", e.Off, err))
+			return fmt.Errorf("add message at %d: %w", e.Off, err)
 		}
 		res.Messages++
 		res.Bytes += e.Len
+		return nil
+	})
+	if err != nil {
+		w.Abort()
+		return fail(err)
 	}
 	if path := os.Getenv("MAILSHIFT_BENCH_MEMPROFILE"); path != "" { // what is live before Close
 		if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
