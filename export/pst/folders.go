@@ -33,7 +33,7 @@ func (fi folderInfo) props() []prop {
 
 func (p *part) info(id FolderID) folderInfo {
 	f := p.folders[id]
-	fi := folderInfo{nid: f.nid, name: f.name, count: len(f.rowOffs), unread: f.unread,
+	fi := folderInfo{nid: f.nid, name: f.name, count: f.rows.n, unread: f.unread,
 		hasChildren: len(f.children) > 0, class: "IPF.Note"}
 	if id == 0 {
 		fi.name, fi.class = "Top of Personal Folders", ""
@@ -45,9 +45,6 @@ func (p *part) info(id FolderID) folderInfo {
 // writeFolders writes every user folder, the IPM subtree, Deleted Items,
 // the search root and the root folder, each with its three tables.
 func (p *part) writeFolders() error {
-	if err := p.rowsW.Flush(); err != nil {
-		return err
-	}
 	deleted := folderInfo{nid: nidDeletedItems, name: "Deleted Items", class: "IPF.Note"}
 	for id := range p.folders {
 		fi := p.info(FolderID(id))
@@ -58,31 +55,31 @@ func (p *part) writeFolders() error {
 		parent := uint32(nidRootFolder)
 		if id != 0 {
 			parent = p.folders[p.folders[id].parent].nid
-			if err := p.folderNode(fi, parent, kids, p.folders[id].rowOffs); err != nil {
+			if err := p.folderNode(fi, parent, kids, p.folders[id].rows); err != nil {
 				return err
 			}
 			continue
 		}
 		kids = append(kids, deleted)
-		if err := p.folderNode(fi, parent, kids, nil); err != nil {
+		if err := p.folderNode(fi, parent, kids, rowChain{}); err != nil {
 			return err
 		}
 	}
-	if err := p.folderNode(deleted, nidIPMSubtree, nil, nil); err != nil {
+	if err := p.folderNode(deleted, nidIPMSubtree, nil, rowChain{}); err != nil {
 		return err
 	}
 	search := folderInfo{nid: nidSearchRoot, name: "Search Root"}
-	if err := p.folderNode(search, nidRootFolder, nil, nil); err != nil {
+	if err := p.folderNode(search, nidRootFolder, nil, rowChain{}); err != nil {
 		return err
 	}
 	spam := folderInfo{nid: nidSpamSearch, name: "SPAM Search Folder 2"}
 	root := folderInfo{nid: nidRootFolder, hasChildren: true}
 	top := p.info(0)
-	return p.folderNode(root, nidRootFolder, []folderInfo{top, search, spam}, nil)
+	return p.folderNode(root, nidRootFolder, []folderInfo{top, search, spam}, rowChain{})
 }
 
 // folderNode writes a folder PC and its hierarchy, contents and FAI tables.
-func (p *part) folderNode(fi folderInfo, parent uint32, kids []folderInfo, rowOffs []int64) error {
+func (p *part) folderNode(fi folderInfo, parent uint32, kids []folderInfo, contents rowChain) error {
 	if err := p.pcNode(fi.nid, parent, fi.props()); err != nil {
 		return err
 	}
@@ -97,27 +94,22 @@ func (p *part) folderNode(fi folderInfo, parent uint32, kids []folderInfo, rowOf
 	if err := p.tcNode(base|0x0D, hierCols, ids, rows); err != nil {
 		return err
 	}
-	if err := p.contentsTable(base|0x0E, rowOffs); err != nil {
+	if err := p.contentsTable(base|0x0E, contents); err != nil {
 		return err
 	}
 	return p.tcNode(base|0x0F, faiCols, nil, nil)
 }
 
 // contentsTable streams a folder's contents rows from the spill file.
-func (p *part) contentsTable(nid uint32, rowOffs []int64) error {
+func (p *part) contentsTable(nid uint32, rows rowChain) error {
 	subs := newSubnodes(p.d)
-	t, err := newTC(p.d, contCols, len(rowOffs), subs)
+	t, err := newTC(p.d, contCols, rows.n, subs)
 	if err != nil {
 		return err
 	}
-	for _, off := range rowOffs {
-		r, err := p.readRow(off)
-		if err != nil {
-			return err
-		}
-		if err := t.addRow(r.nid, r.props()); err != nil {
-			return err
-		}
+	err = p.rows.each(rows, func(r contentsRow) error { return t.addRow(r.nid, r.props()) })
+	if err != nil {
+		return err
 	}
 	bid, err := t.finish()
 	if err != nil {

@@ -1,7 +1,6 @@
 package pst
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -14,12 +13,10 @@ type part struct {
 	d             *ndb
 	uid           [16]byte
 	storeName     string
-	random        io.Reader  // the UID and search keys come from here
-	nbt           []nbtEntry // every node except messages
-	msgNBT        *spill     // message NBT entries, ascending NID
-	rows          *os.File   // contents-row records (see row.go)
-	rowsW         *bufio.Writer
-	rowsPos       int64
+	random        io.Reader     // the UID and search keys come from here
+	nbt           []nbtEntry    // every node except messages
+	msgNBT        *spill        // message NBT entries, ascending NID
+	rows          *rowFile      // contents rows of every folder
 	folders       []*partFolder // by FolderID; [0] is the IPM subtree
 	msgs          int
 	nextMsg       uint32
@@ -31,7 +28,7 @@ type partFolder struct {
 	name     string
 	parent   FolderID
 	children []FolderID
-	rowOffs  []int64
+	rows     rowChain // its contents rows in part.rows
 	unread   int
 }
 
@@ -57,10 +54,9 @@ func openPart(path, tmpDir, storeName string, random io.Reader) (*part, error) {
 	if p.msgNBT, err = newSpill(tmpDir, "nbt"); err != nil {
 		return fail(err)
 	}
-	if p.rows, err = os.CreateTemp(tmpDir, ".mailshift-pst-rows-*"); err != nil {
-		return fail(fmt.Errorf("create row spill file: %w", err))
+	if p.rows, err = newRowFile(tmpDir); err != nil {
+		return fail(err)
 	}
-	p.rowsW = bufio.NewWriterSize(p.rows, 256<<10)
 	p.folders = []*partFolder{{nid: nidIPMSubtree, parent: -1}}
 	return p, nil
 }
@@ -101,11 +97,7 @@ func (p *part) cleanupTemp() {
 		p.d.w.stop()
 	}
 	p.msgNBT.close()
-	if p.rows != nil {
-		p.rows.Close()
-		os.Remove(p.rows.Name())
-		p.rows = nil
-	}
+	p.rows.close()
 }
 
 // close finalises the file; it keeps its .partial name (Writer.Close

@@ -7,7 +7,8 @@ import (
 )
 
 // contentsRow is what a folder's contents table shows of one message. Rows
-// are kept in a temporary file until the folder's table is written.
+// are kept in a temporary file until the folder's table is written (see
+// rowFile).
 type contentsRow struct {
 	nid                     uint32
 	flags, size             int32
@@ -77,28 +78,10 @@ func fromFiletime(ft int64) time.Time {
 
 // addRow records a message's contents row for folder f.
 func (p *part) addRow(f *partFolder, r *contentsRow) error {
-	rec := r.encode()
-	f.rowOffs = append(f.rowOffs, p.rowsPos)
 	if r.flags&msgflagRead == 0 {
 		f.unread++
 	}
-	if _, err := p.rowsW.Write(rec); err != nil {
-		return fmt.Errorf("write row spill: %w", err)
-	}
-	p.rowsPos += int64(len(rec))
-	return nil
-}
-
-func (p *part) readRow(off int64) (contentsRow, error) {
-	var hdr [4]byte
-	if _, err := p.rows.ReadAt(hdr[:], off); err != nil {
-		return contentsRow{}, fmt.Errorf("read row spill: %w", err)
-	}
-	b := make([]byte, le.Uint32(hdr[:]))
-	if _, err := p.rows.ReadAt(b, off); err != nil {
-		return contentsRow{}, fmt.Errorf("read row spill: %w", err)
-	}
-	return decodeRow(b)
+	return p.rows.add(&f.rows, r.encode())
 }
 
 var _ = utf16.Encode
