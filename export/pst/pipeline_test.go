@@ -18,9 +18,9 @@ import (
 // pipelineInput is every kind of message the mapper knows, in several
 // folders: the demo mailbox (charsets, HTML, inline images, a forwarded
 // message), broken MIME (kept raw, with warnings), embedded messages
-// nested in each other, bulk folders, a 6 MB message that is spooled to
-// disk and a 2 MB one kept in memory, both too big for a worker and so
-// streamed by the caller's goroutine between pipelined ones.
+// nested in each other, bulk folders, a 6 MB and a 2 MB message, both
+// spooled to disk, too big for a worker and so streamed by the caller's
+// goroutine between pipelined ones.
 func pipelineInput() []*corpus.Mailbox {
 	return []*corpus.Mailbox{corpus.Demo(), corpus.Bulk("Inbox/Bulk", 150, 4000, 3), corpus.Broken("Broken"),
 		corpus.LargeAttachment("Artwork", 5<<20, 1<<20), embeddedMailbox(), corpus.Bulk("Archive", 80, 9000, 4),

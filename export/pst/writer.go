@@ -2,7 +2,7 @@
 // messages, in one append-only pass: blocks are written as messages arrive,
 // and the B-trees, allocation maps and header are written at Close. Memory
 // stays bounded: B-tree entries and contents-table rows are spilled to
-// temporary files, messages over 4 MiB are spooled to disk, and bodies and
+// temporary files, messages over 1 MiB are spooled to disk, and bodies and
 // attachments are streamed into data trees.
 //
 // Messages are mapped (MIME parsing, transfer decoding, UTF-16 conversion)
