@@ -147,32 +147,36 @@ type pstChildResult struct {
 	Elapsed  int64 // ns from Create to Close (fsync included)
 	CloseNs  int64 // ns of Close alone (messages still in flight, tables, B-trees, maps, fsync)
 	PeakKB   int64 // VmHWM of the child itself
+	// LiveKB is the Go heap in use after a GC once every message is
+	// written, before Close: what the exporter retains, without the
+	// garbage collector's headroom that peak RSS also counts.
+	LiveKB   int64
 	PSTBytes int64
 	Err      string
 }
 
 // runPSTChild exports a corpus in a child process (so its peak RSS is its
-// own, not this process's) and returns its row and the PST's size.
-func runPSTChild(c pstCorpus, out string) (row, int64, error) {
+// own, not this process's) and returns its row and what it reported.
+func runPSTChild(c pstCorpus, out string) (row, pstChildResult, error) {
 	cmd := exec.Command(os.Args[0], "-pst-child", c.file, "-pst-index", c.index, "-pst-out", out)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return row{}, 0, fmt.Errorf("pst child: %v: %s", err, stdout.String())
+		return row{}, pstChildResult{}, fmt.Errorf("pst child: %v: %s", err, stdout.String())
 	}
 	wall := time.Since(start)
 	var res pstChildResult
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		return row{}, 0, fmt.Errorf("pst child said %q", stdout.String())
+		return row{}, pstChildResult{}, fmt.Errorf("pst child said %q", stdout.String())
 	}
 	if res.Err != "" {
-		return row{}, 0, fmt.Errorf("pst export: %s", res.Err)
+		return row{}, pstChildResult{}, fmt.Errorf("pst export: %s", res.Err)
 	}
 	r := row{name: fmt.Sprintf("Mailshift PST export (%d msgs)", res.Messages), messages: res.Messages, bytes: res.Bytes,
 		wall: time.Duration(res.Elapsed), rssKB: res.PeakKB,
 		note: fmt.Sprintf("PST %.0f MB; Close %v; process wall %v, CPU %v user + %v sys", float64(res.PSTBytes)/1e6,
 			time.Duration(res.CloseNs).Round(time.Millisecond), wall.Round(time.Millisecond),
 			cmd.ProcessState.UserTime().Round(time.Millisecond), cmd.ProcessState.SystemTime().Round(time.Millisecond))}
-	return r, res.PSTBytes, nil
+	return r, res, nil
 }
