@@ -5,7 +5,7 @@ BIN := bin/mailshift
 ENGINE := $(foreach d,app store sync domain export internal,$(if $(wildcard $(d)/*.go $(d)/*/*.go),./$(d)/...))
 ENGINE_DIRS := app store sync domain export
 
-.PHONY: run build test deps-build deps-test fmt-check pipe-check vet fyne-free test-engine test-views gui-smoke screenshots bench clean
+.PHONY: run build test deps-build deps-test fmt-check pipe-check vet fyne-free test-engine test-views gui-smoke screenshots test-long bench clean
 
 ## run: install build packages if missing, build, open the app (demo project on first start)
 run: build
@@ -63,6 +63,10 @@ gui-smoke: build
 ## screenshots: the real window on every screen of the demo, into docs/screens (for the README)
 screenshots: build
 	.ci/gui-smoke $(BIN) docs/screens
+
+## test-long: the PST over 2 GB (needs about 7 GB of free disk; not part of make test)
+test-long: deps-test
+	$(GO) test -tags pstlong -run TestOver2GB -count=1 -timeout 30m ./export/pst/
 
 ## bench: speed and memory against the peers (not part of make test)
 bench: deps-test
