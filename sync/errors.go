@@ -112,6 +112,11 @@ func classify(server string, err error, fingerprint string) error {
 			e.Kind = KindAuth
 		case isTooMany(imapErr):
 			e.Kind = KindTooMany
+		case imapErr.Type == imap.StatusResponseTypeBye: // the push's own wire sessions read BYE themselves
+			e.Kind = KindBye
+			if imapErr.Code != "" {
+				e.Text = "[" + string(imapErr.Code) + "] " + imapErr.Text
+			}
 		case imapErr.Type == imap.StatusResponseTypeBad:
 			e.Kind = KindServerBad
 		default:

@@ -21,6 +21,9 @@ type PushOptions struct {
 	WindowBytes int64         // ... or this many bytes; default 16 MB
 	Retries     int           // attempts per folder after a transient failure; default 6
 	Backoff     time.Duration // first wait before a retry (doubles); default 1 s
+	// MaxThrottleWait caps the wait a throttling destination asks for
+	// ("retry in 30 seconds" in a BYE or NO); default 5 minutes.
+	MaxThrottleWait time.Duration
 	// MaxMessageBytes is the operator's own size limit; the lowest of it,
 	// the server's APPENDLIMIT and the profile's limit applies.
 	MaxMessageBytes int64
@@ -58,6 +61,9 @@ func (o *PushOptions) defaults() {
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
+	}
+	if o.MaxThrottleWait <= 0 {
+		o.MaxThrottleWait = 5 * time.Minute
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}
@@ -97,7 +103,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	p := newPool(poolCap, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
 	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
-		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, Progress: opts.Progress}}}
+		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, MaxThrottleWait: opts.MaxThrottleWait, Progress: opts.Progress}}}
 	pr.idle.L = &pr.mu
 	units := make(chan pushUnit)
 	var planners, workersDone gosync.WaitGroup

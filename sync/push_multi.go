@@ -259,7 +259,7 @@ func (s *wireSession) awaitLine(tag string, seen map[string]string, want ...stri
 		case len(want) > 0 && strings.HasPrefix(line, "+"):
 			return line, nil
 		case strings.HasPrefix(line, "* BYE"):
-			return "", &imap.Error{Type: imap.StatusResponseTypeBye, Text: strings.TrimPrefix(line, "* BYE ")}
+			return "", parseByeText(strings.TrimPrefix(line, "* BYE "))
 		case strings.HasPrefix(line, "W") && seen != nil:
 			if t, _, ok := strings.Cut(line, " "); ok {
 				seen[t] = line

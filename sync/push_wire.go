@@ -114,7 +114,7 @@ func (s *wireSession) greeting() (string, error) {
 		return "", fmt.Errorf("read the greeting: %w", err)
 	}
 	if !strings.HasPrefix(line, "* OK") && !strings.HasPrefix(line, "* PREAUTH") {
-		return "", &imap.Error{Type: imap.StatusResponseTypeBye, Text: strings.TrimPrefix(line, "* ")}
+		return "", parseByeText(strings.TrimPrefix(strings.TrimPrefix(line, "* "), "BYE "))
 	}
 	return line, nil
 }
@@ -208,7 +208,7 @@ func (s *wireSession) await(tag string) ([]string, error) {
 			return untagged, tagged(tag, line)
 		}
 		if strings.HasPrefix(line, "* BYE") {
-			return untagged, &imap.Error{Type: imap.StatusResponseTypeBye, Text: strings.TrimPrefix(line, "* BYE ")}
+			return untagged, parseByeText(strings.TrimPrefix(line, "* BYE "))
 		}
 		untagged = append(untagged, line)
 	}
