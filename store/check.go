@@ -25,14 +25,24 @@ type CheckResult struct {
 
 // Check re-reads every stored message, recomputes its SHA-256 and checks
 // that every index record points at stored bytes. It needs no network.
+// Every indexed copy is re-hashed: the same bytes may be indexed twice
+// (two connections stored them at once, or a batch was repeated after a
+// crash), and a reader may be handed either copy, so a damaged one must
+// not hide behind a sound one. Blobs counts the copies checked.
 // progress, when not nil, is called with the number of blobs checked.
 func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckResult, error) {
 	var res CheckResult
-	blobs := map[Hash]Blob{}
+	type copyOf struct {
+		h  Hash
+		bl Blob
+	}
+	var copies []copyOf
+	stored := map[Hash]bool{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		mail := tx.Bucket(bucketMail)
 		if err := forEachBlob(tx, func(h Hash, bl Blob) error {
-			blobs[h] = bl
+			copies = append(copies, copyOf{h, bl})
+			stored[h] = true
 			return nil
 		}); err != nil {
 			return err
@@ -51,7 +61,7 @@ func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckR
 						return nil
 					}
 					res.Records++
-					if _, ok := blobs[m.Hash]; !ok {
+					if !stored[m.Hash] {
 						res.Problems = append(res.Problems, CheckProblem{What: "record without stored bytes", Hash: m.Hash.String(),
 							Where: fmt.Sprintf("%s/%s uid %d", boxName(bk), folder, m.UID)})
 					}
@@ -63,10 +73,11 @@ func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckR
 	if err != nil {
 		return res, err
 	}
-	res.Blobs = len(blobs)
+	res.Blobs = len(copies)
 	done := 0
 	buf := make([]byte, 256<<10)
-	for h, bl := range blobs {
+	for _, c := range copies {
+		h, bl := c.h, c.bl
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
@@ -86,11 +97,11 @@ func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckR
 		}
 		done++
 		if progress != nil && done%500 == 0 {
-			progress(done, len(blobs))
+			progress(done, len(copies))
 		}
 	}
 	if progress != nil {
-		progress(done, len(blobs))
+		progress(done, len(copies))
 	}
 	return res, nil
 }

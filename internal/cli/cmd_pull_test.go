@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"mailshift/internal/testenv"
+	"mailshift/store"
 )
 
 const cliCanary = "Cli-Canary-Pw-5150"
@@ -76,14 +78,11 @@ func TestSourceCommandsEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "all 55 messages of 2 folders verified") {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
-	// Damage one stored byte: the verdict says so and the exit is non-zero.
-	packs, _ := filepath.Glob(filepath.Join(data, "packs", "*.pack"))
-	if len(packs) == 0 {
-		t.Fatal("no pack files")
-	}
-	f, _ := os.OpenFile(packs[0], os.O_RDWR, 0)
-	f.WriteAt([]byte("#"), 10)
-	f.Close()
+	// Damage one byte of the copy the index hands readers: the verdict
+	// says so and the exit is non-zero. (A pack may also hold an unindexed
+	// copy of the same bytes that another connection stored at once; it is
+	// never read, so damaging it proves nothing.)
+	damageIndexedByte(t, data)
 	out, _, err = runEngineCmd(t, verifyCommand(), data, "--offline")
 	if !errors.Is(err, ErrExitStatus) || !strings.Contains(out, "NOT verified") || !strings.Contains(out, "hash mismatch") {
 		t.Fatalf("damaged store: %v\n%s", err, out)
@@ -110,5 +109,43 @@ func TestSourceCommandsRejectBadInput(t *testing.T) {
 	}
 	if _, errOut, err := runEngineCmd(t, pullCommand(), data, "--help"); !errors.Is(err, errHelpShown) || !strings.Contains(errOut, "--connections") {
 		t.Errorf("--help: %v %s", err, errOut)
+	}
+}
+
+// damageIndexedByte overwrites the 11th byte of the stored copy that the
+// index points at for the first INBOX message of the direct project.
+func damageIndexedByte(t *testing.T, data string) {
+	t.Helper()
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxes, err := db.Boxes(directProject)
+	if err != nil || len(boxes) == 0 {
+		t.Fatalf("no stored mailbox: %v", err)
+	}
+	states, err := db.FolderStates(boxes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blob store.Blob
+	found := false
+	err = db.ForEachMessage(boxes[0], "INBOX", states["INBOX"].UIDValidity, func(m store.MessageRecord) error {
+		if !found {
+			blob, found = db.HasBlob(m.Hash)
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil || !found {
+		t.Fatalf("no indexed INBOX message: %v", err)
+	}
+	f, err := os.OpenFile(filepath.Join(data, "packs", fmt.Sprintf("%08x.pack", blob.Pack)), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte("#"), int64(blob.Offset)+10); err != nil {
+		t.Fatal(err)
 	}
 }
