@@ -109,6 +109,16 @@ func decodeRecord(k, v []byte) (MessageRecord, error) {
 func (h Hash) MarshalJSON() ([]byte, error) { return json.Marshal(h.String()) }
 
 // box returns (creating when create) a mailbox's index bucket.
+// folderRecords is the bucket of a folder's message records, nil when the
+// mailbox or the folder has none (nothing is created).
+func folderRecords(tx *bolt.Tx, k BoxKey, folder string) *bolt.Bucket {
+	bb, _ := box(tx, k, false) // never fails without create
+	if bb == nil {
+		return nil
+	}
+	return bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+}
+
 func box(tx *bolt.Tx, k BoxKey, create bool) (*bolt.Bucket, error) {
 	mail := tx.Bucket(bucketMail)
 	if !create {

@@ -16,11 +16,7 @@ func (db *DB) UpdateFlags(k BoxKey, folder string, uidValidity uint32, flags map
 		return nil
 	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		bb, err := box(tx, k, false)
-		if err != nil || bb == nil {
-			return err
-		}
-		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+		mb := folderRecords(tx, k, folder)
 		if mb == nil {
 			return nil
 		}

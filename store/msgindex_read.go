@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,39 +48,14 @@ func (db *DB) SaveFolderState(k BoxKey, st FolderState) error {
 // ForEachMessage calls fn for every stored message of a folder under its
 // current UIDVALIDITY, in UID order. fn must not write to the store.
 func (db *DB) ForEachMessage(k BoxKey, folder string, uidValidity uint32, fn func(MessageRecord) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		bb, err := box(tx, k, false)
-		if err != nil || bb == nil {
-			return err
-		}
-		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
-		if mb == nil {
-			return nil
-		}
-		c := mb.Cursor()
-		prefix := msgKey(uidValidity, 0)[:4]
-		for key, v := c.Seek(prefix); key != nil && string(key[:4]) == string(prefix); key, v = c.Next() {
-			m, err := decodeRecord(key, v)
-			if err != nil {
-				return fmt.Errorf("folder %s: %w", folder, err)
-			}
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.ForEachMessageIn(k, folder, uidValidity, 0, math.MaxUint32, fn)
 }
 
 // ForEachMessageIn is ForEachMessage over the UIDs from..to (inclusive)
 // only, so a caller can walk a large folder window by window.
 func (db *DB) ForEachMessageIn(k BoxKey, folder string, uidValidity, from, to uint32, fn func(MessageRecord) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
-		bb, err := box(tx, k, false)
-		if err != nil || bb == nil {
-			return err
-		}
-		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+		mb := folderRecords(tx, k, folder)
 		if mb == nil {
 			return nil
 		}
@@ -104,11 +80,7 @@ func (db *DB) ForEachMessageIn(k BoxKey, folder string, uidValidity, from, to ui
 func (db *DB) StoredUIDsFrom(k BoxKey, folder string, uidValidity, from uint32) (map[uint32]bool, error) {
 	out := map[uint32]bool{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		bb, err := box(tx, k, false)
-		if err != nil || bb == nil {
-			return err
-		}
-		mb := bb.Bucket(bucketMsgs).Bucket([]byte(folder))
+		mb := folderRecords(tx, k, folder)
 		if mb == nil {
 			return nil
 		}
