@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -151,13 +152,11 @@ func (d *DomainScreen) Check() {
 		if err != nil {
 			return domainLoaded{checked: true, err: err}, nil
 		}
-		plan, perr := rep.Plan, error(nil)
-		if plan == nil { // the check could not plan (zone unreadable): ask once more, to say why
-			p, err := d.shell.App.ExpectedRecords(ctx, d.projectID)
-			plan, perr = &p, err
-		}
 		l := d.load(ctx)
-		l.checked, l.plan, l.planErr = true, plan, perr
+		l.checked, l.plan = true, rep.Plan
+		if rep.Plan == nil { // offline, or the zone unreadable: the findings say why; asking DNS again would only wait again
+			l.plan, l.planErr = &domain.Plan{}, errors.New("the check could not read the domain's DNS; the findings say why")
+		}
 		return l, nil
 	}, d.apply)
 }
