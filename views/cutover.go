@@ -66,6 +66,18 @@ type CutoverScreen struct {
 type CutoverRow struct {
 	Title, Info, Problem *widget.Label
 	Tick, Override       *widget.Button
+	// said answers the person's last action on the row (a refusal, a job
+	// that could not start). Repaints, which the live checks and step
+	// events trigger every few seconds, show it instead of the computed
+	// "Waiting" line rather than wiping it; see paintSteps.
+	said        string
+	saidBlocked bool // said while an earlier step blocked this one
+}
+
+// say shows the answer to an action on row r ("" clears it).
+func (c *CutoverScreen) say(r *CutoverRow, id, text string) {
+	r.said, r.saidBlocked = text, len(app.BlockersBefore(c.plan, id)) > 0
+	c.paintSteps()
 }
 
 // CheckLine is one live check: an icon for its state and its words.

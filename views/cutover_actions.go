@@ -103,14 +103,14 @@ func (c *CutoverScreen) runOnce(fresh bool) {
 // runDelta starts the final delta job; its progress arrives as events.
 func (c *CutoverScreen) runDelta() {
 	r := c.Rows["final-delta"]
-	c.setLine(r.Problem, "")
+	c.say(r, "final-delta", "")
 	c.RunDelta.Disable()
 	Background(c.shell, func(ctx context.Context) (error, error) {
 		return c.shell.App.StartDelta(ctx, c.projectID, nil, 0), nil
 	}, func(err error) {
 		if err != nil {
 			c.RunDelta.Enable()
-			c.setLine(r.Problem, "The final delta could not start: "+sentence(err.Error()))
+			c.say(r, "final-delta", "The final delta could not start: "+sentence(err.Error()))
 		}
 	})
 }

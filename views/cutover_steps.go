@@ -95,13 +95,15 @@ func (c *CutoverScreen) paintSteps() {
 			setEnabled(r.Override, len(before) == 0)
 		} else {
 			r.Override.Hide()
-			r.Problem.Hide()
 		}
-		if len(before) > 0 && st.Status != app.StatusDone {
-			c.setLine(r.Problem, fmt.Sprintf("Waiting: %q is blocked (see above); this step can be ticked once that passes its check or is overridden.", before[0].Title))
-		} else if strings.HasPrefix(r.Problem.Text, "Waiting: ") {
-			c.setLine(r.Problem, "")
+		if r.saidBlocked && len(before) == 0 {
+			r.said = "" // a refusal for a blocker that has since cleared
 		}
+		line := r.said
+		if line == "" && len(before) > 0 && st.Status != app.StatusDone {
+			line = fmt.Sprintf("Waiting: %q is blocked (see above); this step can be ticked once that passes its check or is overridden.", before[0].Title)
+		}
+		c.setLine(r.Problem, line)
 	}
 	c.setLine(c.Blocker, c.blockerText())
 }
@@ -184,6 +186,9 @@ func checkIcon(s app.CheckState) fyne.Resource {
 func (c *CutoverScreen) stepChanged(st app.Step) {
 	for i := range c.plan {
 		if c.plan[i].ID == st.ID {
+			if r := c.Rows[st.ID]; r != nil && c.plan[i].Status != st.Status {
+				r.said = "" // the step moved on: the old answer is stale
+			}
 			c.plan[i] = st
 		}
 	}
@@ -197,12 +202,12 @@ func (c *CutoverScreen) tickStep(id string) {
 		return
 	}
 	who, r := c.Who.Text, c.Rows[id]
-	c.setLine(r.Problem, "")
+	c.say(r, id, "")
 	stepAction(c.shell, func(ctx context.Context) (app.Step, error) {
 		return c.shell.App.TickInOrder(ctx, c.projectID, id, who, "", "")
 	}, func(st app.Step, err error) {
 		if err != nil {
-			c.setLine(r.Problem, sentence(err.Error()))
+			c.say(r, id, sentence(err.Error()))
 			return
 		}
 		c.stepChanged(st)

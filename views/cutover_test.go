@@ -83,8 +83,15 @@ func TestCutoverBlockerPreventsTickingALaterStep(t *testing.T) {
 	// Even if the button were reached, the engine refuses in plain words.
 	c.tickStep("final-delta")
 	s.WaitIdle()
-	if !strings.Contains(delta.Problem.Text, "cannot be ticked yet") {
-		t.Fatalf("refusal %q", delta.Problem.Text)
+	if !strings.Contains(delta.Problem.Text, "cannot be ticked yet") || delta.Problem.Hidden {
+		t.Fatalf("refusal %q (hidden %v)", delta.Problem.Text, delta.Problem.Hidden)
+	}
+	// The live checks and step events repaint the rows every few seconds:
+	// a repaint keeps the answer to the person's tick on show (it used to
+	// put the "Waiting" line back over it, or hide it).
+	s.Do(c.paintSteps)
+	if got := onUI(s, func() string { return delta.Problem.Text }); !strings.Contains(got, "cannot be ticked yet") || delta.Problem.Hidden {
+		t.Fatalf("after a repaint the refusal reads %q (hidden %v)", got, delta.Problem.Hidden)
 	}
 	steps, err := a.Checklist(context.Background(), id)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 type run struct {
@@ -34,11 +35,15 @@ func runCLI(t *testing.T, dataDir string, vars map[string]string, args ...string
 	return run{code, out.String(), errb.String()}
 }
 
+// aWeekAhead is a cutover date the tests can use on any day they run
+// (the demo registration's expiry is relative to today as well).
+func aWeekAhead() string { return time.Now().Add(7 * 24 * time.Hour).Format("2006-01-02T15:04") }
+
 func TestProjectMailboxesChecklistEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	vars := map[string]string{"MAILSHIFT_PASSPHRASE": "s3cret passphrase"}
 	r := runCLI(t, dir, vars, "project", "new", "Acme Dental", "--domain", "acme-dental.test",
-		"--source", "imaps://mail.oldhost.test", "--profile", "m365", "--cutover", "2026-12-05T18:00", "--by", "Tess")
+		"--source", "imaps://mail.oldhost.test", "--profile", "m365", "--cutover", aWeekAhead(), "--by", "Tess")
 	if r.code != 0 || !strings.Contains(r.stdout, "created project acme-dental") {
 		t.Fatalf("project new: %+v", r)
 	}

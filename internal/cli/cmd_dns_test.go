@@ -95,7 +95,7 @@ func TestDNSBadInput(t *testing.T) {
 func TestDNSCheckForAProjectKeepsTheFindings(t *testing.T) {
 	dir := t.TempDir()
 	r := runCLI(t, dir, nil, "project", "new", "Demo Co", "--domain", "demo-company.test",
-		"--source", "imaps://mail.oldhost.test", "--profile", "m365", "--cutover", "2026-12-05T18:00", "--by", "Tess")
+		"--source", "imaps://mail.oldhost.test", "--profile", "m365", "--cutover", aWeekAhead(), "--by", "Tess")
 	if r.code != 0 {
 		t.Fatalf("project new: %+v", r)
 	}
