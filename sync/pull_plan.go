@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"mailshift/store"
 )
@@ -63,31 +64,59 @@ func unchanged(st store.FolderState, f FolderInfo, condstore bool) bool {
 		(!condstore || st.HighestModSeq == f.HighestModSeq)
 }
 
-// statusAll fills counts from one STATUS per folder (no SELECT).
+// statusPipeline is how many STATUS commands statusAll keeps in flight.
+const statusPipeline = 32
+
+// statusAll fills counts from one STATUS per folder (no SELECT). The
+// commands are pipelined, up to statusPipeline ahead of the answers
+// (STATUS is safe to pipeline, RFC 3501 §5.5): against a distant server a
+// mailbox of 50 folders costs a round trip or two, not 50, before the
+// first folder starts copying. Every answer is awaited; the first failure
+// is returned.
 func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
-	for i := range info.Folders {
-		f := &info.Folders[i]
-		if f.NoSelect {
-			continue
-		}
-		opts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: info.CondStore}
-		if c.Caps().Has(imap.CapStatusSize) || c.Caps().Has(imap.CapIMAP4rev2) {
-			opts.Size = true
-		}
-		var st *imap.StatusData
-		err := c.do(ctx, func() (err error) { st, err = c.Status(f.Name, opts).Wait(); return })
-		if err != nil {
-			return fmt.Errorf("status of %q: %w", f.Name, classify(c.ep.Addr(), err, ""))
-		}
-		if st.NumMessages != nil {
-			f.Messages = int(*st.NumMessages)
-		}
-		f.UIDNext, f.UIDValidity, f.HighestModSeq = uint32(st.UIDNext), st.UIDValidity, st.HighestModSeq
-		if st.Size != nil {
-			f.Bytes = *st.Size
-		}
+	opts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: info.CondStore}
+	if c.Caps().Has(imap.CapStatusSize) || c.Caps().Has(imap.CapIMAP4rev2) {
+		opts.Size = true
 	}
-	return nil
+	return c.doStream(ctx, func(touch func()) error {
+		var first error
+		var inFlight []int // indexes of folders whose STATUS awaits its answer
+		cmds := make([]*imapclient.StatusCommand, len(info.Folders))
+		await := func() {
+			i := inFlight[0]
+			inFlight = inFlight[1:]
+			st, err := cmds[i].Wait()
+			touch()
+			f := &info.Folders[i]
+			if err != nil {
+				if first == nil {
+					first = fmt.Errorf("status of %q: %w", f.Name, classify(c.ep.Addr(), err, ""))
+				}
+				return
+			}
+			if st.NumMessages != nil {
+				f.Messages = int(*st.NumMessages)
+			}
+			f.UIDNext, f.UIDValidity, f.HighestModSeq = uint32(st.UIDNext), st.UIDValidity, st.HighestModSeq
+			if st.Size != nil {
+				f.Bytes = *st.Size
+			}
+		}
+		for i := range info.Folders {
+			if info.Folders[i].NoSelect {
+				continue
+			}
+			if len(inFlight) == statusPipeline {
+				await()
+			}
+			cmds[i] = c.Status(info.Folders[i].Name, opts)
+			inFlight = append(inFlight, i)
+		}
+		for len(inFlight) > 0 {
+			await()
+		}
+		return first
+	})
 }
 
 // copyFolder pulls one folder under retry: attempts add up (each resumes

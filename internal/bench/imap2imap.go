@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -53,6 +54,10 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	fmt.Printf("\nIMAP -> IMAP: %d messages, %.0f MB, from Dovecot '/' to Dovecot '.' with INBOX. prefix (both on this machine)\n", msgs, float64(size)/1e6)
 
+	raw, err := rawBound(src)
+	if err != nil {
+		return fmt.Errorf("raw bound: %w", err)
+	}
 	loader, err := loadWithMultiappend(dst, n)
 	if err != nil {
 		return fmt.Errorf("loader: %w", err)
@@ -78,14 +83,14 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
 	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
-		rssKB: max(pull.rssKB, push.rssKB), note: "the first pass, end to end"}
+		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, note: "the first pass, end to end"}
 	plain, err := runPushChild(plainData, dst.Addr, "plain", conns, true)
 	if err != nil {
 		return err
 	}
 	plain.name = fmt.Sprintf("Mailshift push (%d conns, APPEND)", conns)
 	plain.note = "go-imap's APPEND, one per message: " + plain.note
-	rows := []row{loader, pull, push, both, plain}
+	rows := []row{raw, loader, pull, push, both, plain}
 	mb := row{name: "mbsync (not run: -mbsync=false)"}
 	if withMbsync {
 		if mb, err = mbsyncIMAP(src, dst, filepath.Join(work, "mbsync")); err != nil {
@@ -111,6 +116,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	fmt.Printf("push / loader: %.2f (target >= 0.7)   pull+push / loader: %.2f   pull+push / mbsync: %s (target >= 3)   push wire / plain APPEND: %.2f\n",
 		push.msgsPerSec()/loader.msgsPerSec(), both.msgsPerSec()/loader.msgsPerSec(), vsMbsync, push.msgsPerSec()/plain.msgsPerSec())
+	printFloor(raw, loader, both, mb)
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, msgs)
@@ -153,6 +159,7 @@ func childPush(data, addr, user string, conns int, plain bool) int {
 		return 1
 	}
 	defer db.Close()
+	defer cpuProfile()()
 	ep := endpoint(addr)
 	ep.Username, ep.Password = user, []byte(destUsers[user])
 	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: ep}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
@@ -170,11 +177,11 @@ func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 	cmd := exec.Command(os.Args[0], "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start := time.Now()
+	start, busy := time.Now(), cpuClock()
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("push child: %v: %s", err, out.String())
 	}
-	wall := time.Since(start)
+	wall, allCPU := time.Since(start), cpuClock()-busy
 	var res pushResult
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		return row{}, fmt.Errorf("push child said %q", out.String())
@@ -182,7 +189,7 @@ func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 	if res.Err != "" {
 		return row{}, fmt.Errorf("push: %s", res.Err)
 	}
-	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB,
+	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
 		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v", res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond))}, nil
 }
 
@@ -233,22 +240,30 @@ SyncState %s/state/
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 		return r, err
 	}
-	cmd := exec.Command("mbsync", "-c", rc, "-a", "-q")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Start()
-	if err == nil {
-		stop := make(chan struct{})
-		peak := watchPeak(cmd.Process.Pid, stop)
-		err = cmd.Wait()
-		close(stop)
-		r.rssKB = <-peak
-	}
-	r.wall = time.Since(start)
+	err := runMeasured(exec.Command("mbsync", "-c", rc, "-a", "-q"), &r)
 	r.messages, r.bytes, _ = countFolders(dst, "mbsync")
-	if err != nil {
-		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
+	return r, err
+}
+
+// printFloor says how fast any copier could go on this machine: the
+// servers' own CPU for serving the corpus (the raw bound's, less the
+// client's) and for ingesting it (the loader's, less the loader's), spread
+// over every core with nothing else running, is a floor under the first
+// pass's time whatever the copier does; its own CPU comes on top.
+func printFloor(raw, loader, both, mb row) {
+	servers := (raw.allCPU - raw.cpu) + (loader.allCPU - loader.cpu)
+	if servers <= 0 || both.messages == 0 {
+		return
 	}
-	return r, nil
+	cores := time.Duration(runtime.NumCPU())
+	floor, withOwn := servers/cores, (servers+both.cpu)/cores
+	rate := func(d time.Duration) float64 { return float64(both.messages) / d.Seconds() }
+	vs := func(d time.Duration) string {
+		if mb.msgsPerSec() <= 0 {
+			return ""
+		}
+		return fmt.Sprintf(" = %.2fx mbsync", rate(d)/mb.msgsPerSec())
+	}
+	fmt.Printf("floor: the servers alone need %.2f CPU-s to serve and ingest the corpus: on %d cores at least %v (%.0f msgs/s%s) for any copier; with Mailshift's own %.2f CPU-s, %v (%.0f msgs/s%s)\n",
+		servers.Seconds(), cores, floor.Round(time.Millisecond), rate(floor), vs(floor), both.cpu.Seconds(), withOwn.Round(time.Millisecond), rate(withOwn), vs(withOwn))
 }

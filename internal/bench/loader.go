@@ -63,7 +63,7 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 	const chunk = 2000
 	for start := 0; start < n; start += chunk {
 		part := corpusRange(n, start, min(start+chunk, n))
-		t0 := time.Now()
+		t0, busy, self := time.Now(), cpuClock(), selfCPU()
 		for _, f := range benchFolders {
 			msgs := part[f.name]
 			if len(msgs) == 0 {
@@ -99,6 +99,8 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 			}
 		}
 		r.wall += time.Since(t0)
+		r.allCPU += cpuClock() - busy
+		r.cpu += selfCPU() - self
 	}
 	return r, nil
 }

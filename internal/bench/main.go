@@ -75,6 +75,9 @@ func main() {
 	}
 }
 
+// benchRounds is how many times the raw bound and the pull alternate.
+const benchRounds = 2
+
 func run(n, conns int, keep, withMbsync bool) error {
 	work, err := os.MkdirTemp("", "mailshift-bench-")
 	if err != nil {
@@ -96,21 +99,45 @@ func run(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("corpus: %d messages, %.0f MB in %d folders, loaded in %v (Maildir files + doveadm force-resync)\n",
 		msgs, float64(bytes)/1e6, len(benchFolders), time.Since(t0).Round(time.Millisecond))
 
+	// The server's speed depends on its state: the first client to read a
+	// freshly loaded corpus makes Dovecot build its index cache (measured:
+	// the raw bound at 100,000 messages ran at 9,833 msgs/s first and
+	// 20,222 msgs/s after a pull), and this VM's page cache is reclaimed
+	// within seconds. So the raw bound and the pull run in alternating
+	// rounds (the second pull into a fresh store), and the fastest of
+	// each is compared: the same server state for both.
 	var rows []row
-	raw, err := rawBound(d)
-	if err != nil {
-		return fmt.Errorf("raw bound: %w", err)
-	}
-	rows = append(rows, raw)
+	var raw, pull row
 	data := filepath.Join(work, "mailshift")
-	pull, err := runChild(data, d.Addr, conns)
-	if err != nil {
-		return err
+	for round := 1; round <= benchRounds; round++ {
+		r, err := rawBound(d)
+		if err != nil {
+			return fmt.Errorf("raw bound: %w", err)
+		}
+		r.name = fmt.Sprintf("raw UID FETCH 1:* BODY.PEEK[], %d", round)
+		dir := data
+		if round > 1 {
+			dir = filepath.Join(work, fmt.Sprintf("mailshift-%d", round))
+		}
+		p, err := runChild(dir, d.Addr, conns)
+		if err != nil {
+			return err
+		}
+		if round > 1 {
+			os.RemoveAll(dir)
+		}
+		p.name = fmt.Sprintf("Mailshift pull (%d conns), %d", conns, round)
+		rows = append(rows, r, p)
+		if r.msgsPerSec() > raw.msgsPerSec() {
+			raw = r
+		}
+		if p.msgsPerSec() > pull.msgsPerSec() {
+			pull = p
+		}
 	}
-	pull.name = fmt.Sprintf("Mailshift pull (%d connections)", conns)
-	rows = append(rows, pull)
 	mb := row{name: "mbsync (not run: -mbsync=false)"}
 	if withMbsync {
+		var err error
 		if mb, err = runMbsync(d, filepath.Join(work, "mbsync")); err != nil {
 			return fmt.Errorf("mbsync: %w", err)
 		}
@@ -127,8 +154,8 @@ func run(n, conns int, keep, withMbsync bool) error {
 	if mb.msgsPerSec() > 0 {
 		vsMbsync = fmt.Sprintf("%.2f", pull.msgsPerSec()/mb.msgsPerSec())
 	}
-	fmt.Printf("pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %s (target >= 4)   delta: %v (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
-		pull.msgsPerSec()/raw.msgsPerSec(), vsMbsync, delta.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
+	fmt.Printf("best of %d: pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %s (target >= 4)   delta: %v (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
+		benchRounds, pull.msgsPerSec()/raw.msgsPerSec(), vsMbsync, delta.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
 	return fidelity(d, data, msgs)
 }
 
@@ -159,6 +186,8 @@ type row struct {
 	bytes    int64
 	wall     time.Duration
 	rssKB    int64
+	cpu      time.Duration // the contender's own CPU (user + system)
+	allCPU   time.Duration // the whole machine's busy CPU meanwhile, servers included
 	note     string
 }
 
@@ -169,15 +198,24 @@ func (r row) msgsPerSec() float64 {
 	return float64(r.messages) / r.wall.Seconds()
 }
 
+// seconds prints a CPU time, "-" when not measured.
+func seconds(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
 func printTable(rows []row, msgs int, bytes int64) {
-	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "note")
+	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s %8s %8s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "own CPU", "all CPU", "note")
 	for _, r := range rows {
 		rss := "-"
 		if r.rssKB > 0 {
 			rss = fmt.Sprintf("%.0f MB", float64(r.rssKB)/1024)
 		}
-		fmt.Printf("%-34s %9d %10v %9.0f %8.1f %10s  %s\n", r.name, r.messages, r.wall.Round(time.Millisecond),
-			r.msgsPerSec(), float64(r.bytes)/1e6/r.wall.Seconds(), rss, r.note)
+		fmt.Printf("%-34s %9d %10v %9.0f %8.1f %10s %8s %8s  %s\n", r.name, r.messages, r.wall.Round(time.Millisecond),
+			r.msgsPerSec(), float64(r.bytes)/1e6/r.wall.Seconds(), rss, seconds(r.cpu), seconds(r.allCPU), r.note)
 	}
+	fmt.Println("(own CPU: the contender's user + system time; all CPU: the whole machine's, servers included, out of 2 x the time)")
 	fmt.Println(strings.Repeat("-", 100))
 }

@@ -37,23 +37,58 @@ type childResult struct {
 	Bytes   int64 `json:"bytes"`
 	Elapsed int64 `json:"elapsed_ns"`
 	PeakKB  int64 `json:"peak_kb"` // VmHWM of the child itself
+	AnonKB  int64 `json:"anon_kb"` // peak anonymous resident memory
+	FileKB  int64 `json:"file_kb"` // peak file-backed resident memory (the mapped index)
 	Err     string
 }
 
 // vmHWM reads a process's peak resident set (kB) from /proc. (wait4's
 // ru_maxrss would include the parent's size at fork, which is the corpus.)
-func vmHWM(pid string) int64 {
+func vmHWM(pid string) int64 { return procStatus(pid, "VmHWM") }
+
+// procStatus reads one kB figure of /proc/PID/status (0 if absent).
+func procStatus(pid, key string) int64 {
 	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
 			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return n
 		}
 	}
 	return 0
+}
+
+// residentSplit samples this process's resident memory every 10 ms until
+// stop is called, and returns the peaks of its two parts: anonymous
+// memory (heap, stacks: what the program holds) and file-backed pages
+// (the bbolt index, which is memory-mapped: pages the kernel may drop at
+// any time and that grow with the index touched, not with what is held).
+// VmHWM counts both; the split says which of them grows with the corpus.
+func residentSplit() (stop func() (anonKB, fileKB int64)) {
+	done := make(chan struct{})
+	out := make(chan [2]int64, 1)
+	go func() {
+		var anon, file int64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			anon, file = max(anon, procStatus("self", "RssAnon")), max(file, procStatus("self", "RssFile"))
+			select {
+			case <-done:
+				out <- [2]int64{anon, file}
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (int64, int64) {
+		close(done)
+		v := <-out
+		return v[0], v[1]
+	}
 }
 
 // watchPeak polls a running process's VmHWM (which only grows) until stop
@@ -79,6 +114,21 @@ func watchPeak(pid int, stop <-chan struct{}) <-chan int64 {
 	return out
 }
 
+// cpuProfile profiles a child into $MAILSHIFT_BENCH_CPUPROFILE.<pid>, for
+// finding where the time goes; call the returned func to stop.
+func cpuProfile() (stop func()) {
+	path := os.Getenv("MAILSHIFT_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
 // childPull is the child process: one pull, its result as JSON on stdout.
 func childPull(data, addr string, conns int) int {
 	db, err := store.Open(data, store.Options{})
@@ -87,15 +137,12 @@ func childPull(data, addr string, conns int) int {
 		return 1
 	}
 	defer db.Close()
-	if path := os.Getenv("MAILSHIFT_BENCH_CPUPROFILE"); path != "" { // for finding where the time goes
-		if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
-			pprof.StartCPUProfile(f)
-			defer pprof.StopCPUProfile()
-		}
-	}
+	defer cpuProfile()()
+	split := residentSplit()
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
 	stored, _, _, _, _ := rep.Counts()
 	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
+	res.AnonKB, res.FileKB = split()
 	if err != nil || rep.Exceptions() {
 		res.Err = fmt.Sprint(err, " ", rep.Summary())
 	}
@@ -109,11 +156,11 @@ func runChild(data, addr string, conns int) (row, error) {
 	cmd := exec.Command(os.Args[0], "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start := time.Now()
+	start, busy := time.Now(), cpuClock()
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("pull child: %v: %s", err, out.String())
 	}
-	wall := time.Since(start)
+	wall, allCPU := time.Since(start), cpuClock()-busy
 	var res childResult
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		return row{}, fmt.Errorf("pull child said %q", out.String())
@@ -121,15 +168,16 @@ func runChild(data, addr string, conns int) (row, error) {
 	if res.Err != "" {
 		return row{}, fmt.Errorf("pull: %s", res.Err)
 	}
-	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB,
-		note: fmt.Sprintf("engine time %v (the rest is process start and store open)", time.Duration(res.Elapsed).Round(time.Millisecond))}
+	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
+		note: fmt.Sprintf("engine time %v (the rest is process start and store open); resident at most %.1f MB anonymous, %.1f MB mapped files",
+			time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.FileKB)/1024)}
 	return r, nil
 }
 
 // rawBound streams every folder's UID FETCH 1:* BODY.PEEK[] to nowhere on
 // one connection: what the server can serve to a trivial client.
-func rawBound(d *testenv.Dovecot) (row, error) {
-	r := row{name: "raw UID FETCH 1:* BODY.PEEK[] (1 conn)"}
+func rawBound(d *testenv.Dovecot) (r row, err error) {
+	r = row{name: "raw UID FETCH 1:* BODY.PEEK[] (1 conn)"}
 	c, err := imapclient.DialInsecure(d.Addr, nil)
 	if err != nil {
 		return r, err
@@ -138,7 +186,8 @@ func rawBound(d *testenv.Dovecot) (row, error) {
 	if err := c.Login(testenv.DefaultUser, testenv.DefaultPassword).Wait(); err != nil {
 		return r, err
 	}
-	start := time.Now()
+	start, busy, self := time.Now(), cpuClock(), selfCPU()
+	defer func() { r.allCPU, r.cpu = cpuClock()-busy, selfCPU()-self }()
 	boxes, err := c.List("", "*", nil).Collect()
 	if err != nil {
 		return r, err
@@ -204,10 +253,24 @@ SyncState *
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 		return r, err
 	}
-	cmd := exec.Command("mbsync", "-c", rc, "-a", "-q")
+	err := runMeasured(exec.Command("mbsync", "-c", rc, "-a", "-q"), &r)
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && (filepath.Base(filepath.Dir(path)) == "cur" || filepath.Base(filepath.Dir(path)) == "new") {
+			r.messages++
+			r.bytes += info.Size()
+		}
+		return nil
+	})
+	return r, err
+}
+
+// runMeasured runs a peer's command and fills r's wall time, peak RSS and
+// CPU figures; a failed run's output goes into r's note and is not an
+// error of the benchmark.
+func runMeasured(cmd *exec.Cmd, r *row) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
+	start, busy := time.Now(), cpuClock()
 	err := cmd.Start()
 	if err == nil {
 		stop := make(chan struct{})
@@ -216,16 +279,17 @@ SyncState *
 		close(stop)
 		r.rssKB = <-peak
 	}
-	r.wall = time.Since(start)
-	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && (filepath.Base(filepath.Dir(path)) == "cur" || filepath.Base(filepath.Dir(path)) == "new") {
-			r.messages++
-			r.bytes += info.Size()
-		}
-		return nil
-	})
+	r.wall, r.allCPU, r.cpu = time.Since(start), cpuClock()-busy, ownCPU(cmd)
 	if err != nil {
 		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
 	}
-	return r, nil
+	return nil
+}
+
+// ownCPU is a finished child's user + system time.
+func ownCPU(cmd *exec.Cmd) time.Duration {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
