@@ -11,7 +11,7 @@ import (
 // PullOptions tune a pull; the zero value is sensible.
 type PullOptions struct {
 	MaxConnections int           // open at once to the source server; default 4
-	BatchSize      int           // UIDs per FETCH and per group commit; default 500
+	BatchSize      int           // messages per group commit (a range of up to 4x this is one FETCH); default 500
 	CommitBytes    int64         // group commit also after this many bytes; default 64 MB
 	Retries        int           // attempts per folder after a transient failure; default 6
 	Backoff        time.Duration // first wait before a retry (doubles); default 1 s

@@ -60,12 +60,12 @@ type chunkWork struct {
 	todo []uint32
 }
 
-// chunkSize cuts a folder into about two ranges per connection, each from
-// one to four FETCH batches long: large enough that a range costs little
-// (a helper's EXAMINE, one round trip per batch), small enough that the
-// last ones even out between connections.
+// chunkSize cuts a folder into about two ranges per connection, each one
+// FETCH of one to four group commits: large enough that a range costs
+// little (a helper's EXAMINE, the server's cost of a FETCH command), small
+// enough that the last ones even out between connections.
 func chunkSize(n, conns, batch int) int {
-	return min(max(n/(2*max(conns, 1)), batch), 4*batch)
+	return min(max(n/(2*max(conns, 1)), batch), 16*batch)
 }
 
 func newFolderFetch(r *run, box store.BoxKey, st store.FolderState, todo []uint32, rep *FolderReport, sel *imap.SelectOptions) *folderFetch {

@@ -161,8 +161,11 @@ func TestRangeHighWaterIsThePrefixDealtWith(t *testing.T) {
 	if hw := f.highWater(); hw != 23 {
 		t.Fatalf("uid 23 failed: %d", hw)
 	}
-	if n := chunkSize(40000, 4, 500); n != 2000 {
+	if n := chunkSize(40000, 4, 500); n != 5000 {
 		t.Fatalf("chunk of a 40,000-message folder: %d", n)
+	}
+	if n := chunkSize(400000, 4, 500); n != 8000 {
+		t.Fatalf("chunk of a 400,000-message folder (the cap, 16 group commits): %d", n)
 	}
 	if n := chunkSize(30, 4, 500); n != 500 {
 		t.Fatalf("chunk of a small folder: %d", n)

@@ -12,24 +12,44 @@ import (
 )
 
 // fetchChunk streams the bodies of one range's UIDs (ascending) on c into
-// pw, handing every batch to cm for its group commit (the pack is synced
-// once, then records and the folder's high-water mark are indexed in one
-// transaction). A message answered without a body or date is reported and
-// marks where the high-water mark must stop. On failure it returns the
-// UIDs of the range not yet dealt with, for another connection or a retry.
+// pw with one FETCH, and hands the stream to cm in group commits of about
+// BatchSize messages or CommitBytes (the pack is synced once, then records
+// and the folder's high-water mark are indexed in one transaction) while
+// the rest of the range still streams in. One FETCH per range, not per
+// commit: Dovecot pays for every FETCH command in proportion to the
+// folder's size (measured at 100,000 messages, 40,000 of them in INBOX:
+// the same bodies asked in 500-UID FETCHes cost the server 8.4 CPU-s
+// instead of 4.5, and a trivial client fell from 19,481 to 11,372 msgs/s).
+// A message answered without a body or date is reported and marks where
+// the high-water mark must stop. On failure it returns the UIDs of the
+// range not yet dealt with, for another connection or a retry.
 func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWriter, cm *committer, w chunkWork) ([]uint32, error) {
 	r, name, uv, mb := f.r, f.st.Name, f.st.UIDValidity, f.box.MailboxID
 	todo := w.todo
 	for len(todo) > 0 {
-		batch := todo[:min(r.opts.BatchSize, len(todo))]
+		span := todo
 		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
+		// part is a group commit in the middle of the FETCH: what is stored
+		// so far, with the mark only as far as every UID is stored (an
+		// unanswered UID may still come; a failed one is dealt with at the
+		// end), never done.
+		part := func() error {
+			durable, err := pw.Flush()
+			if err != nil {
+				return err
+			}
+			pb := pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: res.storedUpTo(span),
+				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs}}
+			res.recs, res.blobs, res.bytes = nil, map[store.Hash]store.Blob{}, 0
+			return cm.submit(pb)
+		}
 		err := c.doStream(ctx, func(touch func()) error {
-			return r.fetchBatch(c, pw, batch, uv, &res, touch, r.opts.CommitBytes)
+			return r.fetchBatch(c, pw, span, uv, &res, touch, part)
 		})
-		if err != nil && len(res.recs) == 0 {
+		if err != nil && len(res.got) == 0 {
 			return todo, fmt.Errorf("fetch from %q: %w", name, classify(c.ep.Addr(), err, ""))
 		}
-		seenUpTo := answeredUpTo(batch, &res, err == nil && !res.cut)
+		seenUpTo := answeredUpTo(span, &res, err == nil)
 		vanished := map[uint32]string{}
 		if err == nil && len(res.failed) > 0 {
 			// A reply without a body is what an expunge under our feet
@@ -44,7 +64,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 			}
 		}
 		var failed []uint32
-		for _, u := range batch {
+		for _, u := range span {
 			switch {
 			case res.failed[u] != "":
 				failed = append(failed, u)
@@ -57,7 +77,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 		if ferr != nil {
 			return todo, ferr
 		}
-		rest := remaining(todo, len(batch), seenUpTo, &res)
+		rest := remaining(todo, len(span), seenUpTo, &res)
 		if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: seenUpTo, done: len(rest) == 0, failed: failed,
 			batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
 			return todo, cerr
@@ -70,9 +90,9 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 	return nil, nil
 }
 
-// remaining drops a committed batch from todo. Of a batch cut short (byte
-// threshold), the UIDs neither stored nor dealt with are asked again; every
-// round stores at least one message, so the loop ends.
+// remaining drops a FETCH's range from todo. UIDs of the range neither
+// stored nor dealt with are asked again (a FETCH cut short); every round
+// stores at least one message, so the loop ends.
 func remaining(todo []uint32, batchLen int, upTo uint32, res *batchResult) []uint32 {
 	var again []uint32
 	for _, u := range todo[:batchLen] {
@@ -102,20 +122,35 @@ func answeredUpTo(batch []uint32, res *batchResult, finished bool) uint32 {
 	return upTo
 }
 
+// batchResult is what one FETCH has brought so far. recs, blobs and bytes
+// are what awaits the next group commit; got and failed cover the whole
+// FETCH.
 type batchResult struct {
-	recs    []store.MessageRecord
-	blobs   map[store.Hash]store.Blob
-	got     map[uint32]bool   // answered with a body (stored)
-	failed  map[uint32]string // answered without what a message needs
-	lastUID uint32
-	bytes   int64
-	cut     bool // stopped early at the byte threshold
+	recs   []store.MessageRecord
+	blobs  map[store.Hash]store.Blob
+	got    map[uint32]bool   // answered with a body (stored)
+	failed map[uint32]string // answered without what a message needs
+	bytes  int64
+	stored int // span[:stored] are all in got (storedUpTo's cursor)
+}
+
+// storedUpTo is the UID up to which every UID of span (ascending) is
+// stored, 0 when the first is not.
+func (res *batchResult) storedUpTo(span []uint32) uint32 {
+	for res.stored < len(span) && res.got[span[res.stored]] {
+		res.stored++
+	}
+	if res.stored == 0 {
+		return 0
+	}
+	return span[res.stored-1]
 }
 
 // fetchBatch runs one UID FETCH of bodies, streaming each literal into the
-// pack and the hasher together. A reply without a body or INTERNALDATE is
-// never stored as a message.
-func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint32, res *batchResult, touch func(), limit int64) error {
+// pack and the hasher together, and calls part for a group commit every
+// BatchSize messages or CommitBytes. A reply without a body or
+// INTERNALDATE is never stored as a message.
+func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint32, res *batchResult, touch func(), part func() error) error {
 	// No ENVELOPE: the Message-ID is read from the header as the body
 	// streams by, which spares the server building envelopes. No
 	// RFC822.SIZE either: the size is the literal's, and on a server that
@@ -166,7 +201,6 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 		if rec.UID == 0 {
 			continue // an unsolicited FETCH (flag change) without UID
 		}
-		res.lastUID = max(res.lastUID, rec.UID)
 		switch {
 		case !body:
 			res.failed[rec.UID] = "the server sent no body for this message"
@@ -177,10 +211,15 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 			res.got[rec.UID] = true
 			res.bytes += rec.Size
 		}
-		if res.bytes >= limit && rec.UID != batch[len(batch)-1] {
-			// Commit what we have; the rest of the batch is asked again.
-			res.cut = true
-			return cmd.Close()
+		if (len(res.recs) >= r.opts.BatchSize || res.bytes >= r.opts.CommitBytes) && rec.UID != batch[len(batch)-1] {
+			// (At the range's last UID the final commit follows anyway.)
+			if err := part(); err != nil {
+				// Between two messages: the command is abandoned with its
+				// connection, never Closed (see abandon).
+				c.raw.Close()
+				c.Close()
+				return err
+			}
 		}
 	}
 	return cmd.Close()
