@@ -54,10 +54,19 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	fmt.Printf("\nIMAP -> IMAP: %d messages, %.0f MB, from Dovecot '/' to Dovecot '.' with INBOX. prefix (both on this machine)\n", msgs, float64(size)/1e6)
 
+	// Twice: the first reader of a fresh corpus pays for the server's index
+	// cache; the floor below takes the cheaper run.
 	raw, err := rawBound(src)
 	if err != nil {
 		return fmt.Errorf("raw bound: %w", err)
 	}
+	if again, err := rawBound(src); err != nil {
+		return fmt.Errorf("raw bound: %w", err)
+	} else if again.allCPU-again.cpu < raw.allCPU-raw.cpu {
+		raw = again
+	}
+	raw.name = "raw UID FETCH, the cheaper of 2"
+	raw.note = "what serving the corpus costs the source"
 	loader, err := loadWithMultiappend(dst, n)
 	if err != nil {
 		return fmt.Errorf("loader: %w", err)
