@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type childResult struct {
 	Elapsed int64 `json:"elapsed_ns"`
 	PeakKB  int64 `json:"peak_kb"` // VmHWM of the child itself
 	AnonKB  int64 `json:"anon_kb"` // peak anonymous resident memory
+	LiveKB  int64 `json:"live_kb"` // peak live heap (after a GC)
 	FileKB  int64 `json:"file_kb"` // peak file-backed resident memory (the mapped index)
 	Err     string
 }
@@ -61,33 +63,41 @@ func procStatus(pid, key string) int64 {
 	return 0
 }
 
-// residentSplit samples this process's resident memory every 10 ms until
-// stop is called, and returns the peaks of its two parts: anonymous
-// memory (heap, stacks: what the program holds) and file-backed pages
-// (the bbolt index, which is memory-mapped: pages the kernel may drop at
-// any time and that grow with the index touched, not with what is held).
-// VmHWM counts both; the split says which of them grows with the corpus.
-func residentSplit() (stop func() (anonKB, fileKB int64)) {
+// residentSplit samples this process's memory every 10 ms until stop is
+// called, and returns the peaks of the two parts of its resident set —
+// anonymous memory (heap, stacks) and file-backed pages (the bbolt index,
+// which is memory-mapped: pages the kernel may drop at any time, growing
+// with the index touched, not with what is held) — and of its live heap
+// (as of the last GC: what the program holds; anonymous memory adds the
+// GC's headroom). VmHWM counts all of it; the split says what grows.
+func residentSplit() (stop func() (anonKB, fileKB, liveKB int64)) {
 	done := make(chan struct{})
-	out := make(chan [2]int64, 1)
+	out := make(chan [3]int64, 1)
 	go func() {
-		var anon, file int64
+		var anon, file, live int64
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
 			anon, file = max(anon, procStatus("self", "RssAnon")), max(file, procStatus("self", "RssFile"))
+			if metrics.Read(sample); sample[0].Value.Kind() == metrics.KindUint64 {
+				if v := int64(sample[0].Value.Uint64() / 1024); v > live+512 {
+					live = v
+					heapProfile() // at each new peak, for finding what is held
+				}
+			}
 			select {
 			case <-done:
-				out <- [2]int64{anon, file}
+				out <- [3]int64{anon, file, live}
 				return
 			case <-t.C:
 			}
 		}
 	}()
-	return func() (int64, int64) {
+	return func() (int64, int64, int64) {
 		close(done)
 		v := <-out
-		return v[0], v[1]
+		return v[0], v[1], v[2]
 	}
 }
 
@@ -129,6 +139,19 @@ func cpuProfile() (stop func()) {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// heapProfile writes the live heap to $MAILSHIFT_BENCH_HEAPPROFILE.<pid>
+// (overwritten at each call), when that is set.
+func heapProfile() {
+	path := os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+}
+
 // childPull is the child process: one pull, its result as JSON on stdout.
 func childPull(data, addr string, conns int) int {
 	db, err := store.Open(data, store.Options{})
@@ -142,7 +165,7 @@ func childPull(data, addr string, conns int) int {
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
 	stored, _, _, _, _ := rep.Counts()
 	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
-	res.AnonKB, res.FileKB = split()
+	res.AnonKB, res.FileKB, res.LiveKB = split()
 	if err != nil || rep.Exceptions() {
 		res.Err = fmt.Sprint(err, " ", rep.Summary())
 	}
@@ -169,8 +192,8 @@ func runChild(data, addr string, conns int) (row, error) {
 		return row{}, fmt.Errorf("pull: %s", res.Err)
 	}
 	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
-		note: fmt.Sprintf("engine time %v (the rest is process start and store open); resident at most %.1f MB anonymous, %.1f MB mapped files",
-			time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.FileKB)/1024)}
+		note: fmt.Sprintf("engine time %v (the rest is process start and store open); at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files",
+			time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.LiveKB)/1024, float64(res.FileKB)/1024)}
 	return r, nil
 }
 
