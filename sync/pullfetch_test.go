@@ -24,7 +24,7 @@ func (c *commitCounter) Stored(_ string, n int, _ int64) {
 }
 
 // A range is one FETCH however many group commits it takes: a server pays
-// for every FETCH command (Dovecot in proportion to the folder's size), so
+// for every FETCH command (Dovecot more the larger the folder), so
 // 120 messages in two ranges are asked in two FETCHes, and still made
 // durable and indexed every 10 messages as they stream in, every one
 // stored byte for byte.
