@@ -80,14 +80,16 @@ func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
 	}
 	return c.doStream(ctx, func(touch func()) error {
 		var first error
-		var inFlight []int // indexes of folders whose STATUS awaits its answer
-		cmds := make([]*imapclient.StatusCommand, len(info.Folders))
+		type pending struct {
+			f   *FolderInfo
+			cmd *imapclient.StatusCommand
+		}
+		var inFlight []pending // STATUS commands awaiting their answers, in order
 		await := func() {
-			i := inFlight[0]
+			f, cmd := inFlight[0].f, inFlight[0].cmd
 			inFlight = inFlight[1:]
-			st, err := cmds[i].Wait()
+			st, err := cmd.Wait()
 			touch()
-			f := &info.Folders[i]
 			if err != nil {
 				if first == nil {
 					first = fmt.Errorf("status of %q: %w", f.Name, classify(c.ep.Addr(), err, ""))
@@ -103,14 +105,14 @@ func (c *Conn) statusAll(ctx context.Context, info *ServerInfo) error {
 			}
 		}
 		for i := range info.Folders {
-			if info.Folders[i].NoSelect {
+			f := &info.Folders[i]
+			if f.NoSelect {
 				continue
 			}
 			if len(inFlight) == statusPipeline {
 				await()
 			}
-			cmds[i] = c.Status(info.Folders[i].Name, opts)
-			inFlight = append(inFlight, i)
+			inFlight = append(inFlight, pending{f, c.Status(f.Name, opts)})
 		}
 		for len(inFlight) > 0 {
 			await()

@@ -29,20 +29,22 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 	for len(todo) > 0 {
 		span := todo
 		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
-		// part is a group commit in the middle of the FETCH: what is stored
-		// so far, with the mark only as far as every UID is stored (an
-		// unanswered UID may still come; a failed one is dealt with at the
-		// end), never done.
-		part := func() error {
+		// commit hands what is stored since the last commit to cm, with the
+		// range's mark upTo.
+		commit := func(upTo uint32, done bool, failed []uint32, vanished map[uint32]string) error {
 			durable, err := pw.Flush()
 			if err != nil {
 				return err
 			}
-			pb := pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: res.storedUpTo(span),
-				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs}}
+			pb := pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: upTo, done: done, failed: failed,
+				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}
 			res.recs, res.blobs, res.bytes = nil, map[store.Hash]store.Blob{}, 0
 			return cm.submit(pb)
 		}
+		// part is a group commit in the middle of the FETCH: the mark goes
+		// only as far as every UID is stored (an unanswered UID may still
+		// come; a failed one is dealt with at the end), never done.
+		part := func() error { return commit(res.storedUpTo(span), false, nil, nil) }
 		err := c.doStream(ctx, func(touch func()) error {
 			return r.fetchBatch(c, pw, span, uv, &res, touch, part)
 		})
@@ -73,13 +75,8 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 				vanished[u] = "expunged at the source while being copied"
 			}
 		}
-		durable, ferr := pw.Flush()
-		if ferr != nil {
-			return todo, ferr
-		}
 		rest := remaining(todo, len(span), seenUpTo, &res)
-		if cerr := cm.submit(pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: seenUpTo, done: len(rest) == 0, failed: failed,
-			batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}); cerr != nil {
+		if cerr := commit(seenUpTo, len(rest) == 0, failed, vanished); cerr != nil {
 			return todo, cerr
 		}
 		if err != nil {

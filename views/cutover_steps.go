@@ -103,16 +103,17 @@ func (c *CutoverScreen) paintSteps() {
 		if line == "" && len(before) > 0 && st.Status != app.StatusDone {
 			line = fmt.Sprintf("Waiting: %q is blocked (see above); this step can be ticked once that passes its check or is overridden.", before[0].Title)
 		}
-		c.setLine(r.Problem, line)
+		showLine(r.Problem, line)
 	}
-	c.setLine(c.Blocker, c.blockerText())
+	showLine(c.Blocker, c.blockerText())
+	c.body.Refresh() // once: wrapped lines changed height
 }
 
-// setLine shows a message line, hidden while empty, and re-lays out the body.
-func (c *CutoverScreen) setLine(l *widget.Label, text string) {
+// showLine shows a message line, hidden while empty; the caller re-lays
+// out the body.
+func showLine(l *widget.Label, text string) {
 	l.SetText(text)
 	l.Hidden = text == ""
-	c.body.Refresh()
 }
 
 // blockerText says in plain words why the flow stops ("" when it does not).

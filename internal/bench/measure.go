@@ -46,21 +46,24 @@ type childResult struct {
 
 // vmHWM reads a process's peak resident set (kB) from /proc. (wait4's
 // ru_maxrss would include the parent's size at fork, which is the corpus.)
-func vmHWM(pid string) int64 { return procStatus(pid, "VmHWM") }
+func vmHWM(pid string) int64 { return procStatus(pid, "VmHWM")[0] }
 
-// procStatus reads one kB figure of /proc/PID/status (0 if absent).
-func procStatus(pid, key string) int64 {
+// procStatus reads kB figures of /proc/PID/status, one per key, in one
+// read (0 for any absent).
+func procStatus(pid string, keys ...string) []int64 {
+	out := make([]int64, len(keys))
 	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
-		return 0
+		return out
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n
+		for i, key := range keys {
+			if rest, ok := strings.CutPrefix(line, key+":"); ok {
+				out[i], _ = strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			}
 		}
 	}
-	return 0
+	return out
 }
 
 // residentSplit samples this process's memory every 10 ms until stop is
@@ -79,7 +82,8 @@ func residentSplit() (stop func() (anonKB, fileKB, liveKB int64)) {
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
-			anon, file = max(anon, procStatus("self", "RssAnon")), max(file, procStatus("self", "RssFile"))
+			v := procStatus("self", "RssAnon", "RssFile")
+			anon, file = max(anon, v[0]), max(file, v[1])
 			if metrics.Read(sample); sample[0].Value.Kind() == metrics.KindUint64 {
 				if v := int64(sample[0].Value.Uint64() / 1024); v > live+512 {
 					live = v
@@ -278,7 +282,7 @@ SyncState *
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 		return r, err
 	}
-	err := runMeasured(exec.Command("mbsync", "-c", rc, "-a", "-q"), &r)
+	runMeasured(exec.Command("mbsync", "-c", rc, "-a", "-q"), &r)
 	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && (filepath.Base(filepath.Dir(path)) == "cur" || filepath.Base(filepath.Dir(path)) == "new") {
 			r.messages++
@@ -286,13 +290,13 @@ SyncState *
 		}
 		return nil
 	})
-	return r, err
+	return r, nil
 }
 
 // runMeasured runs a peer's command and fills r's wall time, peak RSS and
 // CPU figures; a failed run's output goes into r's note and is not an
 // error of the benchmark.
-func runMeasured(cmd *exec.Cmd, r *row) error {
+func runMeasured(cmd *exec.Cmd, r *row) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start, busy := time.Now(), cpuClock()
@@ -308,7 +312,6 @@ func runMeasured(cmd *exec.Cmd, r *row) error {
 	if err != nil {
 		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
 	}
-	return nil
 }
 
 // ownCPU is a finished child's user + system time.
