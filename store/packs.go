@@ -107,6 +107,12 @@ type PackWriter struct {
 	lastSync time.Time
 	copyBuf  []byte // reused by every Append: no allocation per message
 	cached   uint64 // bytes from here on may still be in the page cache
+	// broken is the first write failure (a full disk): the buffered
+	// writer keeps failing after one, so the writer is done for, and
+	// Close cuts the pack back to flushed, the end of what any batch may
+	// refer to, giving the space of the lost tail back.
+	broken  error
+	flushed uint64
 }
 
 // NewPackWriter opens a writer on a fresh pack.
@@ -130,7 +136,7 @@ func (pw *PackWriter) rotate() error {
 	if err != nil {
 		return fmt.Errorf("create message pack: %w", err)
 	}
-	pw.f, pw.w, pw.pack, pw.size, pw.cached = f, bufio.NewWriterSize(f, 256<<10), n, 0, 0
+	pw.f, pw.w, pw.pack, pw.size, pw.cached, pw.flushed = f, bufio.NewWriterSize(writeFailures{f, pw}, 256<<10), n, 0, 0, 0
 	// The new file's name must survive a crash too, not only its bytes.
 	if err := syncDir(pw.db.packDir()); err != nil {
 		return fmt.Errorf("create message pack: %w", err)
@@ -188,6 +194,7 @@ func (pw *PackWriter) Sync() error {
 	if err := pw.w.Flush(); err != nil {
 		return fmt.Errorf("write message pack: %w", err)
 	}
+	pw.flushed = pw.size
 	if pw.unsync > 0 {
 		if err := pw.f.Sync(); err != nil {
 			return fmt.Errorf("sync message pack: %w", err)
@@ -211,7 +218,7 @@ func (pw *PackWriter) Flush() (durable func() error, err error) {
 		return nil, fmt.Errorf("write message pack: %w", err)
 	}
 	f, from, to := pw.f, pw.cached, pw.size
-	pw.unsync, pw.lastSync, pw.cached = 0, time.Now(), pw.size
+	pw.unsync, pw.lastSync, pw.cached, pw.flushed = 0, time.Now(), pw.size, pw.size
 	return func() error {
 		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 			return fmt.Errorf("sync message pack: %w", err)
@@ -221,10 +228,21 @@ func (pw *PackWriter) Flush() (durable func() error, err error) {
 	}, nil
 }
 
-// Close syncs and closes the pack. An empty pack is removed.
+// Close syncs and closes the pack. An empty pack is removed. After a write
+// failure it cuts the pack back to the end of what was flushed (the bytes
+// after it belong to no batch) and returns that failure.
 func (pw *PackWriter) Close() error {
 	if pw.f == nil {
 		return nil
+	}
+	if pw.broken != nil {
+		pw.f.Truncate(int64(pw.flushed)) // best effort: only space is at stake
+		pw.f.Close()
+		if pw.flushed == 0 {
+			os.Remove(pw.db.packPath(pw.pack))
+		}
+		pw.f = nil
+		return fmt.Errorf("write message pack: %w", pw.broken)
 	}
 	err := pw.Sync()
 	pw.f.Close()
@@ -233,4 +251,19 @@ func (pw *PackWriter) Close() error {
 	}
 	pw.f = nil
 	return err
+}
+
+// writeFailures passes writes to the pack file and keeps the first failure
+// in pw.broken.
+type writeFailures struct {
+	f  *os.File
+	pw *PackWriter
+}
+
+func (w writeFailures) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil && w.pw.broken == nil {
+		w.pw.broken = err
+	}
+	return n, err
 }

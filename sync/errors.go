@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"strings"
@@ -81,13 +82,15 @@ func serverSaid(text string) string {
 	return fmt.Sprintf(" (the server said: %q)", text)
 }
 
-// classify turns a dial, TLS or IMAP error into a ConnError.
+// classify turns a dial, TLS or IMAP error into a ConnError; a failure of
+// a local file (the store's disk is full) is returned as it is.
 func classify(server string, err error, fingerprint string) error {
 	if err == nil {
 		return nil
 	}
 	var ce *ConnError
-	if errors.As(err, &ce) {
+	var local *fs.PathError // the store's own files (a full disk): not the connection's failure
+	if errors.As(err, &ce) || errors.As(err, &local) {
 		return err
 	}
 	e := &ConnError{Server: server, Err: err, Fingerprint: fingerprint}

@@ -11,7 +11,7 @@ import (
 // PullOptions tune a pull; the zero value is sensible.
 type PullOptions struct {
 	MaxConnections int           // open at once to the source server; default 4
-	BatchSize      int           // messages per group commit (a range of up to 4x this is one FETCH); default 500
+	BatchSize      int           // messages per group commit (a range of up to 16x this is one FETCH); default 500
 	CommitBytes    int64         // group commit also after this many bytes; default 64 MB
 	Retries        int           // attempts per folder after a transient failure; default 6
 	Backoff        time.Duration // first wait before a retry (doubles); default 1 s
@@ -21,7 +21,12 @@ type PullOptions struct {
 	// MaxThrottleWait caps the wait a throttling server asks for ("retry
 	// in 30 minutes"); default 5 min.
 	MaxThrottleWait time.Duration
-	Progress        Progress
+	// MinFreeBytes is the room the store's disk must have again before a
+	// run that found it full goes on; default 100 MB.
+	MinFreeBytes int64
+	Progress     Progress
+
+	spacePoll time.Duration // how often a run waiting for disk space looks; default 2 s
 }
 
 func (o *PullOptions) defaults() {
@@ -48,6 +53,12 @@ func (o *PullOptions) defaults() {
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}
+	}
+	if o.MinFreeBytes <= 0 {
+		o.MinFreeBytes = 100e6
+	}
+	if o.spacePoll <= 0 {
+		o.spacePoll = 2 * time.Second
 	}
 }
 
@@ -116,6 +127,8 @@ type run struct {
 	mu      gosync.Mutex
 	reports map[string]*MailboxReport
 	bytes   int64
+	// fullSaid is when the last "the disk is full" message went out (under mu).
+	fullSaid time.Time
 }
 
 // unit is one folder of one mailbox to copy.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mailshift/store"
 )
 
 // maxThrottleWaits bounds how many server-requested waits one retry call
@@ -17,7 +19,8 @@ const maxThrottleWaits = 12
 
 // retry runs f with a pooled connection, reconnecting with backoff after
 // transient failures (network, timeouts, too many connections, throttling
-// BYE or NO); permanent failures and ctx end it at once.
+// BYE or NO); permanent failures and ctx end it at once. A write that
+// failed on a full disk waits for space (awaitSpace) and uses up no attempt.
 //
 // A server's suggested wait ("retry in 30 seconds", in a BYE that ended
 // the session or in a NO) is honoured, capped at MaxThrottleWait: the next
@@ -45,6 +48,14 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if store.IsDiskFull(err) {
+			// Waiting for space is not failing: the attempt is not counted.
+			if err := r.awaitSpace(ctx, mb); err != nil {
+				return err
+			}
+			attempt--
+			continue
 		}
 		if IsPermanent(err) {
 			return err

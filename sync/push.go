@@ -27,7 +27,10 @@ type PushOptions struct {
 	// MaxMessageBytes is the operator's own size limit; the lowest of it,
 	// the server's APPENDLIMIT and the profile's limit applies.
 	MaxMessageBytes int64
-	Progress        Progress
+	// MinFreeBytes is the room the store's disk must have again before a
+	// push whose journal found it full goes on; default 100 MB.
+	MinFreeBytes int64
+	Progress     Progress
 	// PlainAppend sends every message with go-imap's APPEND (one command,
 	// one synchronizing literal each) even when the server offers
 	// MULTIAPPEND or LITERAL+; by default those servers get a second,
@@ -41,7 +44,8 @@ type PushOptions struct {
 	// kill the process there.
 	CrashHook func(step string, n int)
 
-	wireWindow int // Window on the wire path
+	wireWindow int           // Window on the wire path
+	spacePoll  time.Duration // see PullOptions
 }
 
 func (o *PushOptions) defaults() {
@@ -102,8 +106,11 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	workers, poolCap := opts.connectionSplit()
 	p := newPool(poolCap, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
+	retry := PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, MaxThrottleWait: opts.MaxThrottleWait, Progress: opts.Progress,
+		MinFreeBytes: opts.MinFreeBytes, spacePoll: opts.spacePoll}
+	retry.defaults() // a full disk (the journal's) waits for space as a pull does
 	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
-		retrier: &run{pool: p, opts: PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, MaxThrottleWait: opts.MaxThrottleWait, Progress: opts.Progress}}}
+		retrier: &run{db: db, pool: p, opts: retry}}
 	pr.idle.L = &pr.mu
 	units := make(chan pushUnit)
 	var planners, workersDone gosync.WaitGroup

@@ -1,0 +1,180 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mailshift/internal/testenv"
+	"mailshift/store"
+)
+
+// The store's disk fills up in the middle of a pull (RELIABILITY.md,
+// scenario 8): the pull neither fails nor counts it against its retries;
+// it says the disk is full and waits, with nothing indexed that is not
+// durable; once space is freed it goes on by itself and ends with every
+// message stored exactly once, byte for byte.
+func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	var msgs []testenv.Message
+	for i := 0; i < 120; i++ { // about 100 KB each, 12 MB in all
+		pad := bytes.Repeat([]byte(fmt.Sprintf("%04d a line of the attachment of the disk-full test\r\n", i)), 1800)
+		msgs = append(msgs, testenv.Message{Raw: append(testenv.SimpleMessage(i, "disk full"), pad...)})
+	}
+	d.Load(t, testenv.DefaultUser, "INBOX", msgs[:80])
+	d.Load(t, testenv.DefaultUser, "Archive", msgs[80:])
+	src := snapshot(t, d, testenv.DefaultUser)
+
+	disk := testenv.SmallDisk(t, 32<<20)
+	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Leave 4 MB: the disk fills about a third of the way through.
+	free, err := db.FreeBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(disk, "filler")
+	if err := os.WriteFile(filler, make([]byte, free-4<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	events := &eventLog{}
+	type result struct {
+		rep Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+		rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+			PullOptions{BatchSize: 10, Retries: 1, MinFreeBytes: 8 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
+		done <- result{rep, err}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(events.all(), "is full") {
+		select {
+		case r := <-done:
+			t.Fatalf("the pull ended before the disk filled: %v %s\n%s", r.err, r.rep.Summary(), events.all())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no word of the full disk in a minute:\n%s", events.all())
+		}
+	}
+	// Paused, however often it looks (and with Retries 1, a failure would
+	// have ended it by now): the pull goes on waiting, and what it indexed
+	// so far is sound.
+	select {
+	case r := <-done:
+		t.Fatalf("the pull ended on a full disk: %v %s", r.err, r.rep.Summary())
+	case <-time.After(500 * time.Millisecond):
+	}
+	check, err := db.Check(context.Background(), nil)
+	if err != nil || len(check.Problems) != 0 || check.Records >= len(msgs) {
+		t.Fatalf("while paused on a full disk: %d messages indexed, problems %+v, %v", check.Records, check.Problems, err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("space was freed a minute ago and the pull has not ended:\n%s", events.all())
+	}
+	if r.err != nil || r.rep.Exceptions() {
+		t.Fatalf("pull after the disk was freed: %v %s", r.err, r.rep.Summary())
+	}
+	if stored, _, _, failed, _ := r.rep.Counts(); stored != len(msgs) || failed != 0 {
+		t.Fatalf("the run stored %d and failed %d of %d", stored, failed, len(msgs))
+	}
+	if n := compareStore(t, db, testenv.DefaultUser, src); n != len(msgs) {
+		t.Fatalf("%d of %d messages stored as on the source", n, len(msgs))
+	}
+	check, err = db.Check(context.Background(), nil)
+	if err != nil || len(check.Problems) != 0 || check.Records != len(msgs) {
+		t.Fatalf("store check after the pull: %d messages, problems %+v, %v", check.Records, check.Problems, err)
+	}
+	if !strings.Contains(events.all(), "room again") {
+		t.Fatalf("the pull went on without saying so:\n%s", events.all())
+	}
+}
+
+// The same for a push, whose only writes are its journal's: with the
+// store's disk full to the last byte the push waits (the journal cannot
+// record an intent, so nothing is sent), and once space is freed every
+// message reaches the destination exactly once.
+func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
+	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
+	loadDemo(t, e.src, testenv.DefaultUser, 1)
+	disk := testenv.SmallDisk(t, 16<<20)
+	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
+		t.Fatal(err)
+	}
+	e.db, e.box = db, store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+	filler := filepath.Join(disk, "filler")
+	free, err := db.FreeBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filler, make([]byte, free), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	events := &eventLog{}
+	type result struct {
+		rep PushReport
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: e.dstEndpoint()}},
+			PushOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
+		done <- result{rep, err}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(events.all(), "is full") {
+		select {
+		case r := <-done:
+			t.Fatalf("the push ended on a full disk without waiting: %v %s\n%s", r.err, r.rep.Summary(), events.all())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no word of the full disk in a minute:\n%s", events.all())
+		}
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the push ended on a full disk: %v %s", r.err, r.rep.Summary())
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("space was freed a minute ago and the push has not ended:\n%s", events.all())
+	}
+	if r.err != nil || r.rep.Exceptions() {
+		t.Fatalf("push after the disk was freed: %v %s", r.err, r.rep.Summary())
+	}
+	if n := e.assertDestMatchesSource(t); n < 90 {
+		t.Fatalf("only %d messages compared", n)
+	}
+}

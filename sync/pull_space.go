@@ -1,0 +1,50 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// awaitSpace pauses after a write failed on a full disk (RELIABILITY.md:
+// the state does not advance, the run pauses with a message, and resumes
+// when space is freed). Nothing is lost meanwhile: the failed batch was
+// never indexed, so the retry that follows fetches it again. It returns
+// once MinFreeBytes are free on the store's disk, or with ctx's error.
+// The message is repeated at most once a minute, whichever folder waits.
+func (r *run) awaitSpace(ctx context.Context, mb string) error {
+	for {
+		free, err := r.db.FreeBytes()
+		if err == nil && free >= r.opts.MinFreeBytes {
+			r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk has room again (%s free): going on", megabytes(free)))
+			return nil
+		}
+		r.announceFull(mb, free)
+		select {
+		case <-time.After(r.opts.spacePoll):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (r *run) announceFull(mb string, free int64) {
+	r.mu.Lock()
+	due := time.Since(r.fullSaid) >= time.Minute
+	if due {
+		r.fullSaid = time.Now()
+	}
+	r.mu.Unlock()
+	if due {
+		r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk holding Mailshift's data (%s) is full, %s free: free at least %s there and the copy goes on by itself (nothing copied so far is lost)",
+			r.db.Dir(), megabytes(free), megabytes(r.opts.MinFreeBytes)))
+	}
+}
+
+func megabytes(n int64) string {
+	mb := float64(max(n, 0)) / 1e6
+	if mb < 10 {
+		return fmt.Sprintf("%.1f MB", mb)
+	}
+	return fmt.Sprintf("%.0f MB", mb)
+}
