@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -70,9 +71,17 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 			}
 		}
 		sort.Slice(info, func(a, b int) bool { return info[a] < info[b] })
+		size := int64(len(m.Raw))
+		if m.File != "" {
+			st, err := os.Stat(m.File)
+			if err != nil {
+				return err
+			}
+			size = st.Size()
+		}
 		seq := d.maildirSeq.Add(1) // unique across calls, in load order
-		path := filepath.Join(cur, fmt.Sprintf("%d.M%09dP%d.mailshift,S=%d:2,%s", base, seq, os.Getpid(), len(m.Raw), info))
-		if err := os.WriteFile(path, m.Raw, 0o600); err != nil {
+		path := filepath.Join(cur, fmt.Sprintf("%d.M%09dP%d.mailshift,S=%d:2,%s", base, seq, os.Getpid(), size, info))
+		if err := writeMessage(path, m); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 		if err := os.Chown(path, acct.uid, acct.gid); err != nil && os.Geteuid() == 0 {
@@ -86,6 +95,27 @@ func (d *Dovecot) LoadMaildir(user, folder string, msgs []Message) error {
 	}
 	_, err = d.Doveadm("force-resync", "-u", user, name)
 	return err
+}
+
+// writeMessage writes m's bytes (Raw, or a copy of File) to path.
+func writeMessage(path string, m Message) error {
+	if m.File == "" {
+		return os.WriteFile(path, m.Raw, 0o600)
+	}
+	in, err := os.Open(m.File)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // readKeywords reads the keyword letters a folder already uses.
