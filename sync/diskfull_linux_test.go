@@ -47,59 +47,30 @@ func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
 	}
 
 	events := &eventLog{}
-	type result struct {
-		rep Report
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
+	var rep Report
+	var err2 error
+	pausedOnFullDisk(t, events, filler, func() string {
 		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-		rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+		rep, err2 = Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
 			PullOptions{BatchSize: 10, Retries: 1, MinFreeBytes: 8 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
-		done <- result{rep, err}
-	}()
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(events.all(), "is full") {
-		select {
-		case r := <-done:
-			t.Fatalf("the pull ended before the disk filled: %v %s\n%s", r.err, r.rep.Summary(), events.all())
-		case <-time.After(20 * time.Millisecond):
+		return fmt.Sprint(err2, " ", rep.Summary())
+	}, func() {
+		// What the paused pull indexed so far is sound.
+		check, err := db.Check(context.Background(), nil)
+		if err != nil || len(check.Problems) != 0 || check.Records >= len(msgs) {
+			t.Fatalf("while paused on a full disk: %d messages indexed, problems %+v, %v", check.Records, check.Problems, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no word of the full disk in a minute:\n%s", events.all())
-		}
+	})
+	if err2 != nil || rep.Exceptions() {
+		t.Fatalf("pull after the disk was freed: %v %s", err2, rep.Summary())
 	}
-	// Paused, however often it looks (and with Retries 1, a failure would
-	// have ended it by now): the pull goes on waiting, and what it indexed
-	// so far is sound.
-	select {
-	case r := <-done:
-		t.Fatalf("the pull ended on a full disk: %v %s", r.err, r.rep.Summary())
-	case <-time.After(500 * time.Millisecond):
-	}
-	check, err := db.Check(context.Background(), nil)
-	if err != nil || len(check.Problems) != 0 || check.Records >= len(msgs) {
-		t.Fatalf("while paused on a full disk: %d messages indexed, problems %+v, %v", check.Records, check.Problems, err)
-	}
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf("space was freed a minute ago and the pull has not ended:\n%s", events.all())
-	}
-	if r.err != nil || r.rep.Exceptions() {
-		t.Fatalf("pull after the disk was freed: %v %s", r.err, r.rep.Summary())
-	}
-	if stored, _, _, failed, _ := r.rep.Counts(); stored != len(msgs) || failed != 0 {
+	if stored, _, _, failed, _ := rep.Counts(); stored != len(msgs) || failed != 0 {
 		t.Fatalf("the run stored %d and failed %d of %d", stored, failed, len(msgs))
 	}
 	if n := compareStore(t, db, testenv.DefaultUser, src); n != len(msgs) {
 		t.Fatalf("%d of %d messages stored as on the source", n, len(msgs))
 	}
-	check, err = db.Check(context.Background(), nil)
+	check, err := db.Check(context.Background(), nil)
 	if err != nil || len(check.Problems) != 0 || check.Records != len(msgs) {
 		t.Fatalf("store check after the pull: %d messages, problems %+v, %v", check.Records, check.Problems, err)
 	}
@@ -136,21 +107,36 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 	}
 
 	events := &eventLog{}
-	type result struct {
-		rep PushReport
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		rep, err := Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: e.dstEndpoint()}},
+	var rep PushReport
+	var err2 error
+	pausedOnFullDisk(t, events, filler, func() string {
+		rep, err2 = Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: e.dstEndpoint()}},
 			PushOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
-		done <- result{rep, err}
-	}()
+		return fmt.Sprint(err2, " ", rep.Summary())
+	}, nil)
+	if err2 != nil || rep.Exceptions() {
+		t.Fatalf("push after the disk was freed: %v %s", err2, rep.Summary())
+	}
+	if n := e.assertDestMatchesSource(t); n < 90 {
+		t.Fatalf("only %d messages compared", n)
+	}
+}
+
+// pausedOnFullDisk runs job (a pull or a push into a store whose disk fills
+// up; it returns how it ended, in words) and waits, a minute at most, for
+// its word that the disk is full. The job must not end meanwhile, nor in
+// the half second after, however often it looks (with Retries 1 a failure
+// would have ended it). whilePaused, when not nil, runs then; the disk is
+// freed by removing filler, and the job must end within a minute.
+func pausedOnFullDisk(t *testing.T, events *eventLog, filler string, job func() string, whilePaused func()) {
+	t.Helper()
+	done := make(chan string, 1)
+	go func() { done <- job() }()
 	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(events.all(), "is full") {
 		select {
-		case r := <-done:
-			t.Fatalf("the push ended on a full disk without waiting: %v %s\n%s", r.err, r.rep.Summary(), events.all())
+		case how := <-done:
+			t.Fatalf("the job ended without waiting for space: %s\n%s", how, events.all())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -158,23 +144,19 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 		}
 	}
 	select {
-	case r := <-done:
-		t.Fatalf("the push ended on a full disk: %v %s", r.err, r.rep.Summary())
+	case how := <-done:
+		t.Fatalf("the job ended on a full disk: %s", how)
 	case <-time.After(500 * time.Millisecond):
+	}
+	if whilePaused != nil {
+		whilePaused()
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	var r result
 	select {
-	case r = <-done:
+	case <-done:
 	case <-time.After(time.Minute):
-		t.Fatalf("space was freed a minute ago and the push has not ended:\n%s", events.all())
-	}
-	if r.err != nil || r.rep.Exceptions() {
-		t.Fatalf("push after the disk was freed: %v %s", r.err, r.rep.Summary())
-	}
-	if n := e.assertDestMatchesSource(t); n < 90 {
-		t.Fatalf("only %d messages compared", n)
+		t.Fatalf("space was freed a minute ago and the job has not ended:\n%s", events.all())
 	}
 }
