@@ -14,7 +14,7 @@ import (
 // the pack back to what was flushed: the failed tail belongs to no batch,
 // and its space is the user's again. What was flushed before reads back.
 func TestPackOnAFullDiskIsCutBackToWhatWasFlushed(t *testing.T) {
-	dir := testenv.SmallDisk(t, 4<<20)
+	dir := testenv.SmallDisk(t, 4<<20, 0)
 	db, err := Open(filepath.Join(dir, "data"), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
 	d.Load(t, testenv.DefaultUser, "Archive", msgs[80:])
 	src := snapshot(t, d, testenv.DefaultUser)
 
-	disk := testenv.SmallDisk(t, 32<<20)
+	disk := testenv.SmallDisk(t, 32<<20, 0)
 	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
 func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
 	loadDemo(t, e.src, testenv.DefaultUser, 1)
-	disk := testenv.SmallDisk(t, 16<<20)
+	disk := testenv.SmallDisk(t, 16<<20, 0)
 	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +119,58 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 	}
 	if n := e.assertDestMatchesSource(t); n < 90 {
 		t.Fatalf("only %d messages compared", n)
+	}
+}
+
+// A write that fails with room on the disk, for want of something free
+// space does not show (here the file system's inodes; a disk quota is
+// another), is not waited for: waiting would never cure it, and retrying
+// at once would hammer the server for ever. The pull fails that folder
+// after its retries, says why, and indexes nothing it did not store.
+func TestPullFailsWhenTheDiskHasRoomButNoFileCanBeCreated(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	loadMixed(t, d, testenv.DefaultUser, 20)
+	disk := testenv.SmallDisk(t, 32<<20, 64)
+	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; ; i++ { // take every file the disk has left
+		f, err := os.Create(filepath.Join(disk, fmt.Sprint("file-", i)))
+		if err != nil {
+			if !store.IsDiskFull(err) {
+				t.Fatal(err)
+			}
+			break
+		}
+		f.Close()
+		if i == 100 {
+			t.Fatal("the test disk has no limit on its files")
+		}
+	}
+	events := &eventLog{}
+	done := make(chan Report, 1)
+	go func() {
+		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+		rep, _ := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+			PullOptions{Retries: 1, Backoff: 10 * time.Millisecond, MinFreeBytes: 1 << 20, spacePoll: 10 * time.Millisecond, Progress: events})
+		done <- rep
+	}()
+	var rep Report
+	select {
+	case rep = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the pull still runs after 30 s on a disk that can take no file:\n%.2000s", events.all())
+	}
+	if !rep.Exceptions() || !strings.Contains(rep.Summary(), "no space left on device") {
+		t.Fatalf("the pull did not fail with the disk's words: %s", rep.Summary())
+	}
+	if strings.Contains(events.all(), "is full") {
+		t.Fatalf("the pull waited for space the disk already had:\n%s", events.all())
+	}
+	if check, err := db.Check(context.Background(), nil); err != nil || len(check.Problems) != 0 || check.Records != 0 {
+		t.Fatalf("after the failed pull: %d records, problems %+v, %v", check.Records, check.Problems, err)
 	}
 }
 

@@ -20,7 +20,9 @@ const maxThrottleWaits = 12
 // retry runs f with a pooled connection, reconnecting with backoff after
 // transient failures (network, timeouts, too many connections, throttling
 // BYE or NO); permanent failures and ctx end it at once. A write that
-// failed on a full disk waits for space (awaitSpace) and uses up no attempt.
+// failed on a full disk waits for space (awaitSpace) and uses up no
+// attempt; one that failed with room on the disk (a quota, no inodes
+// left) is an ordinary failure.
 //
 // A server's suggested wait ("retry in 30 seconds", in a BYE that ended
 // the session or in a NO) is honoured, capped at MaxThrottleWait: the next
@@ -50,12 +52,14 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 			return ctx.Err()
 		}
 		if store.IsDiskFull(err) {
-			// Waiting for space is not failing: the attempt is not counted.
-			if err := r.awaitSpace(ctx, mb); err != nil {
-				return err
+			waited, werr := r.awaitSpace(ctx, mb)
+			if werr != nil {
+				return werr
 			}
-			attempt--
-			continue
+			if waited { // waiting for space is not failing: no attempt used
+				attempt--
+				continue
+			}
 		}
 		if IsPermanent(err) {
 			return err

@@ -11,19 +11,26 @@ import (
 // when space is freed). Nothing is lost meanwhile: the failed batch was
 // never indexed, so the retry that follows fetches it again. It returns
 // once MinFreeBytes are free on the store's disk, or with ctx's error.
-// The message is repeated at most once a minute, whichever folder waits.
-func (r *run) awaitSpace(ctx context.Context, mb string) error {
+// waited is false when the disk had that room already: the write failed
+// for want of something free space does not show (a disk quota, the file
+// system's inodes), which waiting would never cure, so the caller treats
+// it as an ordinary failure. The message is repeated at most once a
+// minute, whichever folder waits.
+func (r *run) awaitSpace(ctx context.Context, mb string) (waited bool, err error) {
 	for {
 		free, err := r.db.FreeBytes()
 		if err == nil && free >= r.opts.MinFreeBytes {
-			r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk has room again (%s free): going on", megabytes(free)))
-			return nil
+			if waited {
+				r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk has room again (%s free): going on", megabytes(free)))
+			}
+			return waited, nil
 		}
+		waited = true
 		r.announceFull(mb, free)
 		select {
 		case <-time.After(r.opts.spacePoll):
 		case <-ctx.Done():
-			return ctx.Err()
+			return true, ctx.Err()
 		}
 	}
 }
