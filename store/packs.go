@@ -1,18 +1,13 @@
 package store
 
 import (
-	"bufio"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"os"
 	"path/filepath"
 	gosync "sync"
 	"sync/atomic"
-	"time"
 )
 
 // Message bytes live outside bbolt, in pack files under <data>/packs: each
@@ -95,55 +90,6 @@ func (db *DB) packPath(n uint32) string {
 	return filepath.Join(db.packDir(), fmt.Sprintf("%08x.pack", n))
 }
 
-// PackWriter appends messages to one pack file. Not safe for concurrent
-// use: each worker has its own.
-type PackWriter struct {
-	db       *DB
-	f        *os.File
-	w        *bufio.Writer
-	pack     uint32
-	size     uint64
-	unsync   int // messages appended since the last Sync
-	lastSync time.Time
-	copyBuf  []byte // reused by every Append: no allocation per message
-	cached   uint64 // bytes from here on may still be in the page cache
-	// broken is the first write failure (a full disk): the buffered
-	// writer keeps failing after one, so the writer is done for, and
-	// Close cuts the pack back to flushed, the end of what any batch may
-	// refer to, giving the space of the lost tail back.
-	broken  error
-	flushed uint64
-}
-
-// NewPackWriter opens a writer on a fresh pack.
-func (db *DB) NewPackWriter() (*PackWriter, error) {
-	pw := &PackWriter{db: db, lastSync: time.Now()}
-	return pw, pw.rotate()
-}
-
-func (pw *PackWriter) rotate() error {
-	if pw.f != nil {
-		if err := pw.Sync(); err != nil {
-			return err
-		}
-		pw.f.Close()
-	}
-	n, err := pw.db.nextPack()
-	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(pw.db.packPath(n), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("create message pack: %w", err)
-	}
-	pw.f, pw.w, pw.pack, pw.size, pw.cached, pw.flushed = f, bufio.NewWriterSize(writeFailures{f, pw}, 256<<10), n, 0, 0, 0
-	// The new file's name must survive a crash too, not only its bytes.
-	if err := syncDir(pw.db.packDir()); err != nil {
-		return fmt.Errorf("create message pack: %w", err)
-	}
-	return nil
-}
-
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -151,119 +97,4 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// Append streams r into the pack while hashing it. The bytes are not yet
-// durable: call Sync, then index the returned Blob. expect, when > 0, is
-// the size the server announced; a short read is an error and the partial
-// bytes are left unreferenced.
-func (pw *PackWriter) Append(r io.Reader, expect int64) (Hash, Blob, error) {
-	if pw.size >= MaxPackSize {
-		if err := pw.rotate(); err != nil {
-			return Hash{}, Blob{}, err
-		}
-	}
-	h := sha256.New()
-	start := pw.size
-	if pw.copyBuf == nil {
-		pw.copyBuf = make([]byte, 64<<10)
-	}
-	n, err := io.CopyBuffer(io.MultiWriter(pw.w, h), r, pw.copyBuf)
-	pw.size += uint64(n)
-	if err != nil {
-		return Hash{}, Blob{}, fmt.Errorf("store message: %w", err)
-	}
-	if expect > 0 && n != expect {
-		return Hash{}, Blob{}, fmt.Errorf("store message: got %d bytes of %d", n, expect)
-	}
-	pw.unsync++
-	return sum(h), Blob{Pack: pw.pack, Offset: start, Size: uint64(n)}, nil
-}
-
-func sum(h hash.Hash) Hash {
-	var out Hash
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// Pending is how many appended messages await Sync, and since when.
-func (pw *PackWriter) Pending() (int, time.Duration) { return pw.unsync, time.Since(pw.lastSync) }
-
-// Sync makes everything appended so far durable (one fsync for the group).
-func (pw *PackWriter) Sync() error {
-	if err := pw.w.Flush(); err != nil {
-		return fmt.Errorf("write message pack: %w", err)
-	}
-	pw.flushed = pw.size
-	if pw.unsync > 0 {
-		if err := pw.f.Sync(); err != nil {
-			return fmt.Errorf("sync message pack: %w", err)
-		}
-		dropCached(pw.f, pw.cached, pw.size)
-		pw.cached = pw.size
-	}
-	pw.unsync, pw.lastSync = 0, time.Now()
-	return nil
-}
-
-// Flush hands everything appended so far to the operating system (no
-// fsync) and returns durable, which fsyncs it. The writer may go on
-// appending while another goroutine calls durable (an fsync covers every
-// byte written before it), so fetching the next batch overlaps making the
-// last one durable. durable is safe to call after the pack was rotated or
-// closed: both sync first. Once durable, the bytes are dropped from the
-// page cache (dropCached).
-func (pw *PackWriter) Flush() (durable func() error, err error) {
-	if err := pw.w.Flush(); err != nil {
-		return nil, fmt.Errorf("write message pack: %w", err)
-	}
-	f, from, to := pw.f, pw.cached, pw.size
-	pw.unsync, pw.lastSync, pw.cached, pw.flushed = 0, time.Now(), pw.size, pw.size
-	return func() error {
-		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
-			return fmt.Errorf("sync message pack: %w", err)
-		}
-		dropCached(f, from, to)
-		return nil
-	}, nil
-}
-
-// Close syncs and closes the pack. An empty pack is removed. After a write
-// failure it cuts the pack back to the end of what was flushed (the bytes
-// after it belong to no batch) and returns that failure.
-func (pw *PackWriter) Close() error {
-	if pw.f == nil {
-		return nil
-	}
-	if pw.broken != nil {
-		pw.f.Truncate(int64(pw.flushed)) // best effort: only space is at stake
-		pw.f.Close()
-		if pw.flushed == 0 {
-			os.Remove(pw.db.packPath(pw.pack))
-		}
-		pw.f = nil
-		return fmt.Errorf("write message pack: %w", pw.broken)
-	}
-	err := pw.Sync()
-	pw.f.Close()
-	if pw.size == 0 {
-		os.Remove(pw.db.packPath(pw.pack))
-	}
-	pw.f = nil
-	return err
-}
-
-// writeFailures passes writes to the pack file and keeps the first failure
-// in pw.broken.
-type writeFailures struct {
-	f  *os.File
-	pw *PackWriter
-}
-
-func (w writeFailures) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	if err != nil && w.pw.broken == nil {
-		w.pw.broken = err
-	}
-	return n, err
 }
