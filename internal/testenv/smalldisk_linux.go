@@ -11,9 +11,9 @@ import (
 // when inodes > 0, room for that many files), a tmpfs mounted for the test
 // and unmounted when it ends: a real file system that fills up and
 // answers "no space left on device" like a full laptop disk, with no risk
-// to the machine's own disks. Mounting needs
-// root or passwordless sudo, as installing the test packages does (`make
-// test`); without either the test fails and says so.
+// to the machine's own disks. Mounting needs root or passwordless sudo, as
+// installing the test packages does (`make test`); without either the
+// test fails and says so.
 func SmallDisk(t testing.TB, size int64, inodes int) string {
 	t.Helper()
 	dir := t.TempDir()
