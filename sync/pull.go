@@ -127,8 +127,9 @@ type run struct {
 	mu      gosync.Mutex
 	reports map[string]*MailboxReport
 	bytes   int64
-	// fullSaid is when the last "the disk is full" message went out (under mu).
-	fullSaid time.Time
+	// fullSaid and roomSaid are when the run last said the disk is full
+	// and that it has room again (under mu).
+	fullSaid, roomSaid time.Time
 }
 
 // unit is one folder of one mailbox to copy.

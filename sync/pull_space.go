@@ -20,7 +20,7 @@ func (r *run) awaitSpace(ctx context.Context, mb string) (waited bool, err error
 	for {
 		free, err := r.db.FreeBytes()
 		if err == nil && free >= r.opts.MinFreeBytes {
-			if waited {
+			if waited && r.firstBackAfterFull() {
 				r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk has room again (%s free): going on", megabytes(free)))
 			}
 			return waited, nil
@@ -46,6 +46,19 @@ func (r *run) announceFull(mb string, free int64) {
 		r.opts.Progress.Waiting(mb, fmt.Sprintf("the disk holding Mailshift's data (%s) is full, %s free: free at least %s there and the copy goes on by itself (nothing copied so far is lost)",
 			r.db.Dir(), megabytes(free), megabytes(r.opts.MinFreeBytes)))
 	}
+}
+
+// firstBackAfterFull is true for the first waiter to find room after the
+// disk was last said to be full, so that the run says so once, not once
+// per folder that waited.
+func (r *run) firstBackAfterFull() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.roomSaid.Before(r.fullSaid) {
+		r.roomSaid = time.Now()
+		return true
+	}
+	return false
 }
 
 func megabytes(n int64) string {
