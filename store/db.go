@@ -33,7 +33,8 @@ type DB struct {
 	path string
 	seal *sealer // nil until UnlockSecrets succeeds
 
-	packs packs
+	packs   packs
+	reading readFiles // packs open for reading (packs_read.go)
 	// blobHint is the generation of the hash index the last lookup found
 	// its blob in (msgindex_blobs.go): where the next one looks first.
 	blobHint atomic.Int64
@@ -111,7 +112,10 @@ func checkHeader(path string) error {
 }
 
 // Close releases the lock. Safe to call once.
-func (db *DB) Close() error { return db.bolt.Close() }
+func (db *DB) Close() error {
+	db.reading.closeAll()
+	return db.bolt.Close()
+}
 
 // Dir is the data folder.
 func (db *DB) Dir() string { return db.dir }
