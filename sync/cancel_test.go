@@ -17,11 +17,7 @@ func TestCancelledPullResumesCleanly(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
 	loadMixed(t, d, testenv.DefaultUser, 200)
 	src := snapshot(t, d, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	boxes := []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)}}
 	ctx, cancel := context.WithCancel(context.Background())
 	events := eventLog{onStored: cancel}

@@ -44,11 +44,7 @@ func TestUIDValidityChangeReMatchesByContent(t *testing.T) {
 	msgs = append(msgs, testenv.Message{Raw: []byte(strings.Replace(twin, "%s", "A", 1)), Date: date},
 		testenv.Message{Raw: []byte(strings.Replace(twin, "%s", "B", 1)), Date: date})
 	d.Load(t, testenv.DefaultUser, "INBOX", msgs)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
 	if f := folderReport(pullWith(t, db, ep, testenv.DefaultUser), "INBOX"); f.Stored != 27 {
 		t.Fatalf("first pull: %+v", f)
@@ -79,16 +75,9 @@ func TestUIDValidityChangeReMatchesByContent(t *testing.T) {
 // stored exactly.
 func TestConcurrentExpungeDuringFetch(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
-	var msgs []testenv.Message
-	for i := 0; i < 30; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "expunge")})
-	}
+	msgs := testenv.SimpleMessages(30, "expunge")
 	d.Load(t, testenv.DefaultUser, "INBOX", msgs)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
 	var once gosync.Once
 	ep.Trace = func(line string) {
@@ -146,11 +135,7 @@ func TestFolderTortureAndOddMessagesByteExact(t *testing.T) {
 				d.Load(t, testenv.DefaultUser, folder, msgs)
 			}
 			src := snapshot(t, d, testenv.DefaultUser)
-			db, err := store.Open(t.TempDir(), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := tempStore(t)
 			pullWith(t, db, endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser), testenv.DefaultUser)
 			if n := compareStore(t, db, testenv.DefaultUser, src); n != 7*len(odd) {
 				t.Fatalf("compared %d of %d (folders %d)", n, 7*len(odd), len(src))

@@ -109,10 +109,7 @@ func TestDialRefusedAndTimeout(t *testing.T) {
 func TestInventoryCountsFolders(t *testing.T) {
 	for _, o := range []testenv.DovecotOptions{{Separator: "/"}, {Separator: ".", Prefix: "INBOX."}} {
 		d := testenv.StartDovecot(t, o)
-		var msgs []testenv.Message
-		for i := 0; i < 30; i++ {
-			msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "inv")})
-		}
+		msgs := testenv.SimpleMessages(30, "inv")
 		d.Load(t, testenv.DefaultUser, "Archive/2024", msgs)
 		d.Load(t, testenv.DefaultUser, "INBOX", msgs[:5])
 		c, err := Dial(context.Background(), endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser))

@@ -143,11 +143,7 @@ func TestPullStalledLinkTimesOutThenResumes(t *testing.T) {
 	loadMixed(t, d, testenv.DefaultUser, 40)
 	src := snapshot(t, d, testenv.DefaultUser)
 	proxy, port := startProxy(t, d.Addr)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
 	ep.Port, ep.DialTimeout, ep.CommandTimeout = port, time.Second, time.Second
 	addToxic(t, proxy, `{"name":"stall","type":"timeout","stream":"downstream","attributes":{"timeout":0}}`)
@@ -160,7 +156,7 @@ func TestPullStalledLinkTimesOutThenResumes(t *testing.T) {
 	if err := proxy.Toxics.RemoveToxic(context.Background(), "stall"); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = Pull(context.Background(), db, boxes, PullOptions{})
+	rep, err := Pull(context.Background(), db, boxes, PullOptions{})
 	if err != nil || rep.Mailboxes[0].Err != "" {
 		t.Fatalf("resume: %v %s", err, rep.Mailboxes[0].Err)
 	}

@@ -15,20 +15,13 @@ import (
 func TestTooManyConnectionsMeansFewerNotFailed(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{MaxUserIPConnections: 2})
 	for _, folder := range []string{"INBOX", "Archive/A", "Archive/B", "Archive/C"} {
-		var msgs []testenv.Message
-		for i := 0; i < 40; i++ {
-			msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, folder)})
-		}
+		msgs := testenv.SimpleMessages(40, folder)
 		if err := d.LoadMaildir(testenv.DefaultUser, folder, msgs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	src := snapshot(t, d, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	var events eventLog
 	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser},
 		Endpoint: endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)}},

@@ -41,11 +41,7 @@ func TestPullConformsOnMemServer(t *testing.T) {
 	host, port, _ := net.SplitHostPort(m.Addr)
 	n, _ := strconv.Atoi(port)
 	ep := Endpoint{Server: store.Server{Host: host, Port: n, Security: store.SecurityPlain, AllowPlaintext: true}, Username: "bob", Password: []byte(canaryPassword)}
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	rep := pullWith(t, db, ep, "bob")
 	if s, _, _, failed, _ := rep.Counts(); s != 36 || failed != 0 {
 		t.Fatalf("first pull: %s", rep.Summary())

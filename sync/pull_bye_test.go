@@ -56,11 +56,7 @@ func TestThrottlingByeSuggestedWaitIsHonoured(t *testing.T) {
 	src := snapshot(t, d, testenv.DefaultUser)
 	port, refused := startBusyFront(t, d.Addr, 1, "* BYE [UNAVAILABLE] Server busy, try again in 2 seconds")
 	ep := endpointFor(d, "127.0.0.1:"+strconv.Itoa(port), store.SecurityPlain, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	var events eventLog
 	start := time.Now()
 	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},

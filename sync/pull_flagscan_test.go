@@ -70,11 +70,7 @@ func TestFlagChangesPickedUpWithoutCondstore(t *testing.T) {
 	d.Load(t, testenv.DefaultUser, "Archive/2024", msgs[:10])
 	port := startNoCondstoreProxy(t, d.Addr)
 	ep := endpointFor(d, "127.0.0.1:"+strconv.Itoa(port), store.SecurityPlain, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	box := store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
 	pull := func(trace *traceLog) Report {
 		t.Helper()

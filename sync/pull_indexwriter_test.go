@@ -59,11 +59,7 @@ func TestPrepareGroupStopsAtTheMessageBudget(t *testing.T) {
 // hears its own result, and the folder states are those of the last
 // batch of each folder.
 func TestIndexWriterIndexesEveryBatchOfConcurrentCommits(t *testing.T) {
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	w := newIndexWriter(db)
 	box := store.BoxKey{ProjectID: "p", MailboxID: "m"}
 	const conns, perConn, size = 6, 5, 700

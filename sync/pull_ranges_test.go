@@ -50,11 +50,7 @@ func TestLargeFolderRangesUseSeveralConnections(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
 	loadMixed(t, d, testenv.DefaultUser, 400) // INBOX 400, Archive/Old 200
 	src := snapshot(t, d, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	var trace traceLog
 	var cc connCounter
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
@@ -93,11 +89,7 @@ func TestCancelledRangedPullResumesWithoutRefetching(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
 	loadMixed(t, d, testenv.DefaultUser, 400)
 	src := snapshot(t, d, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	box := store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
 	boxes := []PullMailbox{{Box: box, Endpoint: endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -175,11 +167,7 @@ func TestRangeHighWaterIsThePrefixDealtWith(t *testing.T) {
 // A batch the index refuses leaves the range tracker as it was, so no
 // later commit writes a high-water mark past messages never indexed.
 func TestFailedRangeCommitLeavesTheMarkAlone(t *testing.T) {
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	r := &run{db: db, ix: newIndexWriter(db), opts: PullOptions{MaxConnections: 2, BatchSize: 2}}
 	defer r.ix.close()
 	box := store.BoxKey{ProjectID: "p", MailboxID: "m"}

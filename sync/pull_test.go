@@ -78,6 +78,18 @@ func (l *traceLog) add(s string) { l.mu.Lock(); l.lines = append(l.lines, s); l.
 
 func (l *traceLog) all() string { l.mu.Lock(); defer l.mu.Unlock(); return strings.Join(l.lines, "\n") }
 
+// tempStore opens a store in a fresh temporary folder, closed when the
+// test ends.
+func tempStore(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func pullOnce(t *testing.T, db *store.DB, d *testenv.Dovecot, user string, trace *traceLog) Report {
 	t.Helper()
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, user)
@@ -141,11 +153,7 @@ func TestPullIsByteExactReadOnlyAndDeltaIsCheap(t *testing.T) {
 			d := testenv.StartDovecot(t, o)
 			loadDemo(t, d, testenv.DefaultUser, 1)
 			before := snapshot(t, d, testenv.DefaultUser)
-			db, err := store.Open(t.TempDir(), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := tempStore(t)
 			var trace traceLog
 			rep := pullOnce(t, db, d, testenv.DefaultUser, &trace)
 			stored, _, _, failed, _ := rep.Counts()

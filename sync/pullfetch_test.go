@@ -30,17 +30,10 @@ func (c *commitCounter) Stored(_ string, n int, _ int64) {
 // stored byte for byte.
 func TestARangeIsOneFetchCommittedInGroups(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
-	var msgs []testenv.Message
-	for i := 0; i < 120; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "ranges")})
-	}
+	msgs := testenv.SimpleMessages(120, "ranges")
 	d.Load(t, testenv.DefaultUser, "INBOX", msgs)
 	src := snapshot(t, d, testenv.DefaultUser)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := tempStore(t)
 	var trace traceLog
 	var commits commitCounter
 	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)

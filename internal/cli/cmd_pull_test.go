@@ -43,10 +43,7 @@ func runEngineCmd(t *testing.T, cmd Command, dataDir string, args ...string) (st
 // certificate pinned; then a damaged store fails verification.
 func TestSourceCommandsEndToEnd(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{TLS: true, Separator: ".", Prefix: "INBOX.", Users: map[string]string{"ann": cliCanary}})
-	var msgs []testenv.Message
-	for i := 0; i < 40; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "cli")})
-	}
+	msgs := testenv.SimpleMessages(40, "cli")
 	d.Load(t, "ann", "INBOX", msgs)
 	d.Load(t, "ann", "Archive/2024", msgs[:15])
 	data := t.TempDir()

@@ -21,10 +21,7 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 	users := map[string]string{"ann": mappingPw}
 	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
 	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
-	var msgs []testenv.Message
-	for i := 0; i < 30; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "cli push")})
-	}
+	msgs := testenv.SimpleMessages(30, "cli push")
 	src.Load(t, "ann", "INBOX", msgs)
 	src.Load(t, "ann", "Clients/ACME", msgs[:12])
 	data := t.TempDir()

@@ -23,10 +23,7 @@ func TestCLIAndAppKeyAMailboxAlike(t *testing.T) {
 	users := map[string]string{"ann": mappingPw}
 	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
 	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
-	var msgs []testenv.Message
-	for i := 0; i < 5; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "keyed")})
-	}
+	msgs := testenv.SimpleMessages(5, "keyed")
 	src.Load(t, "ann", "INBOX", msgs)
 	src.Load(t, "ann", "Work", msgs[:2])
 

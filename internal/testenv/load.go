@@ -102,6 +102,15 @@ func (d *Dovecot) Count(t testing.TB, user, folder string) int {
 	return int(*st.NumMessages)
 }
 
+// SimpleMessages is n messages built by SimpleMessage, numbered from 0.
+func SimpleMessages(n int, subject string) []Message {
+	msgs := make([]Message, n)
+	for i := range msgs {
+		msgs[i].Raw = SimpleMessage(i, subject)
+	}
+	return msgs
+}
+
 // SimpleMessage builds a small RFC 5322 message for tests.
 func SimpleMessage(i int, subject string) []byte {
 	return []byte(fmt.Sprintf("From: Sender <sender@example.test>\r\nTo: alice@example.test\r\nSubject: %s %d\r\nDate: Mon, 06 Jan 2025 08:30:00 +0100\r\nMessage-ID: <%d.%s@example.test>\r\n\r\nBody of message %d.\r\n", subject, i, i, "t", i))
