@@ -18,8 +18,9 @@ import (
 // counting, so a BYE line inside a message body is never taken for the
 // server's. Bytes outside literals pass a small state machine; only a
 // line that starts as "* BYE" is kept, at most byeTextMax bytes of it, so
-// memory is fixed whatever the server sends. Read is called by go-imap's
-// one reader goroutine; bye may be called from any goroutine.
+// memory is fixed whatever the server sends. Read is called by one reader
+// at a time (go-imap's reader goroutine, or the pull's bulk FETCH while it
+// borrows the session: gateConn); bye may be called from any goroutine.
 type byeTap struct {
 	net.Conn
 

@@ -63,6 +63,7 @@ type Conn struct {
 	raw         net.Conn
 	tap         *byeTap // nil over STARTTLS
 	closeOnce   gosync.Once
+	wire        wireFetch // the bulk FETCH, read without go-imap
 }
 
 // Dial connects, secures and logs in. Certificates are verified against
@@ -105,22 +106,26 @@ func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 	defer stop()
 	var c *imapclient.Client
 	var tap *byeTap
+	var gate *gateConn
 	switch ep.Security {
 	case store.SecurityTLS:
 		tconn := tls.Client(raw, opts.TLSConfig)
 		if err = tconn.HandshakeContext(ctx); err == nil {
 			tap = newByeTap(tconn)
-			c = imapclient.New(traced(tap, ep.Trace), opts)
+			gate = newGate(traced(tap, ep.Trace))
+			c = imapclient.New(gate, opts)
 		}
 	case store.SecuritySTARTTLS:
 		var tconn net.Conn
 		if tconn, err = startTLS(ctx, raw, opts.TLSConfig, ep.Trace); err == nil {
 			tap = newByeTap(tconn)
-			c = imapclient.New(traced(tap, ep.Trace), opts)
+			gate = newGate(traced(tap, ep.Trace))
+			c = imapclient.New(gate, opts)
 		}
 	default:
 		tap = newByeTap(raw)
-		c = imapclient.New(traced(tap, ep.Trace), opts)
+		gate = newGate(traced(tap, ep.Trace))
+		c = imapclient.New(gate, opts)
 	}
 	if err == nil {
 		err = c.WaitGreeting()
@@ -135,7 +140,7 @@ func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 		raw.Close()
 		return nil, ep.tlsError(err, fp.get(), ctx)
 	}
-	return &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw, tap: tap}, nil
+	return &Conn{Client: c, ep: ep, Fingerprint: fp.get(), raw: raw, tap: tap, wire: wireFetch{gate: gate}}, nil
 }
 
 // dialTCP opens the TCP connection, through ep.Dial when set.

@@ -125,7 +125,7 @@ func classify(server string, err error, fingerprint string) error {
 		default:
 			e.Kind = KindServerNo
 		}
-	case strings.Contains(err.Error(), "imapwire:"):
+	case strings.Contains(err.Error(), "imapwire:") || errors.As(err, new(*protocolError)):
 		e.Kind = KindProtocol
 	default:
 		e.Kind = KindNetwork

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-
 	"mailshift/store"
 )
 
@@ -90,7 +87,8 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 // fetchBatch runs one UID FETCH of bodies, streaming each literal into the
 // pack and the hasher together, and calls part for a group commit every
 // BatchSize messages or CommitBytes. A reply without a body or
-// INTERNALDATE is never stored as a message.
+// INTERNALDATE is never stored as a message. The replies are read by the
+// connection itself (fetchWire), not by go-imap.
 func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint32, res *batchResult, touch func(), part func() error) error {
 	// No ENVELOPE: the Message-ID is read from the header as the body
 	// streams by, which spares the server building envelopes. No
@@ -98,74 +96,57 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 	// not yet cached a message's size (Dovecot, for a Maildir file without
 	// W= in its name) reads the message once more to count it. (Its effect
 	// alone was not measured; asking only what is used costs nothing.)
-	cmd := c.Fetch(uidSet(batch), &imap.FetchOptions{UID: true, Flags: true, InternalDate: true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
 	var tap headerTap
-	var lit *endedReader
+	var stored struct {
+		hash  store.Hash
+		blob  store.Blob
+		msgID string
+		ok    bool
+	}
 	res.failed = map[uint32]string{}
-	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+	body := func(it *fetchItems, lit io.Reader, size int64) error {
 		touch()
-		rec := store.MessageRecord{UIDValidity: uv}
-		var body bool
-		for item := msg.Next(); item != nil; item = msg.Next() {
-			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
-				rec.UID = uint32(it.UID)
-			case imapclient.FetchItemDataFlags:
-				rec.Flags = flagStrings(it.Flags)
-			case imapclient.FetchItemDataInternalDate:
-				rec.InternalDate = it.Time
-			case imapclient.FetchItemDataEnvelope:
-				if it.Envelope != nil {
-					rec.MessageID = it.Envelope.MessageID
-				}
-			case imapclient.FetchItemDataBodySection:
-				if it.Literal == nil {
-					continue
-				}
-				lit = &endedReader{r: it.Literal}
-				if it.Literal.Size() > r.opts.MaxMessageBytes {
-					return abandon(c, lit, fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", it.Literal.Size(), rec.UID, r.opts.MaxMessageBytes))
-				}
-				tap.reset()
-				h, bl, err := pw.Append(io.TeeReader(touchReader{lit, touch}, &tap), it.Literal.Size())
-				if err != nil {
-					return abandon(c, lit, err)
-				}
-				rec.MessageID = tap.MessageID()
-				rec.Hash, body = h, true
-				res.blobs[h] = bl
-				rec.Size = int64(bl.Size)
-			}
+		if size > r.opts.MaxMessageBytes {
+			return fmt.Errorf("the server announced a message of %d bytes (uid %d), over the %d-byte limit: refusing it", size, it.uid, r.opts.MaxMessageBytes)
 		}
-		if rec.UID == 0 {
-			continue // an unsolicited FETCH (flag change) without UID
+		tap.reset()
+		h, bl, err := pw.Append(io.TeeReader(touchReader{lit, touch}, &tap), size)
+		if err != nil {
+			return err
 		}
+		stored.hash, stored.blob, stored.msgID, stored.ok = h, bl, tap.MessageID(), true
+		return nil
+	}
+	end := func(it *fetchItems) error {
+		touch()
+		got := stored
+		stored.ok = false
+		if it.uid == 0 {
+			return nil // an unsolicited FETCH (flag change) without UID
+		}
+		rec := store.MessageRecord{UIDValidity: uv, UID: it.uid, Flags: it.flags, InternalDate: it.date}
 		switch {
-		case !body:
+		case !got.ok:
 			res.failed[rec.UID] = "the server sent no body for this message"
 		case rec.InternalDate.IsZero():
 			res.failed[rec.UID] = "the server sent no received date (INTERNALDATE) for this message"
 		default:
+			rec.Hash, rec.MessageID, rec.Size = got.hash, got.msgID, int64(got.blob.Size)
+			res.blobs[got.hash] = got.blob
 			res.recs = append(res.recs, rec)
 			res.got[rec.UID] = true
 			res.bytes += rec.Size
 		}
 		if (len(res.recs) >= r.opts.BatchSize || res.bytes >= r.opts.CommitBytes) && rec.UID != batch[len(batch)-1] {
 			// (At the range's last UID the final commit follows anyway.)
-			if err := part(); err != nil {
-				// Between two messages: the command is abandoned with its
-				// connection, never Closed (see abandon).
-				c.raw.Close()
-				c.Close()
-				return err
-			}
+			return part()
 		}
+		return nil
 	}
-	return cmd.Close()
+	return c.fetchWire(uidSet(batch).String()+" (UID FLAGS INTERNALDATE BODY.PEEK[])", body, end)
 }
 
-// abandon gives up a FETCH in the middle of a literal: the connection is
+// abandon gives up a go-imap FETCH in the middle of a literal: the connection is
 // cut, the literal read to its (now immediate) end unless it already
 // ended, and the client closed; the command is never Closed. go-imap
 // (beta.8) blocks its reader goroutine until a literal ends, and lets

@@ -1,0 +1,386 @@
+package sync
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// fetchItems is what one FETCH response said about a message, apart from
+// its body (which streams to a callback as it arrives).
+type fetchItems struct {
+	uid   uint32
+	flags []string // nil when FLAGS was not in the response; never \Recent
+	date  time.Time
+}
+
+// fetchReplies reads the replies to one command (tag) from br: each
+// untagged FETCH response is parsed here, its BODY[] literal handed to
+// body as a stream of exactly size bytes (a quoted body as a string's
+// reader; NIL as no call), and end called when the response is complete;
+// other untagged responses are skipped. It returns nil on the tagged OK,
+// an *imap.Error on NO or BAD, a *protocolError on anything that is not
+// IMAP, or the callbacks' and the connection's errors. Memory is bounded:
+// a line between literals is at most maxResponseLine bytes, and literals
+// other than BODY[] are skipped, never held.
+func fetchReplies(br *bufio.Reader, tag string, body func(it *fetchItems, r io.Reader, size int64) error, end func(it *fetchItems) error) error {
+	p := &fetchParser{br: br}
+	tagged := []byte(tag + " ")
+	for {
+		if err := p.next(); err != nil {
+			return err
+		}
+		switch {
+		case bytes.HasPrefix(p.line, tagged):
+			if p.lit >= 0 {
+				return p.malformed("a literal in the command's completion")
+			}
+			return parseTagged(tag, string(p.line)).err()
+		case bytes.HasPrefix(p.line, []byte("* ")):
+			p.pos = 2
+			if err := p.untagged(body, end); err != nil {
+				return err
+			}
+		default:
+			return p.malformed("a line that is neither tagged nor untagged")
+		}
+	}
+}
+
+// protocolError is a reply that does not follow IMAP's grammar.
+type protocolError struct{ what, near string }
+
+func (e *protocolError) Error() string {
+	return fmt.Sprintf("%s near %q", e.what, e.near)
+}
+
+// fetchParser walks a reply one line at a time. A line ending in a
+// literal's announcement "{N}" stops there (lit = N, litAt = where the
+// "{" is); the literal's bytes are still in br, and the line goes on
+// after them in the next one.
+type fetchParser struct {
+	br    *bufio.Reader
+	line  []byte
+	pos   int
+	lit   int64 // -1: no literal at the end of line
+	litAt int
+}
+
+// next reads the next line (or the rest of one after a literal).
+func (p *fetchParser) next() error {
+	p.line, p.pos, p.lit = p.line[:0], 0, -1
+	for {
+		part, err := p.br.ReadSlice('\n')
+		if len(p.line)+len(part) > maxResponseLine {
+			return &protocolError{what: fmt.Sprintf("a response line over %d bytes", maxResponseLine), near: clip(string(p.line))}
+		}
+		p.line = append(p.line, part...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		break
+	}
+	p.line = bytes.TrimSuffix(bytes.TrimSuffix(p.line, []byte("\n")), []byte("\r"))
+	if n := len(p.line); n > 2 && p.line[n-1] == '}' {
+		open := bytes.LastIndexByte(p.line, '{')
+		digits := strings.TrimSuffix(string(p.line[open+1:n-1]), "+")
+		if v, err := strconv.ParseInt(digits, 10, 64); open >= 0 && err == nil && v >= 0 && digits != "" && digits[0] != '+' {
+			p.lit, p.litAt = v, open
+		}
+	}
+	return nil
+}
+
+func (p *fetchParser) malformed(what string) error {
+	return &protocolError{what: what, near: clip(string(p.line[max(0, p.pos-20):]))}
+}
+
+// atLiteral reports that the parser stands on the line's literal.
+func (p *fetchParser) atLiteral() bool { return p.lit >= 0 && p.pos == p.litAt }
+
+// skipLiteral discards the literal the parser stands on and reads the
+// line's continuation.
+func (p *fetchParser) skipLiteral() error {
+	if _, err := io.CopyN(io.Discard, p.br, p.lit); err != nil {
+		return err
+	}
+	return p.next()
+}
+
+// untagged handles one untagged response (after "* ").
+func (p *fetchParser) untagged(body func(*fetchItems, io.Reader, int64) error, end func(*fetchItems) error) error {
+	first := p.word()
+	switch strings.ToUpper(first) {
+	case "OK", "NO", "BAD", "BYE", "PREAUTH":
+		return nil // resp-text: no literals (a BYE is caught by the byeTap)
+	}
+	if _, err := strconv.ParseUint(first, 10, 32); err == nil && p.peek() == ' ' {
+		p.pos++
+		if strings.EqualFold(p.word(), "FETCH") && p.peek() == ' ' {
+			p.pos++
+			return p.fetch(body, end)
+		}
+	}
+	for p.lit >= 0 { // EXISTS, EXPUNGE, SEARCH, VANISHED...: only literals matter
+		if err := p.skipLiteral(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetch parses "(item value ...)" of a FETCH response.
+func (p *fetchParser) fetch(body func(*fetchItems, io.Reader, int64) error, end func(*fetchItems) error) error {
+	if p.peek() != '(' {
+		return p.malformed("a FETCH response without its list")
+	}
+	p.pos++
+	var it fetchItems
+	for first := true; ; first = false {
+		if p.peek() == ')' {
+			p.pos++
+			if p.pos != len(p.line) {
+				return p.malformed("more after a FETCH response's end")
+			}
+			return end(&it)
+		}
+		if !first {
+			if p.peek() != ' ' {
+				return p.malformed("FETCH items not separated by a space")
+			}
+			p.pos++
+		}
+		name := strings.ToUpper(p.itemName())
+		if name == "" || p.peek() != ' ' {
+			return p.malformed("a FETCH item without a value")
+		}
+		p.pos++
+		var err error
+		switch name {
+		case "UID":
+			var v uint64
+			v, err = strconv.ParseUint(p.word(), 10, 32)
+			if err != nil || v == 0 {
+				return p.malformed("a UID that is not a number")
+			}
+			it.uid = uint32(v)
+		case "FLAGS":
+			it.flags, err = p.flagList()
+		case "INTERNALDATE":
+			it.date, err = p.dateTime()
+		case "BODY[]":
+			err = p.bodyValue(&it, body)
+		default:
+			err = p.skipValue(0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// peek is the next byte of the line, 0 at its end (or at its literal).
+func (p *fetchParser) peek() byte {
+	if p.pos >= len(p.line) || p.atLiteral() {
+		return 0
+	}
+	return p.line[p.pos]
+}
+
+// word reads up to a space, a parenthesis or the line's end.
+func (p *fetchParser) word() string {
+	start := p.pos
+	for p.pos < len(p.line) && !p.atLiteral() {
+		switch p.line[p.pos] {
+		case ' ', '(', ')':
+			return string(p.line[start:p.pos])
+		}
+		p.pos++
+	}
+	return string(p.line[start:p.pos])
+}
+
+// itemName reads a FETCH item's name: an atom that may carry a section
+// in brackets (with spaces inside) and a partial "<n>".
+func (p *fetchParser) itemName() string {
+	start := p.pos
+	depth := 0
+	for p.pos < len(p.line) && !p.atLiteral() {
+		c := p.line[p.pos]
+		switch {
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case depth == 0 && (c == ' ' || c == '(' || c == ')'):
+			return string(p.line[start:p.pos])
+		}
+		p.pos++
+	}
+	return string(p.line[start:p.pos])
+}
+
+// flagList reads "(\Seen $Label ...)": system flags in go-imap's spelling,
+// \Recent left out (it is the session's, not the message's).
+func (p *fetchParser) flagList() ([]string, error) {
+	if p.peek() != '(' {
+		return nil, p.malformed("FLAGS without a list")
+	}
+	p.pos++
+	out := []string{}
+	for {
+		switch p.peek() {
+		case ')':
+			p.pos++
+			return out, nil
+		case ' ':
+			p.pos++
+		case 0, '(':
+			return nil, p.malformed("an unterminated flag list")
+		default:
+			f := p.word()
+			if canon, ok := canonicalFlags[strings.ToLower(f)]; ok {
+				f = canon
+			}
+			if !strings.EqualFold(f, `\Recent`) {
+				out = append(out, f)
+			}
+		}
+	}
+}
+
+// canonicalFlags spells system flags as go-imap does, whatever case the
+// server used.
+var canonicalFlags = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft,
+		imap.FlagForwarded, imap.FlagMDNSent, imap.FlagJunk, imap.FlagNotJunk, imap.FlagPhishing, imap.FlagImportant} {
+		m[strings.ToLower(string(f))] = string(f)
+	}
+	return m
+}()
+
+// dateTime reads INTERNALDATE's quoted date-time (the day may be padded
+// with a space or not); NIL is the zero time.
+func (p *fetchParser) dateTime() (time.Time, error) {
+	if p.peek() != '"' {
+		if strings.EqualFold(p.word(), "NIL") {
+			return time.Time{}, nil
+		}
+		return time.Time{}, p.malformed("an INTERNALDATE that is not a quoted date")
+	}
+	s, err := p.quoted()
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse("_2-Jan-2006 15:04:05 -0700", s)
+	if err != nil {
+		t, err = time.Parse("2-Jan-2006 15:04:05 -0700", s)
+	}
+	if err != nil {
+		return time.Time{}, p.malformed("an INTERNALDATE that is not a date")
+	}
+	return t, nil
+}
+
+// quoted reads a quoted string, undoing \\ and \".
+func (p *fetchParser) quoted() (string, error) {
+	p.pos++ // the opening quote
+	var b strings.Builder
+	for p.pos < len(p.line) {
+		c := p.line[p.pos]
+		p.pos++
+		switch c {
+		case '"':
+			return b.String(), nil
+		case '\\':
+			if p.pos < len(p.line) {
+				c = p.line[p.pos]
+				p.pos++
+			}
+		}
+		b.WriteByte(c)
+	}
+	return "", p.malformed("an unterminated quoted string")
+}
+
+// bodyValue hands the message to body: a literal as a stream (then the
+// line's continuation is read), a quoted string as a reader, NIL as
+// nothing.
+func (p *fetchParser) bodyValue(it *fetchItems, body func(*fetchItems, io.Reader, int64) error) error {
+	switch {
+	case p.atLiteral():
+		n := p.lit
+		lr := &io.LimitedReader{R: p.br, N: n}
+		if err := body(it, lr, n); err != nil {
+			return err
+		}
+		if lr.N > 0 { // body took less than all: the rest is not ours to keep
+			if _, err := io.CopyN(io.Discard, p.br, lr.N); err != nil {
+				return err
+			}
+		}
+		return p.next()
+	case p.peek() == '"':
+		s, err := p.quoted()
+		if err != nil {
+			return err
+		}
+		return body(it, strings.NewReader(s), int64(len(s)))
+	case strings.EqualFold(p.word(), "NIL"):
+		return nil
+	}
+	return p.malformed("a message body that is neither a literal, a string nor NIL")
+}
+
+// skipValue passes over one value of an item the pull did not ask for
+// (MODSEQ after CONDSTORE, RFC822.SIZE...): an atom, a quoted string, a
+// literal or a parenthesised list, nested at most 16 deep.
+func (p *fetchParser) skipValue(depth int) error {
+	if depth > 16 {
+		return p.malformed("lists nested too deep")
+	}
+	switch {
+	case p.atLiteral():
+		return p.skipLiteral()
+	case p.peek() == '"':
+		_, err := p.quoted()
+		return err
+	case p.peek() == '(':
+		p.pos++
+		for {
+			switch p.peek() {
+			case ')':
+				p.pos++
+				return nil
+			case ' ':
+				p.pos++
+			case 0:
+				if !p.atLiteral() {
+					return p.malformed("an unterminated list")
+				}
+				fallthrough
+			default:
+				if err := p.skipValue(depth + 1); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if p.itemName() == "" {
+		return p.malformed("an empty value")
+	}
+	return nil
+}
