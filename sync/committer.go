@@ -8,7 +8,9 @@ import (
 
 // committer makes fetched batches durable and indexes them, in order, on
 // its own goroutine while the next batch streams in, so the source is not
-// left waiting on fsyncs. At most one batch waits; an index entry is
+// left waiting on fsyncs. Up to committerQueue batches wait (records only:
+// their bytes are in the pack, so memory stays bounded by the batch size);
+// a fetch that outruns the disk then waits in submit. An index entry is
 // written only after its pack bytes are fsynced, in the same transaction
 // as the folder's high-water mark.
 //
@@ -40,7 +42,7 @@ type pendingBatch struct {
 // newCommitter starts a committer that indexes each batch with commit
 // after its bytes are durable.
 func newCommitter(commit func(pendingBatch) error, onCommitted func(pendingBatch)) *committer {
-	cm := &committer{commit: commit, in: make(chan pendingBatch), done: make(chan struct{}), onCommitted: onCommitted}
+	cm := &committer{commit: commit, in: make(chan pendingBatch, committerQueue), done: make(chan struct{}), onCommitted: onCommitted}
 	go cm.run()
 	return cm
 }
@@ -71,7 +73,14 @@ func (cm *committer) failed() error {
 	return cm.err
 }
 
-// submit queues a batch; it blocks while the previous one is committing,
+// committerQueue is how many batches may wait for the committer. With one
+// (the fetch handing over only when the committer was free), a one-
+// connection pull of 10,000 messages spent 146 ms of its 1.1 s waiting
+// for an fsync while the committer was idle 60 % of the time: fsync times
+// vary, and a queue evens them out.
+const committerQueue = 4
+
+// submit queues a batch; it blocks while the queue is full,
 // and reports an earlier commit's failure instead of queueing.
 func (cm *committer) submit(pb pendingBatch) error {
 	if err := cm.failed(); err != nil {
