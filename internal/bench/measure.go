@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -144,6 +145,22 @@ func cpuProfile() (stop func()) {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// execTrace writes a Go execution trace of a child into
+// $MAILSHIFT_BENCH_TRACE.<pid> (go tool trace), for finding where a
+// goroutine waits; call the returned func to stop.
+func execTrace() (stop func()) {
+	path := os.Getenv("MAILSHIFT_BENCH_TRACE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return func() {}
+	}
+	trace.Start(f)
+	return func() { trace.Stop(); f.Close() }
+}
+
 // heapProfile writes the live heap to $MAILSHIFT_BENCH_HEAPPROFILE.<pid>
 // (overwritten at each call), when that is set.
 func heapProfile() {
@@ -169,6 +186,7 @@ func childPull(data, addr string, conns int) int {
 	}
 	defer db.Close()
 	defer cpuProfile()()
+	defer execTrace()()
 	split := residentSplit()
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
 	stored, _, _, _, _ := rep.Counts()
