@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -215,30 +216,39 @@ func (s *wireSession) await(tag string) ([]string, error) {
 }
 
 // readLine reads one response line, with any literals it carries inline,
-// under the command timeout.
+// under the command timeout. A line is read in buffer-sized pieces and
+// refused as soon as it passes maxResponseLine, so a server that never
+// ends its line cannot make the session hold more.
 func (s *wireSession) readLine() (string, error) {
-	var b strings.Builder
+	var b []byte
+	piece := 0 // where the text after the last literal starts
 	for {
 		s.conn.SetReadDeadline(time.Now().Add(s.ep.CommandTimeout))
-		part, err := s.br.ReadString('\n')
+		part, err := s.br.ReadSlice('\n')
+		if len(b)+len(part) > maxResponseLine {
+			return "", fmt.Errorf("the server sent a response line over %d bytes", maxResponseLine)
+		}
+		b = append(b, part...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
 		if err != nil {
 			return "", err
 		}
-		if b.Len()+len(part) > maxResponseLine {
-			return "", fmt.Errorf("the server sent a response line over %d bytes", maxResponseLine)
-		}
-		part = strings.TrimRight(part, "\r\n")
-		b.WriteString(part)
-		n, ok := literalSize(part)
+		b = append(b[:piece], bytes.TrimRight(b[piece:], "\r\n")...)
+		n, ok := literalSize(string(b[max(piece, len(b)-24):]))
 		if !ok {
-			return b.String(), nil
+			return string(b), nil
 		}
-		if int64(b.Len())+n > maxResponseLine {
+		if int64(len(b))+n > maxResponseLine {
 			return "", fmt.Errorf("the server announced a %d-byte literal in a response", n)
 		}
-		if _, err := io.CopyN(&b, s.br, n); err != nil {
+		lit := make([]byte, n)
+		if _, err := io.ReadFull(s.br, lit); err != nil {
 			return "", err
 		}
+		b = append(b, lit...)
+		piece = len(b)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -396,4 +397,40 @@ func TestWireSessionLoginWithQuotedPassword(t *testing.T) {
 	if strings.Contains(trace.all(), "d x") {
 		t.Fatalf("the trace shows the password:\n%s", trace.all())
 	}
+}
+
+// A server that never ends its line: the session refuses it once it passes
+// the bound, having held no more than that (it used to read the whole line
+// first, then compare).
+func TestWireSessionRefusesAnEndlessLine(t *testing.T) {
+	s := &wireSession{ep: Endpoint{CommandTimeout: 5 * time.Second}}
+	s.setConn(&scriptConn{r: io.LimitReader(endless('x'), 256<<20)})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := s.readLine()
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "response line over") {
+		t.Fatalf("got %v", err)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 8*maxResponseLine {
+		t.Fatalf("allocated %d MB for an endless line", grown>>20)
+	}
+	// A literal's CRLF stays in the line; only the line's own is cut.
+	s.setConn(&scriptConn{r: strings.NewReader("* 1 FETCH (BODY[] {4}\r\nab\r\n)\r\n* 2 X {4}\r\ncd\r\n\r\n")})
+	for _, want := range []string{"* 1 FETCH (BODY[] {4}ab\r\n)", "* 2 X {4}cd\r\n"} {
+		if line, err := s.readLine(); err != nil || line != want {
+			t.Fatalf("got %q, %v; want %q", line, err, want)
+		}
+	}
+}
+
+// endless is a reader of one byte repeated for ever.
+type endless byte
+
+func (e endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(e)
+	}
+	return len(p), nil
 }
