@@ -117,6 +117,8 @@ func (o *dirOutput) abort() {
 	}
 }
 
+func (o *dirOutput) discard() { os.RemoveAll(o.partial) }
+
 func (o *dirOutput) warnings() []string { return nil }
 
 var subjectDecoder = new(mime.WordDecoder)

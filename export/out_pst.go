@@ -2,8 +2,10 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -17,6 +19,7 @@ import (
 // message is written.
 type pstOutput struct {
 	w     *pst.Writer
+	first string // the series' first file
 	ids   map[string]pst.FolderID
 	paths map[pst.FolderID]string
 	ready []manifest.Entry // File and Index of messages written, not yet taken
@@ -43,7 +46,7 @@ func newPSTOutput(opts Options, prog Progress) (*pstOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.w = w
+	o.w, o.first = w, first
 	return o, nil
 }
 
@@ -80,5 +83,15 @@ func (o *pstOutput) commit() ([]string, error) {
 	return o.w.Files(), nil
 }
 
-func (o *pstOutput) abort()             { o.w.Abort() }
+func (o *pstOutput) abort() { o.w.Abort() }
+
+// discard removes every *.partial file of the series.
+func (o *pstOutput) discard() {
+	for n := 1; ; n++ {
+		if err := os.Remove(pst.PartPath(o.first, n) + ".partial"); errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+	}
+}
+
 func (o *pstOutput) warnings() []string { return o.warns }

@@ -10,6 +10,7 @@ import (
 
 	"mailshift/export/eml"
 	"mailshift/export/manifest"
+	"mailshift/store"
 )
 
 // Format is an output format.
@@ -45,6 +46,19 @@ type Result struct {
 	Warnings []string       // messages exported with a problem
 }
 
+// diskFull words a full disk for the person at the screen: which folder,
+// how far the export got, and what to do; the unfinished files are gone.
+func diskFull(dir string, res *Result, err error) error {
+	free := ""
+	if n, ferr := store.FreeBytesAt(dir); ferr == nil {
+		free = fmt.Sprintf(" (%.1f MB free now)", float64(n)/1e6)
+	}
+	return fmt.Errorf("the disk holding %s filled up after %d messages (%.1f MB) were exported: "+
+		"the unfinished export was removed to give its space back%s, and the whole export needs more than that; "+
+		"free space there or choose another folder, then export again (%w)",
+		dir, res.Messages, float64(res.Bytes)/1e6, free, err)
+}
+
 // Skipped is a message the run could not export.
 type Skipped struct{ Folder, Reason string }
 
@@ -57,11 +71,16 @@ type output interface {
 	commit() ([]string, error)
 	// abort leaves only *.partial names behind.
 	abort()
+	// discard removes what abort left: after a full disk, the space goes
+	// back to the user (an unfinished export cannot be resumed; the next
+	// run starts it again).
+	discard()
 	warnings() []string
 }
 
 // Run exports every folder and message of src. On error or cancellation
-// the output stays under *.partial names and the error is returned; a
+// the output stays under *.partial names and the error is returned,
+// except on a full disk, where it is removed (the error says so); a
 // message that cannot be read is skipped with its reason and the run goes
 // on.
 func Run(ctx context.Context, src Source, opts Options) (res *Result, err error) {
@@ -109,6 +128,11 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 	fail := func(e error) (*Result, error) {
 		mf.Close()
 		out.abort()
+		if store.IsDiskFull(e) {
+			out.discard()
+			os.Remove(mfPartial)
+			return res, diskFull(opts.OutDir, res, e)
+		}
 		return res, e
 	}
 	for _, f := range folders {

@@ -3,7 +3,8 @@
 // the writer and recorded in a manifest (size and SHA-256), progress is
 // reported as typed events, and output is written under *.partial names
 // that are renamed only when the whole run has succeeded — so a crash or a
-// cancelled run leaves only *.partial files behind.
+// cancelled run leaves only *.partial files behind, and a run that filled
+// its disk removes them to give the space back.
 //
 // The Source interface is owned here: app/ adapts the local message store
 // to it, tests use MemSource.

@@ -82,7 +82,8 @@ func (p *part) projectedSize(msgSize int64) int64 {
 	return regionStart((n - amapFirst + regionSize - 1) / regionSize)
 }
 
-// abort removes the partial file and every temporary file.
+// abort closes the partial file (it stays, under its .partial name) and
+// removes every temporary file.
 func (p *part) abort() {
 	p.cleanupTemp()
 	if p.f != nil {

@@ -1,0 +1,36 @@
+package export
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"mailshift/export/internal/corpus"
+	"mailshift/internal/testenv"
+)
+
+// An export that fills its disk (a real 1 MB tmpfs) stops with a message
+// that says so and what to do, removes its unfinished files so the space
+// comes back, and the same disk then takes a smaller export whole.
+func TestExportOnAFullDiskGivesTheSpaceBack(t *testing.T) {
+	big, _ := memFrom(corpus.Bulk("Inbox", 60, 50000, 4))
+	small, want := memFrom(corpus.Bulk("Inbox", 5, 2000, 5))
+	for _, format := range []Format{PST, MBOX, EML} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := testenv.SmallDisk(t, 1<<20, 0)
+			_, err := Run(context.Background(), big, Options{Format: format, OutDir: dir, Name: "box"})
+			if err == nil || !strings.Contains(err.Error(), "filled up") || !strings.Contains(err.Error(), "export again") {
+				t.Fatalf("got %v, want the full disk worded", err)
+			}
+			t.Logf("said: %v", err)
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Fatalf("left on the full disk: %v", left)
+			}
+			res, err := Run(context.Background(), small, Options{Format: format, OutDir: dir, Name: "box"})
+			if err != nil || res.Messages != len(want["Inbox"]) {
+				t.Fatalf("a small export afterwards: %v (%d messages)", err, res.Messages)
+			}
+		})
+	}
+}
