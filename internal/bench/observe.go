@@ -1,0 +1,144 @@
+package main
+
+// What the benchmark observes of a process besides time: its resident
+// memory (peak, and split into anonymous and file-backed pages, with the
+// live heap) and, on request, CPU and heap profiles and an execution trace.
+
+import (
+	"fmt"
+	"os"
+	"runtime/metrics"
+	"runtime/pprof"
+	"runtime/trace"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// vmHWM reads a process's peak resident set (kB) from /proc. (wait4's
+// ru_maxrss would include the parent's size at fork, which is the corpus.)
+func vmHWM(pid string) int64 { return procStatus(pid, "VmHWM")[0] }
+
+// procStatus reads kB figures of /proc/PID/status, one per key, in one
+// read (0 for any absent).
+func procStatus(pid string, keys ...string) []int64 {
+	out := make([]int64, len(keys))
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for i, key := range keys {
+			if rest, ok := strings.CutPrefix(line, key+":"); ok {
+				out[i], _ = strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			}
+		}
+	}
+	return out
+}
+
+// residentSplit samples this process's memory every 10 ms until stop is
+// called, and returns the peaks of the two parts of its resident set —
+// anonymous memory (heap, stacks) and file-backed pages (the bbolt index,
+// which is memory-mapped: pages the kernel may drop at any time, growing
+// with the index touched, not with what is held) — and of its live heap
+// (as of the last GC: what the program holds; anonymous memory adds the
+// GC's headroom). VmHWM counts all of it; the split says what grows.
+func residentSplit() (stop func() (anonKB, fileKB, liveKB int64)) {
+	done := make(chan struct{})
+	out := make(chan [3]int64, 1)
+	go func() {
+		var anon, file, live int64
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			v := procStatus("self", "RssAnon", "RssFile")
+			anon, file = max(anon, v[0]), max(file, v[1])
+			if metrics.Read(sample); sample[0].Value.Kind() == metrics.KindUint64 {
+				if v := int64(sample[0].Value.Uint64() / 1024); v > live+512 {
+					live = v
+					heapProfile() // at each new peak, for finding what is held
+				}
+			}
+			select {
+			case <-done:
+				out <- [3]int64{anon, file, live}
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (int64, int64, int64) {
+		close(done)
+		v := <-out
+		return v[0], v[1], v[2]
+	}
+}
+
+// watchPeak polls a running process's VmHWM (which only grows) until stop
+// is closed, and returns the last value seen.
+func watchPeak(pid int, stop <-chan struct{}) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := vmHWM(strconv.Itoa(pid)); v > peak {
+				peak = v
+			}
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return out
+}
+
+// cpuProfile profiles a child into $MAILSHIFT_BENCH_CPUPROFILE.<pid>, for
+// finding where the time goes; call the returned func to stop.
+func cpuProfile() (stop func()) {
+	path := os.Getenv("MAILSHIFT_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// execTrace writes a Go execution trace of a child into
+// $MAILSHIFT_BENCH_TRACE.<pid> (go tool trace), for finding where a
+// goroutine waits; call the returned func to stop.
+func execTrace() (stop func()) {
+	path := os.Getenv("MAILSHIFT_BENCH_TRACE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return func() {}
+	}
+	trace.Start(f)
+	return func() { trace.Stop(); f.Close() }
+}
+
+// heapProfile writes the live heap to $MAILSHIFT_BENCH_HEAPPROFILE.<pid>
+// (overwritten at each call), when that is set.
+func heapProfile() {
+	path := os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+}
