@@ -2,6 +2,7 @@ package sync
 
 import (
 	"errors"
+	"io"
 	"net"
 	gosync "sync"
 	"time"
@@ -31,6 +32,7 @@ type gateConn struct {
 	parked   bool      // go-imap's reader is waiting in Read
 	reading  bool      // go-imap's reader is inside under.Read
 	closed   bool      // Close was called
+	gone     bool      // go-imap's reader got an error: it reads no more
 	readBack []byte    // bytes the borrower read ahead, for go-imap
 	deadline time.Time // go-imap's read deadline
 	since    time.Time // when the borrower took the connection
@@ -74,6 +76,9 @@ func (g *gateConn) Read(p []byte) (int, error) {
 		kicked := g.held && n == 0 && isTimeout(err)
 		if kicked {
 			g.under.SetReadDeadline(time.Time{})
+		} else if err != nil {
+			g.gone = true // go-imap ends its reader on any error
+			g.cond.Broadcast()
 		}
 		g.mu.Unlock()
 		if !kicked {
@@ -84,7 +89,8 @@ func (g *gateConn) Read(p []byte) (int, error) {
 
 // borrow takes the connection from go-imap: its reader, if inside a read,
 // is woken by a past deadline, and borrow returns once it is parked (or
-// with errGateTimeout after wait, or net.ErrClosed).
+// with errGateTimeout after wait, net.ErrClosed after Close, or
+// io.ErrUnexpectedEOF when the connection has ended).
 func (g *gateConn) borrow(wait time.Duration) error {
 	timer := time.AfterFunc(wait, func() { g.mu.Lock(); g.cond.Broadcast(); g.mu.Unlock() })
 	defer timer.Stop()
@@ -92,7 +98,7 @@ func (g *gateConn) borrow(wait time.Duration) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.held = true
-	for !g.parked && !g.closed {
+	for !g.parked && !g.closed && !g.gone {
 		if g.reading {
 			g.under.SetReadDeadline(time.Unix(1, 0))
 		}
@@ -103,8 +109,12 @@ func (g *gateConn) borrow(wait time.Duration) error {
 		}
 		g.cond.Wait()
 	}
-	if g.closed {
+	switch {
+	case g.closed:
 		return net.ErrClosed
+	case g.gone:
+		g.held = false
+		return io.ErrUnexpectedEOF
 	}
 	g.under.SetReadDeadline(time.Time{})
 	g.since = time.Now()

@@ -141,3 +141,74 @@ func TestCloseEndsABorrowedFetch(t *testing.T) {
 		t.Fatal("go-imap's reader never ended after Close")
 	}
 }
+
+// gateReader stands for go-imap's reader goroutine: it reads until an
+// error, then stops for good, as go-imap's does.
+func gateReader(g *gateConn) (got <-chan string, ended <-chan error) {
+	out, end := make(chan string, 16), make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, err := g.Read(buf)
+			if n > 0 {
+				out <- string(buf[:n])
+			}
+			if err != nil {
+				end <- err
+				return
+			}
+		}
+	}()
+	return out, end
+}
+
+// The gate alone: a borrow parks the reader (whose read is in progress),
+// the borrower has the bytes to itself, and on release the reader gets
+// first what the borrower read past its reply, then the connection again.
+func TestGateBorrowAndRelease(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	g := newGate(client)
+	got, _ := gateReader(g)
+	server.Write([]byte("before"))
+	if s := <-got; s != "before" {
+		t.Fatalf("reader got %q", s)
+	}
+	if err := g.borrow(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	go server.Write([]byte("borrowed+next"))
+	buf := make([]byte, 64)
+	n, err := g.under.Read(buf)
+	if err != nil || string(buf[:n]) != "borrowed+next" {
+		t.Fatalf("borrower read %q, %v", buf[:n], err)
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("the reader got %q while the connection was borrowed", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	g.release([]byte("+next"))
+	if s := <-got; s != "+next" {
+		t.Fatalf("after release the reader got %q, want what the borrower read ahead", s)
+	}
+	go server.Write([]byte("after"))
+	if s := <-got; s != "after" {
+		t.Fatalf("after release the reader got %q", s)
+	}
+}
+
+// A connection that ended while go-imap was idle: its reader got the end
+// and stopped, so it will never come to rest in the gate. borrow says so
+// at once instead of waiting out its timeout.
+func TestGateBorrowOfAnEndedConnection(t *testing.T) {
+	client, server := net.Pipe()
+	g := newGate(client)
+	_, ended := gateReader(g)
+	server.Close()
+	<-ended
+	start := time.Now()
+	if err := g.borrow(30 * time.Second); !errors.Is(err, io.ErrUnexpectedEOF) || time.Since(start) > 5*time.Second {
+		t.Fatalf("borrow of an ended connection: %v after %v", err, time.Since(start))
+	}
+}
