@@ -2,9 +2,7 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,25 +82,6 @@ func msgKey(uv, uid uint32) []byte {
 	binary.BigEndian.PutUint32(k, uv)
 	binary.BigEndian.PutUint32(k[4:], uid)
 	return k
-}
-
-func (m *MessageRecord) encode() ([]byte, error) {
-	m.HashHex = hex.EncodeToString(m.Hash[:])
-	return encode(m)
-}
-
-func decodeRecord(k, v []byte) (MessageRecord, error) {
-	var m MessageRecord
-	if err := decode(v, &m); err != nil {
-		return m, err
-	}
-	b, err := hex.DecodeString(m.HashHex)
-	if err != nil || len(b) != 32 {
-		return m, errors.New("damaged message record")
-	}
-	copy(m.Hash[:], b)
-	m.UIDValidity, m.UID = binary.BigEndian.Uint32(k), binary.BigEndian.Uint32(k[4:])
-	return m, nil
 }
 
 // MarshalJSON lets a Hash print as hex in reports.
