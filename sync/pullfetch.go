@@ -146,9 +146,9 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 	return c.fetchWire(uidSet(batch).String()+" (UID FLAGS INTERNALDATE BODY.PEEK[])", body, end)
 }
 
-// abandon gives up a go-imap FETCH in the middle of a literal: the connection is
-// cut, the literal read to its (now immediate) end unless it already
-// ended, and the client closed; the command is never Closed. go-imap
+// abandon gives up a go-imap FETCH in the middle of a literal: the
+// connection is cut, the literal read to its (now immediate) end unless it
+// already ended, and the client closed; the command is never Closed. go-imap
 // (beta.8) blocks its reader goroutine until a literal ends, and lets
 // FetchCommand.Close re-read a literal that failed while that goroutine
 // moves on (a data race); the connection is discarded anyway.
