@@ -1,10 +1,7 @@
 package sync
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -16,44 +13,19 @@ import (
 	"mailshift/store"
 )
 
-// startNoCondstoreProxy forwards a loopback port to a real Dovecot and
-// renames CONDSTORE and QRESYNC in what the server says (same lengths, so
-// literals stay intact): the client sees a server without them, as
-// Exchange Online is. It returns the proxy's port.
+// startNoCondstoreProxy forwards a loopback port to a real Dovecot that
+// then announces no CONDSTORE or QRESYNC, as Exchange Online does. It
+// returns the proxy's port.
 func startNoCondstoreProxy(t *testing.T, upstream string) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := testenv.HideCondstore(upstream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			down, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", upstream)
-			if err != nil {
-				down.Close()
-				continue
-			}
-			go func() { io.Copy(up, down); up.Close() }()
-			go func() {
-				defer down.Close()
-				r := bufio.NewReader(up)
-				for {
-					line, err := r.ReadBytes('\n')
-					line = bytes.ReplaceAll(line, []byte("CONDSTORE"), []byte("X-NOCONDS"))
-					line = bytes.ReplaceAll(line, []byte("QRESYNC"), []byte("X-NORES"))
-					if _, werr := down.Write(line); werr != nil || err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Cleanup(stop)
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return n
 }
 
 // Without CONDSTORE (a real Dovecot behind a proxy that hides it), a delta

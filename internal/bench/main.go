@@ -149,7 +149,7 @@ func run(n, conns int, keep, withMbsync bool) error {
 	}
 	delta.name = "Mailshift no-change delta"
 	rows = append(rows, delta)
-	proxy, stop, err := hideCondstore(d.Addr)
+	proxy, stop, err := testenv.HideCondstore(d.Addr)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package testenv
 
 import (
 	"bufio"
@@ -7,14 +7,15 @@ import (
 	"net"
 )
 
-// hideCondstore listens on loopback and relays to the server at addr,
+// HideCondstore listens on loopback and relays to the server at addr,
 // taking CONDSTORE and QRESYNC out of what the server announces, so the
 // engine treats it as Exchange Online and IMAP servers without CONDSTORE
 // are treated: every delta reads the flags of every message it holds.
 // Only the lines up to the first tagged answer (the greeting and LOGIN's,
 // which carry the capabilities) are rewritten; the rest is copied as it
-// is, so the relay costs little. close stops it.
-func hideCondstore(addr string) (proxyAddr string, close func(), err error) {
+// is, so the relay costs little (and message bodies pass untouched).
+// close stops it. Tests and the benchmark use it.
+func HideCondstore(addr string) (proxyAddr string, close func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
