@@ -20,7 +20,7 @@ func TestExportOnAFullDiskGivesTheSpaceBack(t *testing.T) {
 		t.Run(string(format), func(t *testing.T) {
 			dir := testenv.SmallDisk(t, 1<<20, 0)
 			_, err := Run(context.Background(), big, Options{Format: format, OutDir: dir, Name: "box"})
-			if err == nil || !strings.Contains(err.Error(), "filled up") || !strings.Contains(err.Error(), "export again") {
+			if err == nil || !strings.Contains(err.Error(), "ran out of space") || !strings.Contains(err.Error(), "export again") {
 				t.Fatalf("got %v, want the full disk worded", err)
 			}
 			t.Logf("said: %v", err)
@@ -32,5 +32,26 @@ func TestExportOnAFullDiskGivesTheSpaceBack(t *testing.T) {
 				t.Fatalf("a small export afterwards: %v (%d messages)", err, res.Messages)
 			}
 		})
+	}
+}
+
+// A disk with bytes to spare but room for only a few more files (inodes):
+// wherever the export stops — creating its first file, its spill files,
+// its manifest or its messages — it says the disk ran out of space and
+// leaves nothing behind.
+func TestExportOnADiskOutOfFilesLeavesNothing(t *testing.T) {
+	src, _ := memFrom(corpus.Bulk("Inbox", 5, 2000, 5))
+	for _, format := range []Format{PST, MBOX, EML} {
+		for inodes := 2; inodes <= 4; inodes++ {
+			dir := testenv.SmallDisk(t, 8<<20, inodes)
+			_, err := Run(context.Background(), src, Options{Format: format, OutDir: dir, Name: "box"})
+			left, _ := os.ReadDir(dir)
+			if err == nil {
+				continue // it fitted
+			}
+			if !strings.Contains(err.Error(), "ran out of space") || len(left) != 0 {
+				t.Errorf("%s with %d inodes: %v; left %v", format, inodes, err, left)
+			}
+		}
 	}
 }

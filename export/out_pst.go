@@ -44,6 +44,7 @@ func newPSTOutput(opts Options, prog Progress) (*pstOutput, error) {
 		},
 	})
 	if err != nil {
+		os.Remove(first + ".partial") // begun, nothing in it yet (a full disk)
 		return nil, err
 	}
 	o.w, o.first = w, first

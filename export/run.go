@@ -48,15 +48,12 @@ type Result struct {
 
 // diskFull words a full disk for the person at the screen: which folder,
 // how far the export got, and what to do; the unfinished files are gone.
+// (A disk out of inodes says "no space" too, with bytes to spare: the
+// wording fits both.)
 func diskFull(dir string, res *Result, err error) error {
-	free := ""
-	if n, ferr := store.FreeBytesAt(dir); ferr == nil {
-		free = fmt.Sprintf(" (%.1f MB free now)", float64(n)/1e6)
-	}
-	return fmt.Errorf("the disk holding %s filled up after %d messages (%.1f MB) were exported: "+
-		"the unfinished export was removed to give its space back%s, and the whole export needs more than that; "+
-		"free space there or choose another folder, then export again (%w)",
-		dir, res.Messages, float64(res.Bytes)/1e6, free, err)
+	return fmt.Errorf("the disk holding %s ran out of space after %d messages (%.1f MB) were exported: "+
+		"the unfinished export was removed to give its space back; free space there or choose another folder, "+
+		"then export again (%w)", dir, res.Messages, float64(res.Bytes)/1e6, err)
 }
 
 // Skipped is a message the run could not export.
@@ -114,19 +111,18 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 		return res, fmt.Errorf("export: unknown format %q (pst, mbox or eml)", opts.Format)
 	}
 	if err != nil {
+		if store.IsDiskFull(err) { // the output removed what it had begun
+			return res, diskFull(opts.OutDir, res, err)
+		}
 		return res, err
 	}
 	mfPartial := manifestPath + ".partial"
 	if opts.Format != PST {
 		mfPartial = filepath.Join(opts.OutDir, opts.Name+".partial", "manifest.json")
 	}
-	mf, err := manifest.Create(mfPartial, format)
-	if err != nil {
-		out.abort()
-		return res, err
-	}
-	fail := func(e error) (*Result, error) {
-		mf.Close()
+	// abort ends a failed run: its output stays under *.partial names, or
+	// after a full disk is removed to give the space back.
+	abort := func(e error) (*Result, error) {
 		out.abort()
 		if store.IsDiskFull(e) {
 			out.discard()
@@ -134,6 +130,14 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 			return res, diskFull(opts.OutDir, res, e)
 		}
 		return res, e
+	}
+	mf, err := manifest.Create(mfPartial, format)
+	if err != nil {
+		return abort(err)
+	}
+	fail := func(e error) (*Result, error) {
+		mf.Close()
+		return abort(e)
 	}
 	for _, f := range folders {
 		if err := out.folder(f); err != nil {
@@ -203,13 +207,11 @@ func Run(ctx context.Context, src Source, opts Options) (res *Result, err error)
 		}
 	}
 	if err := mf.Close(); err != nil {
-		out.abort()
-		return res, err
+		return abort(err)
 	}
 	files, err := out.commit()
 	if err != nil {
-		out.abort()
-		return res, err
+		return abort(err)
 	}
 	if opts.Format == PST {
 		if err := os.Rename(mfPartial, manifestPath); err != nil {
