@@ -1,7 +1,8 @@
 package store
 
 // The bbolt bucket tree. Every value is a versioned encoding (see codec.go):
-// one version byte, then JSON. Keys are plain strings unless noted; numeric
+// one version byte, then JSON — except message records, whose version 2 is
+// binary (msgrecord_codec.go). Keys are plain strings unless noted; numeric
 // keys are big-endian so cursor order is numeric order.
 //
 //	meta/
