@@ -14,6 +14,3 @@ func IsDiskFull(err error) bool { return err != nil && isDiskFull(err) }
 // FreeBytes is the room left for this store's files (what an
 // unprivileged process may still write on the disk of its folder).
 func (db *DB) FreeBytes() (int64, error) { return freeBytes(db.dir) }
-
-// FreeBytesAt is the room left on the disk of dir (an export's folder).
-func FreeBytesAt(dir string) (int64, error) { return freeBytes(dir) }

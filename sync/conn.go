@@ -104,30 +104,25 @@ func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 	// Closing the socket is how ctx reaches go-imap.
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	var c *imapclient.Client
-	var tap *byeTap
-	var gate *gateConn
+	var secured net.Conn
 	switch ep.Security {
 	case store.SecurityTLS:
 		tconn := tls.Client(raw, opts.TLSConfig)
 		if err = tconn.HandshakeContext(ctx); err == nil {
-			tap = newByeTap(tconn)
-			gate = newGate(traced(tap, ep.Trace))
-			c = imapclient.New(gate, opts)
+			secured = tconn
 		}
 	case store.SecuritySTARTTLS:
-		var tconn net.Conn
-		if tconn, err = startTLS(ctx, raw, opts.TLSConfig, ep.Trace); err == nil {
-			tap = newByeTap(tconn)
-			gate = newGate(traced(tap, ep.Trace))
-			c = imapclient.New(gate, opts)
-		}
+		secured, err = startTLS(ctx, raw, opts.TLSConfig, ep.Trace)
 	default:
-		tap = newByeTap(raw)
+		secured = raw
+	}
+	var c *imapclient.Client
+	var tap *byeTap
+	var gate *gateConn
+	if err == nil {
+		tap = newByeTap(secured)
 		gate = newGate(traced(tap, ep.Trace))
 		c = imapclient.New(gate, opts)
-	}
-	if err == nil {
 		err = c.WaitGreeting()
 	}
 	if err != nil && tap != nil && tap.bye() != nil {

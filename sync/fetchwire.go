@@ -3,6 +3,7 @@ package sync
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -72,31 +73,18 @@ type fetchParser struct {
 
 // next reads the next line (or the rest of one after a literal).
 func (p *fetchParser) next() error {
-	p.line, p.pos, p.lit = p.line[:0], 0, -1
-	for {
-		part, err := p.br.ReadSlice('\n')
-		if len(p.line)+len(part) > maxResponseLine {
-			return &protocolError{what: fmt.Sprintf("a response line over %d bytes", maxResponseLine), near: clip(string(p.line))}
-		}
-		p.line = append(p.line, part...)
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		break
+	var err error
+	p.pos, p.lit = 0, -1
+	if p.line, err = appendLine(p.line[:0], p.br, maxResponseLine); errors.Is(err, errLineTooLong) {
+		return &protocolError{what: fmt.Sprintf("a response line over %d bytes", maxResponseLine), near: clip(string(p.line))}
+	} else if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	} else if err != nil {
+		return err
 	}
 	p.line = bytes.TrimSuffix(bytes.TrimSuffix(p.line, []byte("\n")), []byte("\r"))
-	if n := len(p.line); n > 2 && p.line[n-1] == '}' {
-		open := bytes.LastIndexByte(p.line, '{')
-		digits := strings.TrimSuffix(string(p.line[open+1:n-1]), "+")
-		if v, err := strconv.ParseInt(digits, 10, 64); open >= 0 && err == nil && v >= 0 && digits != "" && digits[0] != '+' {
-			p.lit, p.litAt = v, open
-		}
+	if n, ok := literalSize(string(p.line[max(0, len(p.line)-24):])); ok {
+		p.lit, p.litAt = n, bytes.LastIndexByte(p.line, '{')
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ package sync
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -63,15 +64,10 @@ func (s *wireSession) readLine() (string, error) {
 	piece := 0 // where the text after the last literal starts
 	for {
 		s.conn.SetReadDeadline(time.Now().Add(s.ep.CommandTimeout))
-		part, err := s.br.ReadSlice('\n')
-		if len(b)+len(part) > maxResponseLine {
+		var err error
+		if b, err = appendLine(b, s.br, maxResponseLine); errors.Is(err, errLineTooLong) {
 			return "", fmt.Errorf("the server sent a response line over %d bytes", maxResponseLine)
-		}
-		b = append(b, part...)
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
+		} else if err != nil {
 			return "", err
 		}
 		b = append(b[:piece], bytes.TrimRight(b[piece:], "\r\n")...)
@@ -88,6 +84,27 @@ func (s *wireSession) readLine() (string, error) {
 		}
 		b = append(b, lit...)
 		piece = len(b)
+	}
+}
+
+// errLineTooLong is appendLine's refusal of a line past its limit.
+var errLineTooLong = errors.New("line too long")
+
+// appendLine appends one line read from br, with its line end, to dst.
+// It reads in buffer-sized pieces and refuses the line (errLineTooLong)
+// as soon as dst would pass limit bytes, so a server that never ends its
+// line cannot make the reader hold more. At the end of the stream it
+// returns what it has with the reader's error.
+func appendLine(dst []byte, br *bufio.Reader, limit int) ([]byte, error) {
+	for {
+		part, err := br.ReadSlice('\n')
+		if len(dst)+len(part) > limit {
+			return dst, errLineTooLong
+		}
+		dst = append(dst, part...)
+		if err != bufio.ErrBufferFull {
+			return dst, err
+		}
 	}
 }
 
