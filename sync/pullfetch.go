@@ -25,7 +25,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 	todo := w.todo
 	for len(todo) > 0 {
 		span := todo
-		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: map[uint32]bool{}}
+		res := batchResult{blobs: map[store.Hash]store.Blob{}, got: newUIDMarks(span)}
 		// commit hands what is stored since the last commit to cm, with the
 		// range's mark upTo.
 		commit := func(upTo uint32, done bool, failed []uint32, vanished map[uint32]string) error {
@@ -45,7 +45,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 		err := c.doStream(ctx, func(touch func()) error {
 			return r.fetchBatch(c, pw, span, uv, &res, touch, part)
 		})
-		if err != nil && len(res.got) == 0 {
+		if err != nil && !res.got.any() {
 			return todo, fmt.Errorf("fetch from %q: %w", name, classify(c.ep.Addr(), err, ""))
 		}
 		seenUpTo := answeredUpTo(span, &res, err == nil)
@@ -68,7 +68,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 			case res.failed[u] != "":
 				failed = append(failed, u)
 				r.opts.Progress.Problem(mb, name, u, res.failed[u])
-			case u <= seenUpTo && !res.got[u] && vanished[u] == "":
+			case u <= seenUpTo && !res.got.has(u) && vanished[u] == "":
 				vanished[u] = "expunged at the source while being copied"
 			}
 		}
@@ -134,7 +134,7 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 			rec.Hash, rec.MessageID, rec.Size = got.hash, got.msgID, int64(got.blob.Size)
 			res.blobs[got.hash] = got.blob
 			res.recs = append(res.recs, rec)
-			res.got[rec.UID] = true
+			res.got.mark(rec.UID)
 			res.bytes += rec.Size
 		}
 		if (len(res.recs) >= r.opts.BatchSize || res.bytes >= r.opts.CommitBytes) && rec.UID != batch[len(batch)-1] {
