@@ -1,9 +1,10 @@
 package store
 
 // The bbolt bucket tree. Every value is a versioned encoding (see codec.go):
-// one version byte, then JSON — except message records, whose version 2 is
-// binary (msgrecord_codec.go). Keys are plain strings unless noted; numeric
-// keys are big-endian so cursor order is numeric order.
+// one version byte, then JSON — except message records and push journal
+// records, whose version 2 is binary (msgrecord_codec.go,
+// pushrecord_codec.go). Keys are plain strings unless noted; numeric keys
+// are big-endian so cursor order is numeric order.
 //
 //	meta/
 //	  schema            -> uint32 BE: the schema version the migrations reached

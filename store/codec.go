@@ -8,7 +8,8 @@ import (
 
 // codecV1 marks a value as JSON of the v1 shape. A later shape gets a new
 // version byte and a decoder, so old files stay readable (message records:
-// codecRecordV2, decoded in msgrecord_codec.go).
+// codecRecordV2, decoded in msgrecord_codec.go; push journal records:
+// codecPushV2, in pushrecord_codec.go).
 const codecV1 byte = 1
 
 func encode(v any) ([]byte, error) {

@@ -107,8 +107,8 @@ func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[
 			if len(k) != 36 {
 				return fmt.Errorf("push journal of %q: damaged key", folder)
 			}
-			var r PushRecord
-			if err := decode(v, &r); err != nil {
+			r, err := decodePushRecord(v)
+			if err != nil {
 				return fmt.Errorf("push journal of %q: %w", folder, err)
 			}
 			var pk PushKey
@@ -132,7 +132,7 @@ func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, re
 			return err
 		}
 		for k, r := range recs {
-			if err := putJSON(b, k.bytes(), r); err != nil {
+			if err := b.Put(k.bytes(), r.encode()); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func samplePushRecords() []PushRecord {
+	return []PushRecord{
+		{State: PushIntent, UIDValidity: 7, UIDNext: 1001, Size: 1234, MessageID: "<a@b>", SourceUID: 42,
+			At: time.Date(2026, 12, 5, 9, 0, 0, 123456789, time.UTC)},
+		{State: PushDone, UIDValidity: 1<<32 - 1, UIDNext: 1<<32 - 1, UID: 1<<32 - 1, Size: 5 << 30, SourceUID: 1<<32 - 1,
+			At: time.Date(2024, 3, 1, 10, 0, 0, 0, time.FixedZone("", -(5*3600+1800)))},
+		{State: PushFailed, Reason: "too_big", Text: "[TOOBIG] Mäßig groß: the server's words", Size: 40 << 20, MessageID: "<ü@example>"},
+		{}, // every field zero, the time too
+	}
+}
+
+// Journal records keep every field through the binary shape, the time
+// with its instant and its zone offset.
+func TestPushRecordRoundTrip(t *testing.T) {
+	for _, r := range samplePushRecords() {
+		v := r.encode()
+		if v[0] != codecPushV2 {
+			t.Fatalf("version %d, want %d", v[0], codecPushV2)
+		}
+		got, err := decodePushRecord(v)
+		if err != nil {
+			t.Fatalf("%+v: %v", r, err)
+		}
+		assertSamePushRecord(t, got, r)
+	}
+}
+
+func assertSamePushRecord(t *testing.T, got, want PushRecord) {
+	t.Helper()
+	_, gotOff := got.At.Zone()
+	_, wantOff := want.At.Zone()
+	if !got.At.Equal(want.At) || gotOff != wantOff || got.At.IsZero() != want.At.IsZero() {
+		t.Errorf("time %v, want %v", got.At, want.At)
+	}
+	got.At, want.At = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// A journal written before the binary shape holds JSON records (codecV1):
+// they read as before, next to new ones, through the journal itself.
+func TestPushJournalReadsTheJSONShape(t *testing.T) {
+	db, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := db.CreateProject(Project{Name: "journal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := samplePushRecords()
+	keys := []PushKey{{Hash: Hash{1}}, {Hash: Hash{1}, Ordinal: 1}, {Hash: Hash{2}}, {Hash: Hash{3}}}
+	newer := map[PushKey]PushRecord{keys[0]: recs[0], keys[1]: recs[1]}
+	if err := db.RecordPush(p.ID, "alice@example.test", "INBOX", &PushFolder{UIDValidity: 7, UIDNext: 9}, newer); err != nil {
+		t.Fatal(err)
+	}
+	// Two records as an older Mailshift wrote them.
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := pushFolderBucket(tx, p.ID, "alice@example.test", "INBOX", false)
+		if err != nil || b == nil {
+			t.Fatalf("no journal bucket: %v", err)
+		}
+		for _, i := range []int{2, 3} {
+			legacy, err := json.Marshal(recs[i])
+			if err != nil {
+				return err
+			}
+			if err := b.Put(keys[i].bytes(), append([]byte{codecV1}, legacy...)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, got, err := db.PushJournal(p.ID, "alice@example.test", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.UIDValidity != 7 || st.UIDNext != 9 || len(got) != 4 {
+		t.Fatalf("state %+v, %d records, want 4", st, len(got))
+	}
+	for i, k := range keys {
+		assertSamePushRecord(t, got[k], recs[i])
+	}
+}
+
+func TestPushRecordRefusesDamage(t *testing.T) {
+	v := samplePushRecords()[2].encode()
+	for n := 0; n < len(v); n++ {
+		if _, err := decodePushRecord(v[:n]); err == nil {
+			t.Errorf("a record cut to %d of %d bytes was accepted", n, len(v))
+		}
+	}
+	if _, err := decodePushRecord(append(bytes.Clone(v), 0)); err == nil {
+		t.Error("a record with a trailing byte was accepted")
+	}
+	huge := []byte{codecPushV2}
+	huge = binary.AppendUvarint(huge, 1<<60) // the state's length
+	if _, err := decodePushRecord(huge); err == nil {
+		t.Error("a record claiming a 2^60-byte state was accepted")
+	}
+	withUIDValidity := func(uv uint64) []byte {
+		b := appendField([]byte{codecPushV2}, "done")
+		b = binary.AppendUvarint(b, uv)
+		for i := 0; i < 4; i++ {
+			b = binary.AppendUvarint(b, 0)
+		}
+		b = appendField(appendField(appendField(b, ""), ""), "")
+		return binary.AppendVarint(binary.AppendUvarint(binary.AppendVarint(b, 0), 0), 0)
+	}
+	if r, err := decodePushRecord(withUIDValidity(7)); err != nil || r.UIDValidity != 7 {
+		t.Fatalf("a hand-made record: %+v %v", r, err)
+	}
+	if _, err := decodePushRecord(withUIDValidity(1 << 33)); err == nil {
+		t.Error("a record with a 33-bit UIDVALIDITY was accepted")
+	}
+}
+
+func FuzzPushRecordDecode(f *testing.F) {
+	for _, r := range samplePushRecords() {
+		f.Add(r.encode())
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		r, err := decodePushRecord(v)
+		if err != nil || len(v) == 0 || v[0] != codecPushV2 {
+			return
+		}
+		again, err := decodePushRecord(r.encode())
+		if err != nil {
+			t.Fatalf("a decoded record does not decode again: %v", err)
+		}
+		assertSamePushRecord(t, again, r)
+	})
+}
