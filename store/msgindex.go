@@ -65,16 +65,16 @@ type Inventory struct {
 	UIDValidity uint32 `json:"uidvalidity"`
 }
 
-// MessageRecord is one stored message of a source folder.
+// MessageRecord is one stored message of a source folder. Its stored
+// shapes are in msgrecord_codec.go.
 type MessageRecord struct {
-	UIDValidity  uint32    `json:"-"`
-	UID          uint32    `json:"-"`
-	Hash         Hash      `json:"-"`
-	HashHex      string    `json:"h"`
-	Size         int64     `json:"s"`
-	InternalDate time.Time `json:"d"`
-	Flags        []string  `json:"f,omitempty"`
-	MessageID    string    `json:"m,omitempty"`
+	UIDValidity  uint32
+	UID          uint32
+	Hash         Hash
+	Size         int64
+	InternalDate time.Time
+	Flags        []string
+	MessageID    string
 }
 
 func msgKey(uv, uid uint32) []byte {

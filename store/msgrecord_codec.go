@@ -62,15 +62,28 @@ func decodeRecord(k, v []byte) (MessageRecord, error) {
 	if len(v) > 0 && v[0] == codecRecordV2 {
 		return m, m.decodeV2(v[1:])
 	}
-	if err := decode(v, &m); err != nil {
+	var old recordV1
+	if err := decode(v, &old); err != nil {
 		return m, err
 	}
-	b, err := hex.DecodeString(m.HashHex)
+	b, err := hex.DecodeString(old.HashHex)
 	if err != nil || len(b) != 32 {
 		return m, errDamagedRecord
 	}
 	copy(m.Hash[:], b)
+	m.Size, m.InternalDate, m.Flags, m.MessageID = old.Size, old.InternalDate, old.Flags, old.MessageID
 	return m, nil
+}
+
+// recordV1 is the JSON shape of a message record (codecV1), read only:
+// the hash in hex, the UIDs in the key. Records are no longer written in
+// it; a store of an older Mailshift holds it.
+type recordV1 struct {
+	HashHex      string    `json:"h"`
+	Size         int64     `json:"s"`
+	InternalDate time.Time `json:"d"`
+	Flags        []string  `json:"f,omitempty"`
+	MessageID    string    `json:"m,omitempty"`
 }
 
 func (m *MessageRecord) decodeV2(v []byte) error {
@@ -80,7 +93,6 @@ func (m *MessageRecord) decodeV2(v []byte) error {
 	}
 	copy(m.Hash[:], v[:32])
 	r.b = v[32:]
-	m.HashHex = hex.EncodeToString(m.Hash[:])
 	size := r.uvarint()
 	sec, nsec, off := r.varint(), r.uvarint(), r.varint()
 	if size > 1<<62 || nsec >= 1e9 || off < -86400 || off > 86400 {

@@ -42,7 +42,6 @@ func assertSameRecord(t *testing.T, got, want MessageRecord) {
 		t.Errorf("date %v, want %v", got.InternalDate, want.InternalDate)
 	}
 	got.InternalDate, want.InternalDate = time.Time{}, time.Time{}
-	got.HashHex, want.HashHex = "", ""
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
@@ -52,8 +51,16 @@ func assertSameRecord(t *testing.T, got, want MessageRecord) {
 // they read as before, next to new ones.
 func TestRecordReadsTheJSONShape(t *testing.T) {
 	for _, m := range sampleRecords() {
-		m.HashHex = m.Hash.String()
-		legacy, err := json.Marshal(m)
+		// As the JSON shape was written: the hash in hex, flags and
+		// Message-ID left out when empty.
+		shape := map[string]any{"h": m.Hash.String(), "s": m.Size, "d": m.InternalDate}
+		if len(m.Flags) > 0 {
+			shape["f"] = m.Flags
+		}
+		if m.MessageID != "" {
+			shape["m"] = m.MessageID
+		}
+		legacy, err := json.Marshal(shape)
 		if err != nil {
 			t.Fatal(err)
 		}
