@@ -192,22 +192,35 @@ func doneRecord(w wantMsg, uv, uid uint32) store.PushRecord {
 }
 
 // limitCheck records messages over the size limit (never sent) and
-// returns the rest that still need an upload.
+// returns the rest that still need an upload. When that is every wanted
+// message (a first push), the result is fp.want itself, capped so that an
+// append to it copies: a copy of the folder's records was a quarter of
+// what a push held per message. Nothing modifies a wanted message after
+// planning, and the upload job only reslices its list or builds new ones
+// (giveBack), so sharing is safe.
 func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.PushRecord) ([]wantMsg, error) {
-	var todo []wantMsg
+	todo := fp.want[:0:0]
+	copied := false // todo is its own slice from the first message left out
 	over := map[store.PushKey]store.PushRecord{}
-	for _, w := range fp.want {
+	for i, w := range fp.want {
+		keep := true
 		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] {
-			continue
-		}
-		if fp.u.limit > 0 && w.Rec.Size > fp.u.limit {
+			keep = false
+		} else if fp.u.limit > 0 && w.Rec.Size > fp.u.limit {
 			r := store.PushRecord{State: store.PushFailed, Reason: CodeTooBig, Size: w.Rec.Size, MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID,
 				Text: fmt.Sprintf("%d bytes, over the destination's limit of %d bytes: not sent", w.Rec.Size, fp.u.limit), At: time.Now().UTC()}
 			over[w.Key], recs[w.Key] = r, r
 			fp.pr.opts.Progress.Problem(fp.u.m.Box.MailboxID, fp.u.src.Name, w.Rec.UID, r.Text)
-			continue
+			keep = false
 		}
-		todo = append(todo, w)
+		switch {
+		case !keep && !copied:
+			todo, copied = append([]wantMsg(nil), fp.want[:i]...), true
+		case keep && copied:
+			todo = append(todo, w)
+		case keep:
+			todo = fp.want[: i+1 : i+1]
+		}
 	}
 	if len(over) > 0 {
 		box := fp.u.m.Box

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -228,5 +229,58 @@ func TestPushSplitCancelledThenResumed(t *testing.T) {
 	}
 	if n := e.assertDestMatchesSource(t); n != 1004 {
 		t.Fatalf("%d compared", n)
+	}
+}
+
+// The list still to send is the folder's own list when nothing is left
+// out (no copy of every record), and a list of its own, in order, when
+// something is; the folder's list is never changed.
+func TestLimitCheckSharesTheWantedListUntilOneIsLeftOut(t *testing.T) {
+	var want []wantMsg
+	for i := 0; i < 6; i++ {
+		want = append(want, wantMsg{Key: store.PushKey{Hash: store.Hash{byte(i + 1)}}, Rec: store.MessageRecord{UID: uint32(i + 1), Size: 100}})
+	}
+	fp := &folderPush{want: want, pr: &pushRun{opts: PushOptions{Progress: NoProgress{}}}}
+	none := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{}}
+	todo, err := fp.limitCheck(none, map[store.PushKey]store.PushRecord{})
+	if err != nil || len(todo) != 6 || &todo[0] != &want[0] || cap(todo) != 6 {
+		t.Fatalf("nothing left out: %d messages, shared %v, cap %d, %v", len(todo), len(todo) > 0 && &todo[0] == &want[0], cap(todo), err)
+	}
+	if grown := append(todo, wantMsg{}); &grown[0] == &want[0] {
+		t.Fatal("an append to the shared list grows the folder's list in place")
+	}
+	for _, out := range [][]int{{0}, {2}, {5}, {1, 4}, {0, 1, 2, 3, 4, 5}} {
+		res := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{}}
+		skip := map[int]bool{}
+		for n, i := range out {
+			skip[i] = true
+			if n%2 == 0 {
+				res.confirmed[want[i].Key] = 1
+			} else {
+				res.tooBig[want[i].Key] = true
+			}
+		}
+		todo, err := fp.limitCheck(res, map[store.PushKey]store.PushRecord{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, wantUIDs []uint32
+		for _, w := range todo {
+			got = append(got, w.Rec.UID)
+		}
+		for i, w := range want {
+			if !skip[i] {
+				wantUIDs = append(wantUIDs, w.Rec.UID)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(wantUIDs) {
+			t.Errorf("leaving out %v: %v, want %v", out, got, wantUIDs)
+		}
+		todo = append(todo, wantMsg{Rec: store.MessageRecord{UID: 99}})
+		for i, w := range fp.want {
+			if w.Rec.UID != uint32(i+1) {
+				t.Fatalf("leaving out %v changed the folder's list: %d at %d", out, w.Rec.UID, i)
+			}
+		}
 	}
 }
