@@ -110,7 +110,7 @@ func (m *MessageRecord) decodeV2(v []byte) error {
 		}
 		m.Flags = make([]string, nf)
 		for i := range m.Flags {
-			m.Flags[i] = r.field()
+			m.Flags[i] = r.flag()
 		}
 	}
 	m.MessageID = r.field()
@@ -145,6 +145,26 @@ func (r *recordReader) varint() int64 {
 	}
 	r.b = r.b[n:]
 	return v
+}
+
+// commonFlags are the flags most messages carry: a record read returns
+// these strings rather than a copy of its bytes, so a folder's records in
+// memory (a push's plan, a flag scan) share them.
+var commonFlags = []string{`\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft`, "$Forwarded", "$MDNSent", "$Junk", "$NotJunk"}
+
+// flag reads a field that is a flag, sharing the common ones.
+func (r *recordReader) flag() string {
+	n, size := binary.Uvarint(r.b)
+	if size > 0 && n <= uint64(len(r.b)-size) {
+		b := r.b[size : size+int(n)]
+		for _, f := range commonFlags {
+			if string(b) == f { // compared without a copy
+				r.b = r.b[size+int(n):]
+				return f
+			}
+		}
+	}
+	return r.field()
 }
 
 func (r *recordReader) field() string {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func sampleRecords() []MessageRecord {
@@ -122,4 +123,27 @@ func FuzzRecordDecode(f *testing.F) {
 		}
 		assertSameRecord(t, m2, m)
 	})
+}
+
+// Common flags read back as the shared strings, others as their own
+// copies, all with the right text; a flag field cut short is refused.
+func TestRecordSharesCommonFlags(t *testing.T) {
+	m := MessageRecord{UIDValidity: 1, UID: 2, Flags: []string{`\Seen`, "$Junk", `\Seenx`, "$label", `\seen`}}
+	v, err := m.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRecord(msgKey(1, 2), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameRecord(t, got, m)
+	if unsafe.StringData(got.Flags[0]) != unsafe.StringData(commonFlags[0]) || unsafe.StringData(got.Flags[1]) != unsafe.StringData(commonFlags[7]) {
+		t.Error(`\Seen and $Junk were copied, not shared`)
+	}
+	for i := 0; i < len(v); i++ {
+		if _, err := decodeRecord(msgKey(1, 2), v[:i]); err == nil {
+			t.Errorf("a record cut to %d of %d bytes was accepted", i, len(v))
+		}
+	}
 }
