@@ -156,6 +156,9 @@ type pushResult struct {
 	Bytes    int64 `json:"bytes"`
 	Elapsed  int64 `json:"elapsed_ns"`
 	PeakKB   int64 `json:"peak_kb"`
+	AnonKB   int64 `json:"anon_kb"` // as in childResult
+	LiveKB   int64 `json:"live_kb"`
+	FileKB   int64 `json:"file_kb"`
 	Err      string
 }
 
@@ -169,11 +172,16 @@ func childPush(data, addr, user string, conns int, plain bool) int {
 	}
 	defer db.Close()
 	defer cpuProfile()()
+	if os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 4096 // as in childPull
+	}
+	split := residentSplit()
 	ep := endpoint(addr)
 	ep.Username, ep.Password = user, []byte(destUsers[user])
 	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: ep}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
 	t := rep.Totals()
 	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
+	res.AnonKB, res.FileKB, res.LiveKB = split()
 	if err != nil || rep.Exceptions() {
 		res.Err = fmt.Sprint(err, " ", rep.Summary())
 	}
@@ -199,7 +207,8 @@ func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 		return row{}, fmt.Errorf("push: %s", res.Err)
 	}
 	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
-		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v", res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond))}, nil
+		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files",
+			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.LiveKB)/1024, float64(res.FileKB)/1024)}, nil
 }
 
 // mbsyncIMAP copies the source to the destination's "mbsync" login with
