@@ -76,4 +76,55 @@ func TestCommitPulledKeepsTheIndexOutOfMemory(t *testing.T) {
 	if n != 40000 {
 		t.Fatalf("%d records read back", n)
 	}
+	// A walk over every record (a push's plan, a flag scan) reads every
+	// leaf of the folder; its pages go too.
+	if kb := mappedRSS(t, db.Path()); kb > 1024 {
+		t.Fatalf("%d kB of the %d-kB index stay resident after reading the folder", kb, st.Size()>>10)
+	}
+}
+
+// The push journal is keyed by content hash like the blob index: its
+// commits and a read of a folder's journal must not leave the index
+// resident either.
+func TestPushJournalKeepsTheIndexOutOfMemory(t *testing.T) {
+	db, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := db.CreateProject(Project{Name: "journal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := uint32(0)
+	for window := 0; window < 80; window++ {
+		recs := map[PushKey]PushRecord{}
+		for i := 0; i < 500; i++ {
+			var b [4]byte
+			binary.BigEndian.PutUint32(b[:], n)
+			recs[PushKey{Hash: Hash(sha256.Sum256(b[:]))}] = PushRecord{State: PushDone, UIDValidity: 7, UID: n + 1, Size: 100,
+				MessageID: "<" + strconv.Itoa(int(n)) + "@example.test>", At: time.Unix(1700000000, 0)}
+			n++
+		}
+		if err := db.RecordPush(p.ID, "alice@example.test", "INBOX", nil, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := os.Stat(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() < 4<<20 {
+		t.Fatalf("the index is only %d bytes: the test proves nothing", st.Size())
+	}
+	if kb := mappedRSS(t, db.Path()); kb > 1024 {
+		t.Fatalf("%d kB of the %d-kB index stay resident after the journal's commits", kb, st.Size()>>10)
+	}
+	_, recs, err := db.PushJournal(p.ID, "alice@example.test", "INBOX")
+	if err != nil || len(recs) != 40000 {
+		t.Fatalf("%d records read back: %v", len(recs), err)
+	}
+	if kb := mappedRSS(t, db.Path()); kb > 1024 {
+		t.Fatalf("%d kB of the %d-kB index stay resident after reading the journal", kb, st.Size()>>10)
+	}
 }

@@ -52,8 +52,13 @@ func (db *DB) ForEachMessage(k BoxKey, folder string, uidValidity uint32, fn fun
 }
 
 // ForEachMessageIn is ForEachMessage over the UIDs from..to (inclusive)
-// only, so a caller can walk a large folder window by window.
+// only, so a caller can walk a large folder window by window. The index
+// pages the walk touched are released from the resident set afterwards
+// (dropIndexPages): a push's plan or a flag scan reads every record of
+// the folders, and at 100,000 messages those pages were 40 MB of a
+// push's resident memory.
 func (db *DB) ForEachMessageIn(k BoxKey, folder string, uidValidity, from, to uint32, fn func(MessageRecord) error) error {
+	defer db.dropIndexPages()
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		mb := folderRecords(tx, k, folder)
 		if mb == nil {

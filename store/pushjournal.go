@@ -95,6 +95,7 @@ func pushFolderBucket(tx *bolt.Tx, projectID, mailboxID, folder string, create b
 func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[PushKey]PushRecord, error) {
 	var st PushFolder
 	recs := map[PushKey]PushRecord{}
+	defer db.dropIndexPages() // as ForEachMessageIn does
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, false)
 		if err != nil || b == nil {
@@ -126,6 +127,7 @@ func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[
 // intents before sending, and with the outcomes after. It uses Update,
 // never Batch, because it gates uploads.
 func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, recs map[PushKey]PushRecord) error {
+	defer db.dropIndexPages() // as CommitPulled does: the journal's keys are content hashes
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, true)
 		if err != nil {
