@@ -38,6 +38,9 @@ type DB struct {
 	// blobHint is the generation of the hash index the last lookup found
 	// its blob in (msgindex_blobs.go): where the next one looks first.
 	blobHint atomic.Int64
+	// journalDropped is when a push journal commit last released the
+	// index pages (Unix nanoseconds; see RecordPush).
+	journalDropped atomic.Int64
 }
 
 // Options tune Open; the zero value is what the app uses.

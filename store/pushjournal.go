@@ -127,7 +127,7 @@ func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[
 // intents before sending, and with the outcomes after. It uses Update,
 // never Batch, because it gates uploads.
 func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, recs map[PushKey]PushRecord) error {
-	defer db.dropIndexPages() // as CommitPulled does: the journal's keys are content hashes
+	defer db.dropJournalPages()
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, true)
 		if err != nil {
@@ -143,6 +143,24 @@ func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, re
 		}
 		return nil
 	})
+}
+
+// journalDropInterval is how often journal commits release the index
+// pages they touched (the journal's keys are content hashes, so its
+// commits touch pages all over it). Not after every commit, as a pull's
+// group commits do: a push commits twice per window of 100 messages, and
+// releasing the pages each time made each commit half as dear again
+// (a benchmark of 100-record commits: 5.4–7.1 ms against 3.7 ms; once a
+// second: 3.6–4.1 ms), refaulting the pages the next commit needs. A
+// variable only so tests can release at every commit.
+var journalDropInterval = time.Second
+
+func (db *DB) dropJournalPages() {
+	now, last := time.Now().UnixNano(), db.journalDropped.Load()
+	if now-last < int64(journalDropInterval) || !db.journalDropped.CompareAndSwap(last, now) {
+		return
+	}
+	db.dropIndexPages()
 }
 
 // PushedFolders lists the destination folders of a mailbox with a journal.
