@@ -33,6 +33,28 @@ func mappedRSS(t *testing.T, path string) int {
 	return kb
 }
 
+// bigIndex is the index file's size in kB; it fails the test when the
+// index is too small for a resident-size check to prove anything.
+func bigIndex(t *testing.T, db *DB) int64 {
+	t.Helper()
+	st, err := os.Stat(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() < 4<<20 {
+		t.Fatalf("the index is only %d bytes: the test proves nothing", st.Size())
+	}
+	return st.Size() >> 10
+}
+
+// assertNotResident fails when more than 1 MB of the index is mapped in.
+func assertNotResident(t *testing.T, db *DB, sizeKB int64, after string) {
+	t.Helper()
+	if kb := mappedRSS(t, db.Path()); kb > 1024 {
+		t.Fatalf("%d kB of the %d-kB index stay resident after %s", kb, sizeKB, after)
+	}
+}
+
 // A pull's commits touch a random leaf of the blob index per message; the
 // index's mapped pages must not stay resident, or a pull's memory grows
 // with the number of messages. After 40,000 messages in 80 group commits
@@ -61,16 +83,8 @@ func TestCommitPulledKeepsTheIndexOutOfMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := os.Stat(db.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Size() < 4<<20 {
-		t.Fatalf("the index is only %d bytes: the test proves nothing", st.Size())
-	}
-	if kb := mappedRSS(t, db.Path()); kb > 1024 {
-		t.Fatalf("%d kB of the %d-kB index stay resident after the commits", kb, st.Size()>>10)
-	}
+	sizeKB := bigIndex(t, db)
+	assertNotResident(t, db, sizeKB, "the commits")
 	n := 0 // and everything is still readable
 	db.ForEachMessage(box, "INBOX", 7, func(MessageRecord) error { n++; return nil })
 	if n != 40000 {
@@ -78,9 +92,7 @@ func TestCommitPulledKeepsTheIndexOutOfMemory(t *testing.T) {
 	}
 	// A walk over every record (a push's plan, a flag scan) reads every
 	// leaf of the folder; its pages go too.
-	if kb := mappedRSS(t, db.Path()); kb > 1024 {
-		t.Fatalf("%d kB of the %d-kB index stay resident after reading the folder", kb, st.Size()>>10)
-	}
+	assertNotResident(t, db, sizeKB, "reading the folder")
 }
 
 // The push journal is keyed by content hash like the blob index: its
@@ -89,15 +101,7 @@ func TestCommitPulledKeepsTheIndexOutOfMemory(t *testing.T) {
 func TestPushJournalKeepsTheIndexOutOfMemory(t *testing.T) {
 	defer func(d time.Duration) { journalDropInterval = d }(journalDropInterval)
 	journalDropInterval = 0
-	db, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := db.CreateProject(Project{Name: "journal"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := journalDB(t)
 	n := uint32(0)
 	for window := 0; window < 80; window++ {
 		recs := map[PushKey]PushRecord{}
@@ -112,21 +116,11 @@ func TestPushJournalKeepsTheIndexOutOfMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := os.Stat(db.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Size() < 4<<20 {
-		t.Fatalf("the index is only %d bytes: the test proves nothing", st.Size())
-	}
-	if kb := mappedRSS(t, db.Path()); kb > 1024 {
-		t.Fatalf("%d kB of the %d-kB index stay resident after the journal's commits", kb, st.Size()>>10)
-	}
+	sizeKB := bigIndex(t, db)
+	assertNotResident(t, db, sizeKB, "the journal's commits")
 	_, recs, err := db.PushJournal(p.ID, "alice@example.test", "INBOX")
 	if err != nil || len(recs) != 40000 {
 		t.Fatalf("%d records read back: %v", len(recs), err)
 	}
-	if kb := mappedRSS(t, db.Path()); kb > 1024 {
-		t.Fatalf("%d kB of the %d-kB index stay resident after reading the journal", kb, st.Size()>>10)
-	}
+	assertNotResident(t, db, sizeKB, "reading the journal")
 }

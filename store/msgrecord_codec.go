@@ -154,26 +154,25 @@ var commonFlags = []string{`\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft
 
 // flag reads a field that is a flag, sharing the common ones.
 func (r *recordReader) flag() string {
-	n, size := binary.Uvarint(r.b)
-	if size > 0 && n <= uint64(len(r.b)-size) {
-		b := r.b[size : size+int(n)]
-		for _, f := range commonFlags {
-			if string(b) == f { // compared without a copy
-				r.b = r.b[size+int(n):]
-				return f
-			}
+	b := r.fieldBytes()
+	for _, f := range commonFlags {
+		if string(b) == f { // compared without a copy
+			return f
 		}
 	}
-	return r.field()
+	return string(b)
 }
 
-func (r *recordReader) field() string {
+func (r *recordReader) field() string { return string(r.fieldBytes()) }
+
+// fieldBytes reads a length-prefixed field; the bytes are r's, not a copy.
+func (r *recordReader) fieldBytes() []byte {
 	n := r.uvarint()
 	if n > maxRecordField || n > uint64(len(r.b)) {
 		r.bad, r.b = true, nil
-		return ""
+		return nil
 	}
-	s := string(r.b[:n])
+	b := r.b[:n]
 	r.b = r.b[n:]
-	return s
+	return b
 }

@@ -54,15 +54,7 @@ func assertSamePushRecord(t *testing.T, got, want PushRecord) {
 // A journal written before the binary shape holds JSON records (codecV1):
 // they read as before, next to new ones, through the journal itself.
 func TestPushJournalReadsTheJSONShape(t *testing.T) {
-	db, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := db.CreateProject(Project{Name: "journal"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := journalDB(t)
 	recs := samplePushRecords()
 	keys := []PushKey{{Hash: Hash{1}}, {Hash: Hash{1}, Ordinal: 1}, {Hash: Hash{2}}, {Hash: Hash{3}}}
 	newer := map[PushKey]PushRecord{keys[0]: recs[0], keys[1]: recs[1]}
@@ -70,7 +62,7 @@ func TestPushJournalReadsTheJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two records as an older Mailshift wrote them.
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b, err := pushFolderBucket(tx, p.ID, "alice@example.test", "INBOX", false)
 		if err != nil || b == nil {
 			t.Fatalf("no journal bucket: %v", err)
@@ -99,6 +91,21 @@ func TestPushJournalReadsTheJSONShape(t *testing.T) {
 	for i, k := range keys {
 		assertSamePushRecord(t, got[k], recs[i])
 	}
+}
+
+// journalDB is a fresh store with one project to journal pushes in.
+func journalDB(t *testing.T) (*DB, Project) {
+	t.Helper()
+	db, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p, err := db.CreateProject(Project{Name: "journal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, p
 }
 
 func TestPushRecordRefusesDamage(t *testing.T) {
