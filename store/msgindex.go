@@ -17,6 +17,7 @@ import (
 //	    <sha256, 32 bytes>        -> Blob
 //	  boxes/
 //	    <projectID NUL mailboxID>/
+//	      listing                 -> SourceListing: the folders the last pull found (msgindex_listing.go)
 //	      folders/
 //	        <source folder name>  -> FolderState (UIDVALIDITY, high-water UID, inventory)
 //	      msgs/

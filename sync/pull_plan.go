@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -23,6 +24,16 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 		return c.statusAll(ctx, &info)
 	}, nil)
 	if err != nil {
+		r.fail(mb, err)
+		return
+	}
+	listing := store.SourceListing{At: time.Now().UTC()}
+	for _, f := range info.Folders {
+		if !f.NoSelect {
+			listing.Folders = append(listing.Folders, f.Name)
+		}
+	}
+	if err := r.db.SaveSourceListing(m.Box, listing); err != nil {
 		r.fail(mb, err)
 		return
 	}

@@ -165,13 +165,21 @@ func verifyCommand() Command {
 func printVerification(env *Env, v sync.Verification) {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MAILBOX\tFOLDER\tON SOURCE AT PULL\tSTORED\tVANISHED\tPROBLEMS")
+	// A problem of a whole mailbox (never listed, never copied) has no
+	// folder.
+	folder := func(f sync.FolderCheck) string {
+		if f.Folder == "" {
+			return "(all folders)"
+		}
+		return f.Folder
+	}
 	for _, f := range v.Folders {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", f.Mailbox, f.Folder, f.SourceAtPull, f.Stored, f.Vanished, len(f.Problems))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", f.Mailbox, folder(f), f.SourceAtPull, f.Stored, f.Vanished, len(f.Problems))
 	}
 	tw.Flush()
 	for _, f := range v.Folders {
 		for _, p := range f.Problems {
-			fmt.Fprintf(env.Stdout, "  %s %s: %s\n", f.Mailbox, f.Folder, p)
+			fmt.Fprintf(env.Stdout, "  %s %s: %s\n", f.Mailbox, folder(f), p)
 		}
 	}
 	for _, p := range v.Store.Problems {
