@@ -53,6 +53,13 @@ type PushRecord struct {
 	Text        string    `json:"text,omitempty"`   // the server's words
 	SourceUID   uint32    `json:"source_uid,omitempty"`
 	At          time.Time `json:"at"`
+	// Flags are the source's flags as last applied to the destination's
+	// copy (by its upload or a later flag update), the base against which
+	// the source's later changes are found. FlagsKnown is false when they
+	// are not known: a record from before they were kept, or a message
+	// found on the destination rather than uploaded.
+	Flags      []string `json:"flags,omitempty"`
+	FlagsKnown bool     `json:"flags_known,omitempty"`
 }
 
 // PushFolder is a destination folder's push state.

@@ -19,6 +19,8 @@ func samplePushRecords() []PushRecord {
 			At: time.Date(2024, 3, 1, 10, 0, 0, 0, time.FixedZone("", -(5*3600+1800)))},
 		{State: PushFailed, Reason: "too_big", Text: "[TOOBIG] Mäßig groß: the server's words", Size: 40 << 20, MessageID: "<ü@example>"},
 		{}, // every field zero, the time too
+		{State: PushDone, UIDValidity: 9, UID: 3, Flags: []string{`\Seen`, "$Label1", `\Flagged`}, FlagsKnown: true},
+		{State: PushDone, UIDValidity: 9, UID: 4, FlagsKnown: true}, // known to have no flags
 	}
 }
 
@@ -27,14 +29,30 @@ func samplePushRecords() []PushRecord {
 func TestPushRecordRoundTrip(t *testing.T) {
 	for _, r := range samplePushRecords() {
 		v := r.encode()
-		if v[0] != codecPushV2 {
-			t.Fatalf("version %d, want %d", v[0], codecPushV2)
+		if v[0] != codecPushV3 {
+			t.Fatalf("version %d, want %d", v[0], codecPushV3)
 		}
 		got, err := decodePushRecord(v)
 		if err != nil {
 			t.Fatalf("%+v: %v", r, err)
 		}
 		assertSamePushRecord(t, got, r)
+	}
+}
+
+// A record written in the shape before flags were kept (version 2) reads
+// with its fields and flags not known.
+func TestPushRecordReadsVersion2(t *testing.T) {
+	r := samplePushRecords()[0]
+	v := r.encode()
+	v2 := append([]byte{codecPushV2}, v[1:len(v)-1]...) // without the flags' count
+	got, err := decodePushRecord(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSamePushRecord(t, got, r)
+	if got.FlagsKnown || got.Flags != nil {
+		t.Errorf("flags of a version-2 record: %q known %v", got.Flags, got.FlagsKnown)
 	}
 }
 
@@ -146,7 +164,7 @@ func FuzzPushRecordDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v []byte) {
 		r, err := decodePushRecord(v)
-		if err != nil || len(v) == 0 || v[0] != codecPushV2 {
+		if err != nil || len(v) == 0 || v[0] != codecPushV2 && v[0] != codecPushV3 {
 			return
 		}
 		again, err := decodePushRecord(r.encode())

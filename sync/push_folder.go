@@ -63,7 +63,14 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 		return err
 	}
 	if exists && fp.unchanged(jst, recs, status) {
-		fp.rep.Unchanged = true
+		// Nothing to upload; the source's flag changes since the last
+		// push, if any, still go over.
+		n, err := fp.applyFlags(ctx, c, fp.flagChanges(recs, status.UIDValidity), recs)
+		if err != nil {
+			return err
+		}
+		fp.rep.FlagsUpdated += n
+		fp.rep.Unchanged = n == 0
 		fp.tally(recs, nil)
 		return nil
 	}
@@ -99,7 +106,9 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 		outcome := map[store.PushKey]store.PushRecord{}
 		for _, w := range fp.want {
 			if uid, ok := found[w.Key]; ok {
-				outcome[w.Key] = doneRecord(w, sel.UIDValidity, uid)
+				r := doneRecord(w, sel.UIDValidity, uid)
+				r.Flags, r.FlagsKnown = nil, false // the copy's flags are whatever it had: see push_flags.go
+				outcome[w.Key] = r
 				res.confirmed[w.Key] = uid
 				if !fp.mine[w.Key] {
 					fp.mine[w.Key] = true
@@ -132,6 +141,11 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	if err := fp.upload(ctx, c, todo, sel.UIDValidity, uint32(sel.UIDNext), recs); err != nil {
 		return err
 	}
+	n, err := fp.applyFlags(ctx, c, fp.flagChanges(recs, sel.UIDValidity), recs)
+	if err != nil {
+		return err
+	}
+	fp.rep.FlagsUpdated += n
 	return fp.finish(ctx, c, recs)
 }
 
@@ -186,9 +200,11 @@ func (fp *folderPush) tally(recs map[store.PushKey]store.PushRecord, pending map
 	}
 }
 
+// doneRecord is the journal record of w uploaded to uid, with the flags
+// the upload set.
 func doneRecord(w wantMsg, uv, uid uint32) store.PushRecord {
 	return store.PushRecord{State: store.PushDone, UIDValidity: uv, UID: uid, Size: w.Rec.Size, MessageID: w.Rec.MessageID,
-		SourceUID: w.Rec.UID, At: time.Now().UTC()}
+		SourceUID: w.Rec.UID, At: time.Now().UTC(), Flags: pushFlags(w), FlagsKnown: true}
 }
 
 // limitCheck records messages over the size limit (never sent) and

@@ -41,8 +41,11 @@ type PushFolderReport struct {
 	NotPushed int    `json:"not_pushed"`
 	Excluded  bool   `json:"excluded,omitempty"`
 	Unchanged bool   `json:"unchanged,omitempty"` // one STATUS showed nothing to do
-	Problems  []PushProblem
-	Err       string `json:"err,omitempty"`
+	// FlagsUpdated counts copies on the destination whose flags followed
+	// the source's changes since the last push.
+	FlagsUpdated int `json:"flags_updated,omitempty"`
+	Problems     []PushProblem
+	Err          string `json:"err,omitempty"`
 }
 
 // OnDestination is how many of the folder's messages are known to be there.
@@ -74,6 +77,7 @@ func (r PushReport) Totals() (t PushFolderReport) {
 			t.Failed += f.Failed
 			t.Unknown += f.Unknown
 			t.NotPushed += f.NotPushed
+			t.FlagsUpdated += f.FlagsUpdated
 		}
 	}
 	return t
@@ -101,6 +105,9 @@ func (r PushReport) Summary() string {
 	t := r.Totals()
 	s := fmt.Sprintf("%d mailbox(es): %d message(s) uploaded (%.1f MB), %d found already there, %d confirmed from earlier runs",
 		len(r.Mailboxes), t.Uploaded, float64(r.Bytes)/1e6, t.Found, t.Already)
+	if t.FlagsUpdated > 0 {
+		s += fmt.Sprintf(", %d with flags updated", t.FlagsUpdated)
+	}
 	if t.TooBig > 0 {
 		s += fmt.Sprintf(", %d over the size limit (not sent)", t.TooBig)
 	}
