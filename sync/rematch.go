@@ -1,8 +1,10 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -11,8 +13,9 @@ import (
 	"mailshift/store"
 )
 
-// contentKey identifies a message without its body, for re-matching after a
-// UIDVALIDITY change: Message-ID, size and received time.
+// contentKey finds the kept records a message may be, after a UIDVALIDITY
+// change: Message-ID, size and received time (rematch then compares the
+// header too).
 func contentKey(msgID string, size int64, date time.Time) string {
 	return msgID + "\x00" + strconv.FormatInt(size, 10) + "\x00" + strconv.FormatInt(date.Unix(), 10)
 }
@@ -30,8 +33,14 @@ func sameContent(list []store.MessageRecord) bool {
 }
 
 // rematch recognises messages of a renumbered folder among the records
-// kept aside, by metadata only (no body fetch), and indexes them under
-// their new UIDs with their known content hash.
+// kept aside, with no body fetch, and indexes them under their new UIDs
+// with their known content hash. A message is taken for a kept record
+// when its Message-ID (read from its header), size and received time are
+// the record's and its whole header is byte for byte the stored message's
+// header: equal metadata alone could take a message that arrived since
+// (no Message-ID, the same size and second) for a deleted one, and index
+// the new UID with the old bytes. Anything not recognised is fetched and
+// stored as new.
 func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.FolderState, todo []uint32) (map[uint32]bool, error) {
 	aside, err := r.db.AsideRecords(box, st.Name)
 	if err != nil {
@@ -42,12 +51,15 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 		k := contentKey(m.MessageID, m.Size, m.InternalDate)
 		cands[k] = append(cands[k], m)
 	}
+	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	var tap headerTap
 	matched := map[uint32]bool{}
 	for start := 0; start < len(todo); start += r.opts.BatchSize {
 		batch := todo[start:min(start+r.opts.BatchSize, len(todo))]
 		var recs []store.MessageRecord
 		err := c.doStream(ctx, func(touch func()) error {
-			cmd := c.Fetch(uidSet(batch), &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true})
+			cmd := c.Fetch(uidSet(batch), &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+				BodySection: []*imap.FetchItemBodySection{header}})
 			for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 				touch()
 				buf, err := msg.Collect()
@@ -55,12 +67,11 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 					cmd.Close()
 					return err
 				}
-				msgID := ""
-				if buf.Envelope != nil {
-					msgID = buf.Envelope.MessageID
-				}
-				k := contentKey(msgID, buf.RFC822Size, buf.InternalDate)
-				if list := cands[k]; len(list) > 0 && sameContent(list) {
+				head := buf.FindBodySection(header)
+				tap.reset()
+				tap.Write(head)
+				k := contentKey(tap.MessageID(), buf.RFC822Size, buf.InternalDate)
+				if list := cands[k]; len(list) > 0 && sameContent(list) && r.storedHeaderIs(list[0].Hash, head) {
 					rec := list[0]
 					cands[k] = list[1:]
 					rec.UIDValidity, rec.UID, rec.Flags = st.UIDValidity, uint32(buf.UID), flagStrings(buf.Flags)
@@ -79,4 +90,24 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 		r.opts.Progress.Stored(box.MailboxID, len(recs), 0)
 	}
 	return matched, nil
+}
+
+// storedHeaderIs tells whether the stored message h begins with head (the
+// server's BODY[HEADER], the blank line included). Any failure to read it
+// says no: the message is then fetched again, which costs time, never
+// data.
+func (r *run) storedHeaderIs(h store.Hash, head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	m, err := r.db.OpenMessage(h)
+	if err != nil {
+		return false
+	}
+	defer m.Close()
+	stored := make([]byte, len(head))
+	if _, err := io.ReadFull(m, stored); err != nil {
+		return false
+	}
+	return bytes.Equal(stored, head)
 }

@@ -137,11 +137,20 @@ func (s *throttleServer) serve(c net.Conn, id int) {
 			}
 			send("* SEARCH " + strings.Join(out, " ") + "\r\n")
 		case "UID FETCH":
-			if !strings.Contains(strings.ToUpper(line), "BODY") { // the flag scan, or a re-match by envelope
+			if !strings.Contains(strings.ToUpper(line), "BODY") { // the flag scan
 				_, off := s.view()
 				for _, u := range s.uids(f[3]) {
 					b := s.bodies[u-off]
-					send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL \"<%d@throttle>\"))\r\n", u-off, u, fakeDate, len(b), u-off))
+					send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d)\r\n", u-off, u, fakeDate, len(b)))
+				}
+				break
+			}
+			if strings.Contains(strings.ToUpper(line), "BODY.PEEK[HEADER]") { // a re-match
+				_, off := s.view()
+				for _, u := range s.uids(f[3]) {
+					b := s.bodies[u-off]
+					h := b[:strings.Index(b, "\r\n\r\n")+4]
+					send(fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen) %s RFC822.SIZE %d BODY[HEADER] {%d}\r\n%s)\r\n", u-off, u, fakeDate, len(b), len(h), h))
 				}
 				break
 			}
