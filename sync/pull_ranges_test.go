@@ -82,6 +82,36 @@ func TestLargeFolderRangesUseSeveralConnections(t *testing.T) {
 	}
 }
 
+// Several mailboxes of one server share its connection cap: never more
+// open at once than the cap, every mailbox copied whole.
+func TestMailboxesShareTheServersConnectionCap(t *testing.T) {
+	users := map[string]string{"ann": "pw-ann", "bob": "pw-bob", "cat": "pw-cat"}
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{Users: users})
+	var mbs []PullMailbox
+	var cc connCounter
+	src := map[string]map[string]map[uint32]srcMsg{}
+	for user := range users {
+		loadMixed(t, d, user, 60)
+		src[user] = snapshot(t, d, user)
+		ep := endpointFor(d, d.Addr, store.SecurityPlain, user)
+		ep.Dial = cc.dial
+		mbs = append(mbs, PullMailbox{Box: store.BoxKey{ProjectID: "p", MailboxID: user}, Endpoint: ep})
+	}
+	db := tempStore(t)
+	rep, err := Pull(context.Background(), db, mbs, PullOptions{BatchSize: 10, MaxConnections: 2})
+	if err != nil || rep.Exceptions() {
+		t.Fatalf("pull: %v %s", err, rep.Summary())
+	}
+	for user := range users {
+		if n := compareStore(t, db, user, src[user]); n != 90 {
+			t.Fatalf("%s: compared %d of 90", user, n)
+		}
+	}
+	if p := cc.peak.Load(); p != 2 {
+		t.Fatalf("at most %d connections were open at once, want 2 (the cap, with three mailboxes to copy)", p)
+	}
+}
+
 // Cancelled while several connections share a folder's ranges, then
 // resumed: every message is stored exactly once (ranges finished past the
 // high-water mark are not fetched again) and the store is consistent.
