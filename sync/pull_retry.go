@@ -39,8 +39,10 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 	var err error
 	for attempt := 0; attempt <= r.opts.Retries; attempt++ {
 		var c *Conn
+		ran := false // f ran in this attempt: only then can it have progressed
 		c, err = r.pool.get(ctx, mb)
 		if err == nil {
+			ran = true
 			err = f(c)
 			if err == nil {
 				r.pool.put(mb, c)
@@ -64,7 +66,10 @@ func (r *run) retry(ctx context.Context, mb string, f func(*Conn) error, progres
 		if IsPermanent(err) {
 			return err
 		}
-		if progressed != nil && progressed() {
+		// progressed reports f's last run: after a failed connect it
+		// would still say yes, and a server gone for good after some
+		// progress was retried for ever.
+		if ran && progressed != nil && progressed() {
 			attempt, wait = -1, r.opts.Backoff
 		}
 		d, counts := wait, true
