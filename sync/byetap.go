@@ -4,27 +4,43 @@ import (
 	"net"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
 )
 
-// byeTap watches what the server sends for an untagged BYE: go-imap
-// (beta.8) reads a BYE sent mid-session and throws its text away, so the
-// suggested wait of a throttling server ("* BYE [UNAVAILABLE] Too many
-// requests, retry in 30 seconds") would be lost when the session dies.
+// byeTap watches what the server sends, for two reasons.
 //
-// Contract: it passes every byte through unchanged and never copies a
-// message body. Literals ({N} at the end of a line) are skipped by
-// counting, so a BYE line inside a message body is never taken for the
-// server's. Bytes outside literals pass a small state machine; only a
-// line that starts as "* BYE" is kept, at most byeTextMax bytes of it, so
-// memory is fixed whatever the server sends. Read is called by one reader
-// at a time (go-imap's reader goroutine, or the pull's bulk FETCH while it
-// borrows the session: gateConn); bye may be called from any goroutine.
+// An untagged BYE: go-imap (beta.8) reads a BYE sent mid-session and
+// throws its text away, so the suggested wait of a throttling server
+// ("* BYE [UNAVAILABLE] Too many requests, retry in 30 seconds") would be
+// lost when the session dies.
+//
+// A reply too large to hold: go-imap reads every string of a reply (a
+// folder name, an ENVELOPE field, a STATUS name) into memory whatever size
+// the server announces, so a server announcing a 1 GB literal would have
+// it held. The tap refuses a literal over the bound in force (tapBound)
+// and a response line longer than maxReplyLine (maxSearchLine) before
+// go-imap sees a byte of it: the Read fails with a *replyTooLarge, the connection is closed,
+// and every later Read fails the same way (refusal says why).
+//
+// Contract: it passes every byte through unchanged (up to a refusal) and
+// never copies a message body. Literals are skipped by counting, so a BYE
+// line inside a message body is never taken for the server's. Bytes
+// outside literals pass a small state machine that finds literals exactly
+// where go-imap's parser reads them (respState); only a line that starts as
+// "* BYE" is kept, at most byeTextMax bytes of it, so memory is fixed
+// whatever the server sends. Read is called by one reader at a time
+// (go-imap's reader goroutine, or the pull's bulk FETCH while it borrows
+// the session: gateConn); bye, refusal and bounded may be called from any
+// goroutine.
 type byeTap struct {
 	net.Conn
 
+	bound atomic.Pointer[tapBound] // what go-imap may be sent now
+
 	literal int64 // bytes of a literal still to pass unscanned
+	litSize int64 // the size that literal was announced with
 
 	// The current line, kept only while it can still be a BYE line (and
 	// never the rest of a line after a literal).
@@ -32,15 +48,13 @@ type byeTap struct {
 	headLen int
 	keep    bool
 
-	// Recognising "{digits}" or "{digits+}" just before CRLF.
-	litDigits int64
-	litState  uint8 // 0 none, 1 in digits after '{', 2 after '}', 3 after "}\r"
-	litAny    bool
+	resp respState // where the tap stands in a response
 
 	scanned int64 // bytes looked at one by one (tests prove literals are skipped)
 
-	mu  gosync.Mutex
-	got *imap.Error // the last untagged BYE, nil before one
+	mu      gosync.Mutex
+	got     *imap.Error    // the last untagged BYE, nil before one
+	refused *replyTooLarge // why reading stopped, nil while it goes on
 }
 
 const (
@@ -48,7 +62,12 @@ const (
 	byeTextMax = 512 // longer BYE texts are cut; a suggested wait comes early
 )
 
-func newByeTap(c net.Conn) *byeTap { return &byeTap{Conn: c, keep: true} }
+// newByeTap taps c with go-imap's default bound (replyBound).
+func newByeTap(c net.Conn) *byeTap {
+	t := &byeTap{Conn: c, keep: true}
+	t.bound.Store(replyBound)
+	return t
+}
 
 // bye returns the last untagged BYE the server sent, or nil.
 func (t *byeTap) bye() *imap.Error {
@@ -58,16 +77,30 @@ func (t *byeTap) bye() *imap.Error {
 }
 
 func (t *byeTap) Read(p []byte) (int, error) {
+	if r := t.refusal(); r != nil {
+		return 0, r
+	}
 	n, err := t.Conn.Read(p)
-	t.watch(p[:n])
+	if passed, refused := t.watch(p[:n]); refused != nil {
+		t.refuse(refused)
+		return passed, refused
+	}
 	return n, err
 }
 
 // watch advances the state machine over b: literal bytes in bulk, the
-// rest byte by byte.
-func (t *byeTap) watch(b []byte) {
+// rest byte by byte. It stops at a literal or a line over the bound, and
+// returns how many bytes of b came before it.
+func (t *byeTap) watch(b []byte) (int, *replyTooLarge) {
+	total := len(b)
 	for len(b) > 0 {
 		if t.literal > 0 {
+			// Checked on every read, not only where the literal was
+			// announced: a bound lowered meanwhile (a borrowed read that
+			// ended) applies to the rest of it.
+			if r := t.over(); r != nil {
+				return total - len(b), r
+			}
 			skip := min(int64(len(b)), t.literal)
 			t.literal -= skip
 			b = b[skip:]
@@ -76,12 +109,20 @@ func (t *byeTap) watch(b []byte) {
 		c := b[0]
 		b = b[1:]
 		t.scanned++
-		t.line(c)
+		if r := t.line(c); r != nil {
+			return total - len(b) - 1, r
+		}
 	}
+	if t.literal > 0 { // announced at the very end of b
+		if r := t.over(); r != nil {
+			return total, r
+		}
+	}
+	return total, nil
 }
 
 // line takes one byte outside a literal.
-func (t *byeTap) line(c byte) {
+func (t *byeTap) line(c byte) *replyTooLarge {
 	if t.keep {
 		if t.headLen < len(byePrefix) && lowerASCII(c) != lowerASCII(byePrefix[t.headLen]) && c != '\r' && c != '\n' {
 			t.keep = false // not a BYE line: stop looking at it
@@ -90,34 +131,27 @@ func (t *byeTap) line(c byte) {
 			t.headLen++
 		}
 	}
-	switch {
-	case c == '{':
-		t.litState, t.litDigits, t.litAny = 1, 0, false
-	case t.litState == 1 && c >= '0' && c <= '9':
-		if t.litDigits < 1<<50 {
-			t.litDigits = t.litDigits*10 + int64(c-'0')
+	switch t.resp.step(c) {
+	case stepLiteral:
+		// A literal follows; the line goes on after it, so whatever
+		// comes then is not the start of a line.
+		t.literal, t.litSize, t.keep = t.resp.litSize, t.resp.litSize, false
+		t.headLen = 0
+	case stepEnd:
+		if t.keep {
+			t.record()
 		}
-		t.litAny = true
-	case t.litState == 1 && c == '+':
-	case t.litState == 1 && c == '}' && t.litAny:
-		t.litState = 2
-	case t.litState == 2 && c == '\r':
-		t.litState = 3
-	case c == '\n':
-		if t.litState == 2 || t.litState == 3 {
-			// A literal follows; the line goes on after it, so whatever
-			// comes then is not the start of a line.
-			t.literal, t.keep = t.litDigits, false
-		} else {
-			if t.keep {
-				t.record()
-			}
-			t.keep = true
-		}
-		t.headLen, t.litState = 0, 0
-	default:
-		t.litState = 0
+		t.keep, t.headLen = true, 0
 	}
+	if bound := int64(maxReplyLine); t.resp.lineLen > bound {
+		if t.resp.numbers {
+			bound = maxSearchLine
+		}
+		if t.resp.lineLen > bound {
+			return &replyTooLarge{bound: bound}
+		}
+	}
+	return nil
 }
 
 func lowerASCII(c byte) byte {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"runtime"
@@ -81,6 +82,7 @@ func TestByeTapSkipsLargeBodiesWithBoundedMemory(t *testing.T) {
 	wire.WriteString(")\r\nA3 OK done\r\n")
 	src := wire.Bytes()
 	tap := newByeTap(readerConn{r: iotest.HalfReader(bytes.NewReader(src))})
+	tap.bounded(&tapBound{literal: defaultMaxMessageBytes}) // a body, as hashDest reads one
 	buf := make([]byte, 32<<10)
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -127,7 +129,9 @@ func benchTap(b *testing.B, tapped bool) {
 	for b.Loop() {
 		var c net.Conn = readerConn{r: bytes.NewReader(wire)}
 		if tapped {
-			c = newByeTap(c)
+			tap := newByeTap(c)
+			tap.bounded(&tapBound{literal: defaultMaxMessageBytes})
+			c = tap
 		}
 		for {
 			if _, err := c.Read(buf); err != nil {
@@ -144,10 +148,11 @@ type readerConn struct {
 }
 
 func (c readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c readerConn) Close() error               { return nil }
 
 // FuzzByeTap: whatever the server sends, in whatever pieces, the tap
-// passes it through unchanged, does not panic, and keeps at most
-// byeTextMax bytes of one BYE line.
+// passes it through unchanged (up to a refusal of a reply too large),
+// does not panic, and keeps at most byeTextMax bytes of one BYE line.
 func FuzzByeTap(f *testing.F) {
 	f.Add([]byte("* BYE [UNAVAILABLE] retry in 3 seconds\r\n"), uint8(3))
 	f.Add([]byte("* 1 FETCH (BODY[] {9}\r\n* BYE x\r\n)\r\n* BYE real\r\n"), uint8(1))
@@ -159,14 +164,19 @@ func FuzzByeTap(f *testing.F) {
 		}
 		buf := make([]byte, max(int(chunk), 1))
 		var out []byte
+		var refused *replyTooLarge
 		for {
 			n, err := tap.Read(buf)
 			out = append(out, buf[:n]...)
 			if err != nil {
+				errors.As(err, &refused)
 				break
 			}
 		}
-		if !bytes.Equal(out, wire) {
+		if refused != nil && (!bytes.HasPrefix(wire, out) || refused.literal <= maxReplyLiteral) {
+			t.Fatalf("refused %v after %d of %d bytes", refused, len(out), len(wire))
+		}
+		if refused == nil && !bytes.Equal(out, wire) {
 			t.Fatal("the tap changed the stream")
 		}
 		if e := tap.bye(); e != nil && len(e.Text) > byeTextMax {

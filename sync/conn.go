@@ -42,6 +42,11 @@ type Endpoint struct {
 	// the password replaced (tests use it to prove the source is never
 	// modified).
 	Trace func(line string)
+	// MaxMessageBytes bounds a whole message read through go-imap (the
+	// destination's copies, which the push's recovery and reconciliation
+	// compare); zero means 2 GiB, as for the pull. Every other literal of
+	// a reply is bounded by maxReplyLiteral (byeTap).
+	MaxMessageBytes int64
 }
 
 const (
@@ -54,14 +59,14 @@ func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e
 
 // Conn is a logged-in IMAP connection. A byeTap watches what the server
 // sends (in clear, also over TLS and STARTTLS), so a command that fails
-// because the server ended the session says what the server said (do,
-// doStream).
+// because the server ended the session says what the server said, and one
+// whose reply was refused as too large to hold says that (do, doStream).
 type Conn struct {
 	*imapclient.Client
 	ep          Endpoint
 	Fingerprint string // SHA-256 of the server certificate ("" without TLS)
 	raw         net.Conn
-	tap         *byeTap // nil over STARTTLS
+	tap         *byeTap
 	closeOnce   gosync.Once
 	wire        wireFetch // the bulk FETCH, read without go-imap
 }
@@ -125,6 +130,12 @@ func connect(ctx context.Context, ep Endpoint) (*Conn, error) {
 		c = imapclient.New(gate, opts)
 		err = c.WaitGreeting()
 	}
+	if err != nil && tap != nil && tap.refusal() != nil {
+		// A greeting the tap refused (an endless line): go-imap says only
+		// that its reader failed.
+		raw.Close()
+		return nil, &ConnError{Kind: KindTooLarge, Server: ep.Addr(), Err: tap.refusal()}
+	}
 	if err != nil && tap != nil && tap.bye() != nil {
 		// A BYE greeting: go-imap may report only "connection closed
 		// before greeting" when the close wins the race; the tap kept
@@ -181,3 +192,16 @@ func (c *Conn) ended() bool {
 
 // Endpoint is what the connection was made to.
 func (c *Conn) Endpoint() Endpoint { return c.ep }
+
+// wholeMessages lets replies carry literals up to the endpoint's message
+// size limit until restore is called, for commands that fetch whole
+// messages through go-imap: it streams a body section to the caller, so
+// memory stays flat whatever the size. Commands on one Conn run one at a
+// time, so the raise covers the commands sent meanwhile and no others.
+func (c *Conn) wholeMessages() (restore func()) {
+	limit := c.ep.MaxMessageBytes
+	if limit <= 0 {
+		limit = defaultMaxMessageBytes
+	}
+	return c.tap.bounded(&tapBound{literal: limit, what: "a whole message, up to the message size limit"})
+}

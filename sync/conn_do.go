@@ -24,12 +24,18 @@ func (c *Conn) do(ctx context.Context, f func() error) error {
 	return c.withBye(err)
 }
 
-// withBye returns err, or when the server ended the session with an
-// untagged BYE, a ConnError carrying the BYE's words (a throttling
-// server's suggested wait is in them) that wraps err.
+// withBye returns err, or why the session ended when the tap saw it:
+// a reply it refused as too large to hold (a ConnError of KindTooLarge:
+// go-imap reports only that its reader failed, or a command that never
+// completed), or an untagged BYE from the server (a ConnError carrying the
+// BYE's words, where a throttling server's suggested wait is, that wraps
+// err).
 func (c *Conn) withBye(err error) error {
 	if err == nil || c.tap == nil {
 		return err
+	}
+	if r := c.tap.refusal(); r != nil {
+		return &ConnError{Kind: KindTooLarge, Server: c.ep.Addr(), Err: r}
 	}
 	if bye := c.tap.bye(); bye != nil {
 		return byeError(c.ep.Addr(), bye, err)

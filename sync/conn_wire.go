@@ -34,6 +34,7 @@ func (c *Conn) fetchWire(args string, body func(*fetchItems, io.Reader, int64) e
 		c.Close()
 		return err
 	}
+	giveBack := c.tap.lend()
 	w.tag++
 	tag := "F" + strconv.Itoa(w.tag)
 	if w.br == nil {
@@ -46,10 +47,12 @@ func (c *Conn) fetchWire(args string, body func(*fetchItems, io.Reader, int64) e
 	var answered *imap.Error
 	if err == nil || errors.As(err, &answered) {
 		unread, _ := w.br.Peek(w.br.Buffered())
+		giveBack(unread) // before go-imap reads again
 		w.gate.release(unread)
 		w.br.Reset(w.gate.under)
 		return err
 	}
+	giveBack(nil)
 	c.raw.Close()
 	c.Close()
 	return err

@@ -30,6 +30,7 @@ const (
 	KindNetwork      ErrorKind = "network"
 	KindProtocol     ErrorKind = "protocol"
 	KindBye          ErrorKind = "server-closed" // an untagged BYE mid-session
+	KindTooLarge     ErrorKind = "reply-too-large"
 )
 
 // ConnError is a classified failure, worded for the person at the screen.
@@ -67,6 +68,8 @@ func (e *ConnError) Error() string {
 		return fmt.Sprintf("%s sent a reply that does not follow the IMAP protocol (%v); nothing from it was stored", e.Server, e.Err)
 	case KindBye:
 		return fmt.Sprintf("%s ended the session%s: Mailshift reconnects and goes on", e.Server, serverSaid(e.Text))
+	case KindTooLarge:
+		return fmt.Sprintf("%s: %v. Nothing of that reply was kept; if it happens again, ask the server's administrator to look at this", e.Server, e.Err)
 	case KindPlaintext:
 		return fmt.Sprintf("%s would receive the password unencrypted: allow plaintext for this server only if it is on a network you trust", e.Server)
 	}
@@ -102,6 +105,8 @@ func classify(server string, err error, fingerprint string) error {
 	switch {
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		e.Kind = KindNameNotFound
+	case errors.As(err, new(*replyTooLarge)): // the tap's refusal, whatever the failure it caused looks like
+		e.Kind = KindTooLarge
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind = KindRefused
 	case errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):

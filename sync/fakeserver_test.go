@@ -153,7 +153,7 @@ func TestHostileRepliesFailCleanly(t *testing.T) {
 	}{
 		{"huge body literal, then the link drops", "over the 2147483648-byte limit", fakeServer{hang: true,
 			fetch: "* 1 FETCH (UID 1 " + fakeDate + " BODY[] {" + huge + "}\r\n" + strings.Repeat("x", 256<<10)}},
-		{"huge literal as a folder name", "did not answer in time", fakeServer{hang: true, list: "* LIST () \"/\" {" + huge + "}\r\nINBOX"}},
+		{"huge literal as a folder name", "the server sent a " + huge + "-byte literal in a reply where at most 1048576 bytes are expected", fakeServer{hang: true, list: "* LIST () \"/\" {" + huge + "}\r\nINBOX"}},
 		{"malformed FETCH", "does not follow the IMAP protocol", fakeServer{fetch: "* 1 FETCH (UID abc BODY[] {3}\r\nabc)\r\n* 2 FETCH (((\r\n"}},
 		{"garbage line", "does not follow the IMAP protocol", fakeServer{fetch: "\x00\x01\x02 not imap at all\r\n"}},
 	} {

@@ -46,7 +46,7 @@ func (o *PullOptions) defaults() {
 		o.Backoff = time.Second
 	}
 	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = 2 << 30
+		o.MaxMessageBytes = defaultMaxMessageBytes
 	}
 	if o.MaxThrottleWait <= 0 {
 		o.MaxThrottleWait = 5 * time.Minute

@@ -86,10 +86,12 @@ func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
 }
 
 // hashDest fetches whole messages of the selected folder and returns their
-// SHA-256, streaming each body through the hasher (memory stays flat). A
-// literal that fails or ends short gives the connection up (abandon): the
-// command is never closed, so go-imap never re-reads a dead literal.
+// SHA-256, streaming each body through the hasher (memory stays flat), so
+// its replies may carry literals up to the message size limit. A literal
+// that fails or ends short gives the connection up (abandon): the command
+// is never closed, so go-imap never re-reads a dead literal.
 func (c *Conn) hashDest(ctx context.Context, uids []uint32) (map[uint32]store.Hash, error) {
+	defer c.wholeMessages()()
 	out := map[uint32]store.Hash{}
 	for len(uids) > 0 {
 		batch := uids[:min(len(uids), 200)]

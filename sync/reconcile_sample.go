@@ -25,11 +25,13 @@ func pickSample(ms []wantMsg, n int) []wantMsg {
 }
 
 // sampleBytes fetches the sample from the destination and compares each
-// body byte for byte with the store, streaming both (memory stays flat).
+// body byte for byte with the store, streaming both (memory stays flat), so
+// its replies may carry literals up to the message size limit.
 func (r *reconcileFolderState) sampleBytes(ctx context.Context, dc *Conn, sample []wantMsg, matched map[store.PushKey]uint32, f *FolderReconcile) error {
 	if len(sample) == 0 {
 		return nil
 	}
+	defer dc.wholeMessages()()
 	byUID := map[uint32]wantMsg{}
 	var set imap.UIDSet
 	for _, w := range sample {
