@@ -3,6 +3,7 @@ package sync
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"net"
 	"runtime"
 	"strconv"
@@ -22,6 +23,12 @@ type fakeServer struct {
 	list  string // the LIST reply lines
 	fetch string // the UID FETCH reply lines (before the tagged OK)
 	hang  bool   // close the connection right after the fetch reply
+	flood *flood // answers one command with a reply without end
+
+	// tls, when set, secures the sessions: from the first byte (IMAPS)
+	// with implicit, else after STARTTLS, which is then offered.
+	tls      *tls.Config
+	implicit bool
 }
 
 func startFake(t *testing.T, f *fakeServer) Endpoint {
@@ -50,11 +57,18 @@ func startFake(t *testing.T, f *fakeServer) Endpoint {
 }
 
 func (f *fakeServer) serve(c net.Conn) {
-	defer c.Close()
+	if f.tls != nil && f.implicit {
+		c = tls.Server(c, f.tls)
+	}
+	defer func() { c.Close() }()
 	w := bufio.NewWriter(c)
 	r := bufio.NewReader(c)
 	send := func(s string) { w.WriteString(s); w.Flush() }
-	send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n")
+	caps := "IMAP4rev1 AUTH=PLAIN"
+	if f.tls != nil && !f.implicit {
+		caps += " STARTTLS"
+	}
+	send("* OK [CAPABILITY " + caps + "] fake server ready\r\n")
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -68,9 +82,17 @@ func (f *fakeServer) serve(c net.Conn) {
 		if verb == "UID" && len(fields) > 2 {
 			verb += " " + strings.ToUpper(fields[2])
 		}
+		if f.flood != nil && verb == f.flood.verb && !f.flood.stream(w) {
+			return
+		}
 		switch verb {
 		case "CAPABILITY":
 			send("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+		case "STARTTLS":
+			send(tag + " OK begin TLS now\r\n")
+			c = tls.Server(c, f.tls)
+			w, r = bufio.NewWriter(c), bufio.NewReader(c)
+			continue
 		case "LOGIN":
 		case "LIST":
 			send(f.list)
