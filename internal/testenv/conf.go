@@ -66,13 +66,21 @@ func dovecotConf(d *Dovecot, o DovecotOptions, acct account, ports []int) string
 	w("service lmtp {\n  unix_listener lmtp {\n    mode = 0600\n  }\n}")
 	w("service doveadm {\n  inet_listener {\n    port = 0\n  }\n}")
 	plugins := ""
-	if o.QuotaBytes > 0 {
+	quota := o.QuotaBytes > 0 || o.MaxMailBytes > 0
+	if quota {
 		plugins = "quota"
-		w("plugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_rule = *:storage=%dB\n}", o.QuotaBytes)
+		w("plugin {\n  quota = count:User quota\n  quota_vsizes = yes")
+		if o.QuotaBytes > 0 {
+			w("  quota_rule = *:storage=%dB", o.QuotaBytes)
+		}
+		if o.MaxMailBytes > 0 {
+			w("  quota_max_mail_size = %d", o.MaxMailBytes)
+		}
+		w("}")
 	}
 	w("mail_plugins = $mail_plugins %s", plugins)
 	w("protocol imap {")
-	if o.QuotaBytes > 0 {
+	if quota {
 		w("  mail_plugins = $mail_plugins imap_quota")
 	}
 	if o.MaxUserIPConnections > 0 {

@@ -35,6 +35,10 @@ type DovecotOptions struct {
 	MaxUserIPConnections int
 	// QuotaBytes rejects appends beyond this storage per user (0 = none).
 	QuotaBytes int64
+	// MaxMailBytes refuses any one message over this size on APPEND
+	// (the quota plugin's quota_max_mail_size; 0 = none): a real
+	// per-message refusal for tests of the push's rejections.
+	MaxMailBytes int64
 }
 
 // Dovecot is one running instance.
