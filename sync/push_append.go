@@ -90,7 +90,11 @@ func (fp *folderPush) sendWindow(ctx context.Context, c *Conn, win []wantMsg, uv
 			}
 			out[w.Key] = refusal(w, ie)
 			if writeFailed && i == len(cmds)-1 {
-				werr = nil // refused before its literal: an answer, not a broken link
+				// Refused before its literal: an answer, not a broken
+				// link. go-imap closes the connection after it, though:
+				// the next window fails, and the retry leaves the
+				// refused message out (folderPush.refused).
+				werr = nil
 			}
 		}
 		return werr

@@ -13,21 +13,26 @@ import (
 
 // folderPush is one folder's push across retries.
 type folderPush struct {
-	pr      *pushRun
-	u       pushUnit
-	wire    *wireSlot // the worker's upload session
-	wired   bool      // this attempt uploaded over it
-	want    []wantMsg
-	rep     PushFolderReport
-	mine    map[store.PushKey]bool // confirmed by this run (uploaded or found)
-	done    int                    // confirmations so far: a retry that added some keeps its budget
+	pr    *pushRun
+	u     pushUnit
+	wire  *wireSlot // the worker's upload session
+	wired bool      // this attempt uploaded over it
+	want  []wantMsg
+	rep   PushFolderReport
+	mine  map[store.PushKey]bool // confirmed by this run (uploaded or found)
+	// refused by the server in this run: a retry does not send them again
+	// (the next run does). go-imap closes its connection after a refusal
+	// that comes before a synchronizing literal, so a retry that began
+	// with the refused message would end the same way every time.
+	refused map[store.PushKey]bool
+	done    int // confirmations so far: a retry that added some keeps its budget
 	planned bool
 }
 
 func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 	defer pr.folderDone()
 	mb := u.m.Box.MailboxID
-	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
+	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[store.PushKey]bool{}, refused: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
 	pr.opts.Progress.Folder(mb, u.src.Name)
 	want, err := wantedMessages(pr.db, u.m.Box, u.src)
 	fp.want, fp.rep.Wanted = want, len(want)
@@ -220,7 +225,7 @@ func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.Pu
 	over := map[store.PushKey]store.PushRecord{}
 	for i, w := range fp.want {
 		keep := true
-		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] {
+		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] || fp.refused[w.Key] {
 			keep = false
 		} else if fp.u.limit > 0 && w.Rec.Size > fp.u.limit {
 			r := store.PushRecord{State: store.PushFailed, Reason: CodeTooBig, Size: w.Rec.Size, MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID,

@@ -232,6 +232,8 @@ func (j *uploadJob) apply(win []wantMsg, outcomes map[store.PushKey]store.PushRe
 				j.uidNext = r.UID + 1
 			}
 		case store.PushFailed:
+			fp.refused[w.Key] = true
+			fp.done++ // an answer, recorded: the attempt moved the folder on
 			problems, problemUIDs = append(problems, r), append(problemUIDs, w.Rec.UID)
 		}
 	}
