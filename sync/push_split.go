@@ -223,8 +223,10 @@ func (j *uploadJob) apply(win []wantMsg, outcomes map[store.PushKey]store.PushRe
 		j.recs[w.Key] = r
 		switch r.State {
 		case store.PushDone:
-			fp.mine[w.Key] = true
-			fp.rep.Uploaded++
+			if !fp.mine[w.Key] { // sent again (its folder was deleted and recreated meanwhile): one message still
+				fp.mine[w.Key] = true
+				fp.rep.Uploaded++
+			}
 			fp.done++
 			uploaded++
 			upBytes += w.Rec.Size
