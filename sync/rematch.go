@@ -52,6 +52,10 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 		cands[k] = append(cands[k], m)
 	}
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	// go-imap holds each header whole, one message at a time: more than
+	// the default reply bound (a header of a megabyte or two is rare but
+	// valid), less than a whole message's.
+	defer c.tap.bounded(headerBound)()
 	var tap headerTap
 	matched := map[uint32]bool{}
 	for start := 0; start < len(todo); start += r.opts.BatchSize {
@@ -91,6 +95,11 @@ func (r *run) rematch(ctx context.Context, c *Conn, box store.BoxKey, st *store.
 	}
 	return matched, nil
 }
+
+// headerBound lets a re-match's header through: Postfix keeps at most
+// 100 KB of a header and Exchange 256 KB by default; 16 MB is far beyond
+// any server's and little to hold for one message.
+var headerBound = &tapBound{literal: 16 << 20, what: "a message's header"}
 
 // storedHeaderIs tells whether the stored message h begins with head (the
 // server's BODY[HEADER], the blank line included). Any failure to read it
