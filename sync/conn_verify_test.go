@@ -11,7 +11,6 @@ import (
 	"errors"
 	"math/big"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,25 +70,14 @@ func tlsListener(t *testing.T, cert tls.Certificate) Endpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				if c.(*tls.Conn).Handshake() == nil {
-					c.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"))
-					c.Read(make([]byte, 512)) // the client hangs up or logs in; either ends the test's use
-				}
-			}()
+	n := serveLoopback(t, ln, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if c.(*tls.Conn).Handshake() == nil {
+			c.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"))
+			c.Read(make([]byte, 512)) // the client hangs up or logs in; either ends the test's use
 		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	n, _ := strconv.Atoi(port)
+	})
 	return Endpoint{Server: store.Server{Host: "127.0.0.1", Port: n, Security: store.SecurityTLS}, Username: "alice",
 		Password: []byte(canaryPassword), DialTimeout: 5 * time.Second, CommandTimeout: 5 * time.Second}
 }

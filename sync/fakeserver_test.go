@@ -40,18 +40,7 @@ func startFake(t *testing.T, f *fakeServer) Endpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	n, _ := strconv.Atoi(port)
+	n := serveLoopback(t, ln, f.serve)
 	return Endpoint{Server: store.Server{Host: "127.0.0.1", Port: n, Security: store.SecurityPlain, AllowPlaintext: true},
 		Username: "alice", Password: []byte(canaryPassword), DialTimeout: 3 * time.Second, CommandTimeout: 3 * time.Second}
 }

@@ -139,15 +139,8 @@ func TestPullThroughNetworkFaults(t *testing.T) {
 // A link that stalls completely: the command timeout cuts it, the error
 // says so, and once the link is back the next pull completes.
 func TestPullStalledLinkTimesOutThenResumes(t *testing.T) {
-	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
-	loadMixed(t, d, testenv.DefaultUser, 40)
-	src := snapshot(t, d, testenv.DefaultUser)
-	proxy, port := startProxy(t, d.Addr)
-	db := tempStore(t)
-	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-	ep.Port, ep.DialTimeout, ep.CommandTimeout = port, time.Second, time.Second
+	src, proxy, db, boxes := proxiedMailbox(t)
 	addToxic(t, proxy, `{"name":"stall","type":"timeout","stream":"downstream","attributes":{"timeout":0}}`)
-	boxes := []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}}
 	start := time.Now()
 	rep, _ := Pull(context.Background(), db, boxes, PullOptions{Retries: 1, Backoff: 10 * time.Millisecond})
 	if !strings.Contains(rep.Mailboxes[0].Err, "did not answer in time") || time.Since(start) > 15*time.Second {
@@ -163,6 +156,20 @@ func TestPullStalledLinkTimesOutThenResumes(t *testing.T) {
 	if n := compareStore(t, db, testenv.DefaultUser, src); n != 60 {
 		t.Fatalf("compared %d", n)
 	}
+}
+
+// proxiedMailbox is a Dovecot mailbox of 60 mixed messages (its snapshot
+// src) behind a toxiproxy, a store, and the mailbox to pull through the
+// proxy with one-second timeouts.
+func proxiedMailbox(t *testing.T) (map[string]map[uint32]srcMsg, *toxiproxy.Proxy, *store.DB, []PullMailbox) {
+	t.Helper()
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	loadMixed(t, d, testenv.DefaultUser, 40)
+	src := snapshot(t, d, testenv.DefaultUser)
+	proxy, port := startProxy(t, d.Addr)
+	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+	ep.Port, ep.DialTimeout, ep.CommandTimeout = port, time.Second, time.Second
+	return src, proxy, tempStore(t), []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}}
 }
 
 // assertNoCanary fails when the password appears in any text or any file

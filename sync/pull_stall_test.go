@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"mailshift/internal/testenv"
-	"mailshift/store"
 )
 
 // The link stalls in the middle of a FETCH (the server's bytes stop, the
@@ -17,14 +16,7 @@ import (
 // committed kept; once the link is back a resumed pull completes the copy,
 // every message once.
 func TestPullStallInTheMiddleOfAFetchIsCut(t *testing.T) {
-	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
-	loadMixed(t, d, testenv.DefaultUser, 40)
-	src := snapshot(t, d, testenv.DefaultUser)
-	proxy, port := startProxy(t, d.Addr)
-	db := tempStore(t)
-	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-	ep.Port, ep.DialTimeout, ep.CommandTimeout = port, time.Second, time.Second
-	boxes := []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}}
+	src, proxy, db, boxes := proxiedMailbox(t)
 	// A slow link, so that the FETCH is still streaming when it stalls
 	// (on loopback the whole reply would sit in the socket buffers).
 	addToxic(t, proxy, `{"name":"slow","type":"bandwidth","stream":"downstream","attributes":{"rate":200}}`)
