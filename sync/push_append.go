@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -113,10 +112,8 @@ func (fp *folderPush) writeAppend(c *Conn, w wantMsg, touch func(), cmds *[]*ima
 	}
 	defer body.Close()
 	var flags []imap.Flag
-	for _, f := range w.Rec.Flags {
-		if !strings.EqualFold(f, `\Recent`) {
-			flags = append(flags, imap.Flag(f))
-		}
+	for _, f := range pushFlags(w) {
+		flags = append(flags, imap.Flag(f))
 	}
 	cmd := c.Append(fp.u.dest, w.Rec.Size, &imap.AppendOptions{Flags: flags, Time: w.Rec.InternalDate})
 	*cmds = append(*cmds, cmd)

@@ -33,15 +33,8 @@ type flagChange struct {
 	known       bool     // the base was known: a change of the source's, not a first sync
 }
 
-// pushFlags are a wanted message's flags as an upload sets them: its own
-// slice unless \Recent (a session's, never stored) must go.
-func pushFlags(w wantMsg) []string {
-	isRecent := func(f string) bool { return strings.EqualFold(f, `\Recent`) }
-	if !slices.ContainsFunc(w.Rec.Flags, isRecent) {
-		return w.Rec.Flags
-	}
-	return slices.DeleteFunc(slices.Clone(w.Rec.Flags), isRecent)
-}
+// pushFlags are a wanted message's flags as its upload set them.
+func pushFlags(w wantMsg) []string { return uploadFlags(w.Rec.Flags) }
 
 // flagChanges lists the copies under uidValidity whose source flags
 // changed since they were last applied.

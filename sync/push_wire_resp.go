@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,18 +115,21 @@ func wireMailbox(name string) (string, bool) {
 	return quoted(enc)
 }
 
-// wireFlags is the flag list of an upload: the stored flags without
-// \Recent (which only the server sets) and without anything that is not
-// a valid flag atom.
+// wireFlags is the flag list of an upload (uploadFlags) as IMAP writes it.
 func wireFlags(flags []string) string {
-	var ok []string
-	for _, f := range flags {
-		if strings.EqualFold(f, `\Recent`) || !flagAtom(f) {
-			continue
-		}
-		ok = append(ok, f)
+	return "(" + strings.Join(uploadFlags(flags), " ") + ")"
+}
+
+// uploadFlags are the flags an upload sets, and a flag update keeps in
+// step (push_flags.go): the stored flags without \Recent (which only the
+// server sets) and without anything that is not a valid flag atom. The
+// stored slice itself when nothing is left out.
+func uploadFlags(flags []string) []string {
+	drop := func(f string) bool { return strings.EqualFold(f, `\Recent`) || !flagAtom(f) }
+	if !slices.ContainsFunc(flags, drop) {
+		return flags
 	}
-	return "(" + strings.Join(ok, " ") + ")"
+	return slices.DeleteFunc(slices.Clone(flags), drop)
 }
 
 func flagAtom(f string) bool {
