@@ -273,7 +273,10 @@ func refusal(w wantMsg, ie *imap.Error) store.PushRecord {
 	code := CodeRejected
 	text := strings.ToLower(ie.Text)
 	switch {
-	case ie.Code == imap.ResponseCodeTooBig || strings.Contains(text, "too big") || strings.Contains(text, "too large"):
+	case ie.Code == imap.ResponseCodeTooBig || strings.Contains(text, "too big") || strings.Contains(text, "too large"),
+		// Dovecot's quota_max_mail_size: "NO [LIMIT] Mail size is larger
+		// than the maximum size allowed by server configuration".
+		ie.Code == imap.ResponseCodeLimit && strings.Contains(text, "size"):
 		code = CodeTooBig
 	case ie.Code == imap.ResponseCodeOverQuota || strings.Contains(text, "quota"):
 		code = CodeOverQuota

@@ -40,9 +40,10 @@ func TestPushRecordsPerMessageRefusals(t *testing.T) {
 	}{
 		{"TOOBIG", "NO [TOOBIG] Message too big for this mailbox", CodeTooBig, "Message too big for this mailbox"},
 		{"plain NO", "NO Refused by local policy 5.7.1", CodeRejected, "Refused by local policy 5.7.1"},
-		// Dovecot's own words say neither "too big" nor "too large": the
-		// message is recorded as refused, and tried again next run.
-		{"Dovecot's LIMIT", "", CodeRejected, "Mail size is larger than the maximum size allowed by server configuration"},
+		// Dovecot's own answer, [LIMIT] about the size: too big, so not
+		// tried again (it used to be taken for a refusal and sent again
+		// on every run).
+		{"Dovecot's LIMIT", "", CodeTooBig, "Mail size is larger than the maximum size allowed by server configuration"},
 	} {
 		for _, plain := range []bool{false, true} {
 			t.Run(tc.name+", "+pathName[plain], func(t *testing.T) {
