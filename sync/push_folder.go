@@ -267,7 +267,10 @@ func (fp *folderPush) finish(ctx context.Context, c *Conn, recs map[store.PushKe
 			err = fmt.Errorf("status of destination folder %q: %w", fp.u.dest, classify(c.ep.Addr(), err, ""))
 		}
 	} else {
-		st, _, err = c.destStatus(ctx, fp.u.dest)
+		var exists bool
+		if st, exists, err = c.destStatus(ctx, fp.u.dest); err == nil && !exists {
+			err = fmt.Errorf("the destination folder %q disappeared during the upload", fp.u.dest)
+		}
 	}
 	if err != nil {
 		return err

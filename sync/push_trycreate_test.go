@@ -1,8 +1,10 @@
 package sync
 
 import (
+	"bytes"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +142,38 @@ func deleteFolder(d *testenv.Dovecot, name string) error {
 		return err
 	}
 	return c.Delete(name).Wait()
+}
+
+// The folder's closing STATUS answered NO (the folder gone right after the
+// upload, on go-imap's path): the attempt fails with a clear error and the
+// retry settles the folder. It used to read the missing answer and crash.
+func TestPushFolderGoneAtItsClosingStatus(t *testing.T) {
+	e := workEnv(t, styleDot, testenv.SimpleMessages(6, "gone"))
+	var appended, rewritten atomic.Bool
+	relay := &imapRelay{upstream: e.dst.Addr}
+	relay.response = func(rc *relayConn, resp []byte) ([]byte, bool) {
+		tag, rest, ok := taggedAnswer(resp)
+		if !ok || !bytes.HasPrefix(rest, []byte("OK")) {
+			return resp, false
+		}
+		c, _ := rc.command(tag)
+		switch {
+		case c.verb == "APPEND":
+			appended.Store(true)
+		case c.verb == "STATUS" && appended.Load() && rewritten.CompareAndSwap(false, true):
+			return []byte(tag + " NO Mailbox doesn't exist\r\n"), false
+		}
+		return resp, false
+	}
+	ep := endpointFor(e.dst, relay.start(t), store.SecurityPlain, testenv.DefaultUser)
+	rep, err := Push(t.Context(), e.db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{MaxConnections: 1, PlainAppend: true})
+	if err != nil || !rewritten.Load() {
+		t.Fatalf("push: %v (closing STATUS refused: %v)", err, rewritten.Load())
+	}
+	if tot := rep.Totals(); rep.Exceptions() || tot.Uploaded != 6 || tot.Wanted != 6 {
+		t.Fatalf("push: %s %+v", rep.Summary(), rep.Mailboxes)
+	}
+	if n := len(snapshot(t, e.dst, testenv.DefaultUser)[e.dst.Mailbox("Work")]); n != 6 {
+		t.Fatalf("%d messages on the destination, want 6", n)
+	}
 }
