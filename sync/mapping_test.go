@@ -106,6 +106,24 @@ func TestMappingSeparatorsAndPrefixes(t *testing.T) {
 	})
 }
 
+// The destination's own role folders win, whatever they are called there
+// (a German Exchange, even with the M365 profile naming "Sent Items"):
+// the source's role folders go to them, and a source folder that merely
+// has the destination's name is not merged into it.
+func TestMappingUsesTheDestinationsRoleFolders(t *testing.T) {
+	m := BuildMapping(MapInput{
+		Source: nsSlash, Profile: mustProfile(t, "m365"),
+		Folders: folders("INBOX", `Sent \Sent`, `Deleted Messages \Trash`, `Spam \Junk`, "Gesendete Elemente"),
+		Dest: nsSlash, DestFolders: folders("INBOX", `Gesendete Elemente \Sent`, `Gelöschte Elemente \Trash`, `Junk-E-Mail \Junk`),
+	})
+	checkMapping(t, m, map[string]string{
+		"Sent":               "Gesendete Elemente|role",
+		"Deleted Messages":   "Gelöschte Elemente|role",
+		"Spam":               "Junk-E-Mail|role",
+		"Gesendete Elemente": "Gesendete Elemente (2)|renamed-collision",
+	})
+}
+
 func TestMappingMicrosoft365(t *testing.T) {
 	m := BuildMapping(MapInput{
 		Source: nsDot, Profile: mustProfile(t, "m365"),
