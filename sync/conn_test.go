@@ -112,6 +112,11 @@ func TestInventoryCountsFolders(t *testing.T) {
 		msgs := testenv.SimpleMessages(30, "inv")
 		d.Load(t, testenv.DefaultUser, "Archive/2024", msgs)
 		d.Load(t, testenv.DefaultUser, "INBOX", msgs[:5])
+		d.Load(t, testenv.DefaultUser, "Sent", msgs[:2])
+		var bytes, largest int64
+		for _, m := range msgs {
+			bytes, largest = bytes+int64(len(m.Raw)), max(largest, int64(len(m.Raw)))
+		}
 		c, err := Dial(context.Background(), endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser))
 		if err != nil {
 			t.Fatal(err)
@@ -125,13 +130,26 @@ func TestInventoryCountsFolders(t *testing.T) {
 			t.Errorf("sep %q prefix %q condstore %v", info.Separator, info.Prefix, info.CondStore)
 		}
 		n, b := info.Totals()
-		if n != 35 || b <= 0 || info.Folders[0].Name != "INBOX" {
+		if n != 37 || b <= bytes || info.Folders[0].Name != "INBOX" {
 			t.Fatalf("totals %d %d, first %s", n, b, info.Folders[0].Name)
 		}
+		seen := 0
 		for _, f := range info.Folders {
-			if f.Name == d.Mailbox("Archive/2024") && (f.Messages != 30 || f.UIDNext != 31 || f.UIDValidity == 0 || f.Largest == 0) {
-				t.Errorf("archive: %+v", f)
+			switch f.Name {
+			case d.Mailbox("Archive/2024"):
+				seen++
+				if f.Messages != 30 || f.UIDNext != 31 || f.UIDValidity == 0 || f.Bytes != bytes || f.Largest != largest || f.HighestModSeq == 0 {
+					t.Errorf("archive: %+v, want %d bytes, the largest %d", f, bytes, largest)
+				}
+			case d.Mailbox("Sent"):
+				seen++
+				if f.SpecialUse != `\Sent` || f.Messages != 2 {
+					t.Errorf("sent: %+v", f)
+				}
 			}
+		}
+		if seen != 2 {
+			t.Fatalf("Archive/2024 or Sent missing: %+v", info.Folders)
 		}
 	}
 }
