@@ -146,6 +146,26 @@ func pushRefusals(t *testing.T, plain bool, answer, code, text string) {
 	if done != 10 || fails != 2 {
 		t.Fatalf("journal: %d done, %d failed with the server's words", done, fails)
 	}
+	// Reconciliation gives each its reason and the server's words: a
+	// message too big is skipped (the verdict can still be "all there"),
+	// a refused one missing.
+	rec := e.reconcile(t, 0)
+	pick := func(f FolderReconcile) []Issue { return f.Missing }
+	if code == CodeTooBig {
+		pick = func(f FolderReconcile) []Issue { return f.Skipped }
+	}
+	if n := issuesWith(rec, pick, code); n != 2 || rec.OK() != (code == CodeTooBig) {
+		t.Fatalf("reconcile: %d issues coded %s, verdict %q", n, code, rec.Verdict())
+	}
+	for _, m := range rec.Mailboxes {
+		for _, f := range m.Folders {
+			for _, is := range pick(f) {
+				if is.Code == code && !strings.HasPrefix(is.Text, text) {
+					t.Errorf("reconcile's issue %+v: want the server's words %q", is, text)
+				}
+			}
+		}
+	}
 	assertOnlySmall := func() {
 		t.Helper()
 		onDst := snapshot(t, e.dst, testenv.DefaultUser)[dest]
