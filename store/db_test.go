@@ -2,9 +2,12 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +50,14 @@ func TestSecondOpenSaysAlreadyOpenWithoutHanging(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	before := treeBytes(t, dir)
 	start := time.Now()
 	_, err = Open(dir, Options{LockTimeout: 200 * time.Millisecond})
 	if !errors.Is(err, ErrAlreadyOpen) {
 		t.Fatalf("second open: %v, want ErrAlreadyOpen", err)
+	}
+	if after := treeBytes(t, dir); after != before {
+		t.Errorf("the refused open wrote to the data folder:\n%s\nnow:\n%s", before, after)
 	}
 	if !strings.Contains(err.Error(), "already open by another Mailshift") {
 		t.Errorf("message %q does not say it plainly", err)
@@ -58,6 +65,36 @@ func TestSecondOpenSaysAlreadyOpenWithoutHanging(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("second open took %v", d)
 	}
+}
+
+// treeBytes lists every file under dir with its mode and content, as text
+// to compare.
+func treeBytes(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b.WriteString(path + " " + info.Mode().String())
+		if !d.IsDir() {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			b.WriteString(" " + strconv.Itoa(len(raw)) + " " + fmt.Sprintf("%x", sha256.Sum256(raw)))
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func TestForeignAndCorruptFilesAreRefusedAndLeftUntouched(t *testing.T) {
