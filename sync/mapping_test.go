@@ -114,7 +114,7 @@ func TestMappingUsesTheDestinationsRoleFolders(t *testing.T) {
 	m := BuildMapping(MapInput{
 		Source: nsSlash, Profile: mustProfile(t, "m365"),
 		Folders: folders("INBOX", `Sent \Sent`, `Deleted Messages \Trash`, `Spam \Junk`, "Gesendete Elemente"),
-		Dest: nsSlash, DestFolders: folders("INBOX", `Gesendete Elemente \Sent`, `Gelöschte Elemente \Trash`, `Junk-E-Mail \Junk`),
+		Dest:    nsSlash, DestFolders: folders("INBOX", `Gesendete Elemente \Sent`, `Gelöschte Elemente \Trash`, `Junk-E-Mail \Junk`),
 	})
 	checkMapping(t, m, map[string]string{
 		"Sent":               "Gesendete Elemente|role",
