@@ -24,6 +24,7 @@ type committer struct {
 	mu          gosync.Mutex
 	err         error
 	onCommitted func(pendingBatch)
+	step        func(name string) // the run's crash hook (PullOptions.CrashHook)
 }
 
 // pendingBatch is one group commit: durable fsyncs its bytes. chunk,
@@ -41,8 +42,8 @@ type pendingBatch struct {
 
 // newCommitter starts a committer that indexes each batch with commit
 // after its bytes are durable.
-func newCommitter(commit func(pendingBatch) error, onCommitted func(pendingBatch)) *committer {
-	cm := &committer{commit: commit, in: make(chan pendingBatch, committerQueue), done: make(chan struct{}), onCommitted: onCommitted}
+func newCommitter(commit func(pendingBatch) error, onCommitted func(pendingBatch), step func(string)) *committer {
+	cm := &committer{commit: commit, in: make(chan pendingBatch, committerQueue), done: make(chan struct{}), onCommitted: onCommitted, step: step}
 	go cm.run()
 	return cm
 }
@@ -53,8 +54,10 @@ func (cm *committer) run() {
 		if cm.failed() != nil {
 			continue // after a failure nothing later may be indexed
 		}
+		cm.step("written")
 		err := pb.durable()
 		if err == nil {
+			cm.step("synced")
 			err = cm.commit(pb)
 		}
 		if err != nil {
@@ -63,6 +66,7 @@ func (cm *committer) run() {
 			cm.mu.Unlock()
 			continue
 		}
+		cm.step("indexed")
 		cm.onCommitted(pb)
 	}
 }

@@ -39,8 +39,22 @@ func pullChild(dir string) int {
 		return 3
 	}
 	defer db.Close()
-	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: ep.Username}, Endpoint: ep}},
-		PullOptions{BatchSize: 7, MaxConnections: 3, Backoff: 10 * time.Millisecond, Progress: lineProgress{}})
+	opts := PullOptions{BatchSize: 7, MaxConnections: 3, Backoff: 10 * time.Millisecond, Progress: lineProgress{}}
+	if n, _ := strconv.Atoi(os.Getenv("MAILSHIFT_CHILD_CONNS")); n > 0 {
+		opts.MaxConnections = n
+	}
+	// MAILSHIFT_CHILD_DIE=step:n kills the child when the n-th batch
+	// reaches that commit step (PullOptions.CrashHook).
+	if step, at, ok := strings.Cut(os.Getenv("MAILSHIFT_CHILD_DIE"), ":"); ok {
+		n, _ := strconv.Atoi(at)
+		opts.CrashHook = func(s string, i int) {
+			if s == step && i == n {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // the signal is on its way
+			}
+		}
+	}
+	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: ep.Username}, Endpoint: ep}}, opts)
 	if err != nil || rep.Mailboxes[0].Err != "" {
 		fmt.Println("pull:", err, rep.Mailboxes[0].Err)
 		return 4

@@ -25,6 +25,11 @@ type PullOptions struct {
 	// run that found it full goes on; default 100 MB.
 	MinFreeBytes int64
 	Progress     Progress
+	// CrashHook, when set, is called at each step of a group commit:
+	// "written" (the batch's bytes are in its pack, not yet synced),
+	// "synced" (synced, not yet indexed) and "indexed", with how many
+	// batches of the run reached that step; tests kill the process there.
+	CrashHook func(step string, n int)
 
 	spacePoll time.Duration // how often a run waiting for disk space looks; default 2 s
 }
@@ -59,6 +64,9 @@ func (o *PullOptions) defaults() {
 	}
 	if o.spacePoll <= 0 {
 		o.spacePoll = 2 * time.Second
+	}
+	if o.CrashHook == nil {
+		o.CrashHook = func(string, int) {}
 	}
 }
 
@@ -136,6 +144,19 @@ type run struct {
 	// fullSaid and roomSaid are when the run last said the disk is full
 	// and that it has room again (under mu).
 	fullSaid, roomSaid time.Time
+	steps              map[string]int // batches at each commit step (CrashHook), under mu
+}
+
+// step counts a batch reaching a commit step and calls the crash hook.
+func (r *run) step(name string) {
+	r.mu.Lock()
+	if r.steps == nil {
+		r.steps = map[string]int{}
+	}
+	r.steps[name]++
+	n := r.steps[name]
+	r.mu.Unlock()
+	r.opts.CrashHook(name, n)
 }
 
 // unit is one folder of one mailbox to copy.

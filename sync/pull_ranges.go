@@ -144,7 +144,7 @@ func (f *folderFetch) work(ctx context.Context, c *Conn, own bool) error {
 		return err
 	}
 	defer pw.Close()
-	cm := newCommitter(f.commit, f.committed)
+	cm := newCommitter(f.commit, f.committed, f.r.step)
 	for {
 		f.maybeHelp(ctx)
 		w, ok := f.next(own)
