@@ -5,12 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net"
 	"strings"
 	"testing"
-	"time"
-
-	"mailshift/store"
 )
 
 // plainOnlyServer refuses LOGIN (LOGINDISABLED) and takes AUTHENTICATE
@@ -19,61 +15,43 @@ import (
 // credentials arrived.
 func plainOnlyServer(t *testing.T, user, password string) (Endpoint, <-chan bool) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan bool, 4)
-	n := serveLoopback(t, ln, func(c net.Conn) {
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		r, w := bufio.NewReader(c), bufio.NewWriter(c)
-		send := func(s string) { w.WriteString(s); w.Flush() }
-		send("* OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN] ready\r\n")
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			f := strings.Fields(line)
-			if len(f) < 2 {
-				return
-			}
-			switch strings.ToUpper(f[1]) {
-			case "CAPABILITY":
-				send("* CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN\r\n" + f[0] + " OK done\r\n")
-			case "LOGIN":
-				send(f[0] + " NO LOGIN is disabled here\r\n")
-			case "AUTHENTICATE":
-				resp := ""
-				if len(f) > 3 { // SASL-IR: the credentials on the command line
-					resp = f[3]
-				} else {
-					send("+ \r\n")
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					resp = strings.TrimSpace(l)
+	ep := scriptedIMAP(t, "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN] ready", func(f []string, r *bufio.Reader, send func(string)) bool {
+		switch strings.ToUpper(f[1]) {
+		case "CAPABILITY":
+			send("* CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN\r\n" + f[0] + " OK done\r\n")
+		case "LOGIN":
+			send(f[0] + " NO LOGIN is disabled here\r\n")
+		case "AUTHENTICATE":
+			resp := ""
+			if len(f) > 3 { // SASL-IR: the credentials on the command line
+				resp = f[3]
+			} else {
+				send("+ \r\n")
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return false
 				}
-				creds, _ := base64.StdEncoding.DecodeString(resp)
-				ok := string(creds) == "\x00"+user+"\x00"+password
-				got <- ok
-				if ok {
-					send(f[0] + " OK [CAPABILITY IMAP4rev1] logged in\r\n")
-				} else {
-					send(f[0] + " NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
-				}
-			case "LOGOUT":
-				send("* BYE bye\r\n" + f[0] + " OK done\r\n")
-				return
-			default:
-				send(f[0] + " OK done\r\n")
+				resp = strings.TrimSpace(l)
 			}
+			creds, _ := base64.StdEncoding.DecodeString(resp)
+			ok := string(creds) == "\x00"+user+"\x00"+password
+			got <- ok
+			if ok {
+				send(f[0] + " OK [CAPABILITY IMAP4rev1] logged in\r\n")
+			} else {
+				send(f[0] + " NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+			}
+		case "LOGOUT":
+			send("* BYE bye\r\n" + f[0] + " OK done\r\n")
+			return false
+		default:
+			send(f[0] + " OK done\r\n")
 		}
+		return true
 	})
-	return Endpoint{Server: store.Server{Host: "127.0.0.1", Port: n, Security: store.SecurityPlain, AllowPlaintext: true},
-		Username: user, Password: []byte(password), DialTimeout: 3 * time.Second, CommandTimeout: 3 * time.Second}, got
+	ep.Username, ep.Password = user, []byte(password)
+	return ep, got
 }
 
 // Where LOGIN is disabled the login goes by AUTHENTICATE PLAIN; the

@@ -53,37 +53,17 @@ func TestDialSaysTheNameWasNotFound(t *testing.T) {
 // A command the server refuses (NO) or does not understand (BAD) is worded
 // with the server's own text.
 func TestServerNoAndBadAreWordedWithTheServersText(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := serveLoopback(t, ln, func(c net.Conn) {
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		r, w := bufio.NewReader(c), bufio.NewWriter(c)
-		send := func(s string) { w.WriteString(s); w.Flush() }
-		send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			f := strings.Fields(line)
-			if len(f) < 2 {
-				return
-			}
-			switch strings.ToUpper(f[1]) {
-			case "SELECT", "EXAMINE":
-				send(f[0] + " NO [NONEXISTENT] Mailbox doesn't exist: Rechnungen\r\n")
-			case "STATUS":
-				send(f[0] + " BAD Error in IMAP command STATUS: Unknown status item\r\n")
-			default:
-				send(f[0] + " OK done\r\n")
-			}
+	ep := scriptedIMAP(t, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready", func(f []string, _ *bufio.Reader, send func(string)) bool {
+		switch strings.ToUpper(f[1]) {
+		case "SELECT", "EXAMINE":
+			send(f[0] + " NO [NONEXISTENT] Mailbox doesn't exist: Rechnungen\r\n")
+		case "STATUS":
+			send(f[0] + " BAD Error in IMAP command STATUS: Unknown status item\r\n")
+		default:
+			send(f[0] + " OK done\r\n")
 		}
+		return true
 	})
-	ep := Endpoint{Server: store.Server{Host: "127.0.0.1", Port: port, Security: store.SecurityPlain, AllowPlaintext: true},
-		Username: "alice", Password: []byte(canaryPassword), DialTimeout: 3 * time.Second, CommandTimeout: 3 * time.Second}
 	c, err := Dial(context.Background(), ep)
 	if err != nil {
 		t.Fatal(err)
