@@ -203,9 +203,9 @@ func inBackground[T any](m *MigrateScreen, work func(ctx context.Context) (T, er
 	if ctx.Err() != nil {
 		return // the user left the screen
 	}
-	m.shell.work.Add(1)
+	m.shell.work.add()
 	go func() {
-		defer m.shell.work.Done()
+		defer m.shell.work.done()
 		v, err := work(ctx)
 		if ctx.Err() != nil {
 			return // the user left the screen

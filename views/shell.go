@@ -37,7 +37,7 @@ type Shell struct {
 	uiMu    gosync.Mutex // serialises Do (see there)
 	ctx     context.Context
 	cancel  context.CancelFunc // cancels the current screen's work
-	work    gosync.WaitGroup
+	work    idleCount          // background work in flight (Background, inBackground)
 }
 
 // NewShell builds the frame in w and shows the projects screen.
@@ -80,9 +80,9 @@ func (s *Shell) Current() Screen { return s.current }
 // on the UI goroutine. Errors go to the status line in plain words.
 func Background[T any](s *Shell, work func(ctx context.Context) (T, error), apply func(T)) {
 	ctx := s.ctx
-	s.work.Add(1)
+	s.work.add()
 	go func() {
-		defer s.work.Done()
+		defer s.work.done()
 		v, err := work(ctx)
 		if ctx.Err() != nil {
 			return // the user left the screen
@@ -111,7 +111,7 @@ func (s *Shell) Do(f func()) {
 
 // WaitIdle blocks until background work started so far has been applied.
 // Tests use it instead of sleeping.
-func (s *Shell) WaitIdle() { s.work.Wait() }
+func (s *Shell) WaitIdle() { s.work.wait() }
 
 // SetStatus shows a one-line message at the bottom of the window.
 func (s *Shell) SetStatus(msg string) { s.status.SetText(msg) }
@@ -124,5 +124,5 @@ func (s *Shell) Close() {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	s.work.Wait()
+	s.work.wait()
 }
