@@ -26,7 +26,18 @@ type SourceListing struct {
 // StartPull records that a pull of the mailbox began, creating its index
 // bucket, so that a mailbox whose source could not even be listed (a
 // wrong password, a server down) is known to verification as not copied.
+// A mailbox pulled before costs a read, not a durable write (every delta
+// starts here).
 func (db *DB) StartPull(k BoxKey) error {
+	var exists bool
+	db.bolt.View(func(tx *bolt.Tx) error {
+		bb, _ := box(tx, k, false) // never fails without create
+		exists = bb != nil
+		return nil
+	})
+	if exists {
+		return nil
+	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		_, err := box(tx, k, true)
 		return err

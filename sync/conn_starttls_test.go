@@ -13,9 +13,9 @@ import (
 	"mailshift/store"
 )
 
-// withStartTLS makes srv offer STARTTLS with a fresh self-signed
-// certificate and returns an endpoint that pins it.
-func withStartTLS(t *testing.T, srv *throttleServer) Endpoint {
+// selfSigned is a server TLS config with a fresh self-signed certificate
+// for 127.0.0.1, and the pin a client needs for it.
+func selfSigned(t *testing.T) (*tls.Config, string) {
 	t.Helper()
 	cert, err := testenv.NewCert("127.0.0.1")
 	if err != nil {
@@ -25,9 +25,17 @@ func withStartTLS(t *testing.T, srv *throttleServer) Endpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.tls = &tls.Config{Certificates: []tls.Certificate{pair}}
+	return &tls.Config{Certificates: []tls.Certificate{pair}}, cert.SHA256()
+}
+
+// withStartTLS makes srv offer STARTTLS with a fresh self-signed
+// certificate and returns an endpoint that pins it.
+func withStartTLS(t *testing.T, srv *throttleServer) Endpoint {
+	t.Helper()
+	var pin string
+	srv.tls, pin = selfSigned(t)
 	ep := srv.start(t)
-	ep.Security, ep.AllowPlaintext, ep.PinSHA256 = store.SecuritySTARTTLS, false, cert.SHA256()
+	ep.Security, ep.AllowPlaintext, ep.PinSHA256 = store.SecuritySTARTTLS, false, pin
 	return ep
 }
 

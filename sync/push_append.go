@@ -112,7 +112,7 @@ func (fp *folderPush) writeAppend(c *Conn, w wantMsg, touch func(), cmds *[]*ima
 	}
 	defer body.Close()
 	var flags []imap.Flag
-	for _, f := range pushFlags(w) {
+	for _, f := range uploadFlags(w.Rec.Flags) {
 		flags = append(flags, imap.Flag(f))
 	}
 	cmd := c.Append(fp.u.dest, w.Rec.Size, &imap.AppendOptions{Flags: flags, Time: w.Rec.InternalDate})

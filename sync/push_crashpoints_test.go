@@ -108,6 +108,18 @@ func destCount(t *testing.T, d *testenv.Dovecot) int {
 
 var pathName = map[bool]string{false: "wire", true: "plain"}
 
+// reopen opens the store a killed child left in dir as e's, for the test.
+func (e *pushEnv) reopen(t *testing.T, dir string) *store.DB {
+	t.Helper()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db = db
+	return db
+}
+
 // RELIABILITY scenario 3: killed after recording an upload intent, before
 // sending. The child SIGKILLs itself in the crash hook right after a
 // window's intents are durable (at the first window, then, resumed, at
@@ -139,12 +151,7 @@ func TestPushKilledAfterIntentBeforeSending(t *testing.T) {
 					t.Fatalf("killed at %s: %d messages on the destination, %d done in the journal: the window went out before its intents were durable, or was lost", die, got, j.done)
 				}
 			}
-			db, err := store.Open(dir, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			e.db = db
+			db := e.reopen(t, dir)
 			before := destCount(t, e.dst)
 			rep := e.push(t, PushOptions{Window: 5, MaxConnections: conns, PlainAppend: plain}, nil)
 			tot := rep.Totals()

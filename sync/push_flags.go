@@ -33,9 +33,6 @@ type flagChange struct {
 	known       bool     // the base was known: a change of the source's, not a first sync
 }
 
-// pushFlags are a wanted message's flags as its upload set them.
-func pushFlags(w wantMsg) []string { return uploadFlags(w.Rec.Flags) }
-
 // flagChanges lists the copies under uidValidity whose source flags
 // changed since they were last applied.
 func (fp *folderPush) flagChanges(recs map[store.PushKey]store.PushRecord, uidValidity uint32) []flagChange {
@@ -45,7 +42,7 @@ func (fp *folderPush) flagChanges(recs map[store.PushKey]store.PushRecord, uidVa
 		if !ok || r.State != store.PushDone || r.UIDValidity != uidValidity || r.UID == 0 {
 			continue
 		}
-		now := pushFlags(w)
+		now := uploadFlags(w.Rec.Flags)
 		ch := flagChange{key: w.Key, uid: r.UID, now: now, add: flagsMinus(now, r.Flags), known: r.FlagsKnown}
 		if r.FlagsKnown {
 			ch.remove = flagsMinus(r.Flags, now)

@@ -158,7 +158,7 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 // the upload set.
 func doneRecord(w wantMsg, uv, uid uint32) store.PushRecord {
 	return store.PushRecord{State: store.PushDone, UIDValidity: uv, UID: uid, Size: w.Rec.Size, MessageID: w.Rec.MessageID,
-		SourceUID: w.Rec.UID, At: time.Now().UTC(), Flags: pushFlags(w), FlagsKnown: true}
+		SourceUID: w.Rec.UID, At: time.Now().UTC(), Flags: uploadFlags(w.Rec.Flags), FlagsKnown: true}
 }
 
 // limitCheck records messages over the size limit (never sent) and

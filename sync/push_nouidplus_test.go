@@ -74,12 +74,7 @@ func TestPushWithoutUIDPLUSSurvivesKills(t *testing.T) {
 			if stripped.Load() == 0 {
 				t.Fatal("Dovecot never sent APPENDUID: the relay hid nothing")
 			}
-			db, err := store.Open(dir, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			e.db = db
+			db := e.reopen(t, dir)
 			before := destCount(t, e.dst)
 			ep := endpointFor(e.dst, addr, store.SecurityPlain, testenv.DefaultUser)
 			rep, err := Push(t.Context(), db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{Window: 5, MaxConnections: conns, PlainAppend: plain})

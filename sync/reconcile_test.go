@@ -101,24 +101,8 @@ func TestReconcileExplainsEveryDifference(t *testing.T) {
 // The byte-for-byte comparison catches one changed byte and a truncation.
 func TestSampleComparisonIsByteExact(t *testing.T) {
 	db := newStoreWithProfile(t, "p", ProfileGeneric)
-	pw, err := db.NewPackWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw := bytes.Repeat([]byte("0123456789abcdef\r\n"), 5000) // spans several compare buffers
-	h, blob, err := pw.Append(bytes.NewReader(raw), int64(len(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pw.Sync(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	box := store.BoxKey{ProjectID: "p", MailboxID: "a"}
-	if err := db.CommitPulled(store.PulledBatch{Box: box, Folder: store.FolderState{Name: "INBOX", UIDValidity: 1},
-		Messages: []store.MessageRecord{{UIDValidity: 1, UID: 1, Hash: h, Size: int64(len(raw))}}, Blobs: map[store.Hash]store.Blob{h: blob}}); err != nil {
-		t.Fatal(err)
-	}
+	h := storeMessage(t, db, store.BoxKey{ProjectID: "p", MailboxID: "a"}, bytes.NewReader(raw), int64(len(raw)))
 	r := &reconcileFolderState{db: db}
 	w := wantMsg{Key: store.PushKey{Hash: h}, Rec: store.MessageRecord{UID: 1}}
 	changed := append([]byte(nil), raw...)

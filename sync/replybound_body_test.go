@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,21 +87,28 @@ func storeFile(t *testing.T, db *store.DB, path string, size int64) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	storeMessage(t, db, store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, f, size)
+}
+
+// storeMessage puts size bytes of r into db as UID 1 of box's INBOX, as a
+// pull would, and returns their hash.
+func storeMessage(t *testing.T, db *store.DB, box store.BoxKey, r io.Reader, size int64) store.Hash {
+	t.Helper()
 	pw, err := db.NewPackWriter()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pw.Close()
-	h, blob, err := pw.Append(f, size)
+	h, blob, err := pw.Append(r, size)
 	if err == nil {
 		err = pw.Sync()
 	}
 	if err == nil {
-		err = db.CommitPulled(store.PulledBatch{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser},
-			Folder:   store.FolderState{Name: "INBOX", UIDValidity: 1},
+		err = db.CommitPulled(store.PulledBatch{Box: box, Folder: store.FolderState{Name: "INBOX", UIDValidity: 1},
 			Messages: []store.MessageRecord{{UIDValidity: 1, UID: 1, Hash: h, Size: size}}, Blobs: map[store.Hash]store.Blob{h: blob}})
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
 }

@@ -3,14 +3,12 @@ package sync
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"mailshift/internal/testenv"
 	"mailshift/store"
 )
 
@@ -60,17 +58,11 @@ func fakeEndpoint(t *testing.T, f *fakeServer, sec store.Security) Endpoint {
 	if sec == store.SecurityPlain {
 		return startFake(t, f)
 	}
-	cert, err := testenv.NewCert("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.X509KeyPair(cert.CertPEM, cert.KeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.tls, f.implicit = &tls.Config{Certificates: []tls.Certificate{pair}}, sec == store.SecurityTLS
+	var pin string
+	f.tls, pin = selfSigned(t)
+	f.implicit = sec == store.SecurityTLS
 	ep := startFake(t, f)
-	ep.Security, ep.AllowPlaintext, ep.PinSHA256 = sec, false, cert.SHA256()
+	ep.Security, ep.AllowPlaintext, ep.PinSHA256 = sec, false, pin
 	return ep
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,31 +24,8 @@ func mbsyncIMAP(src, dst *testenv.Dovecot, dir string) (row, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "state"), 0o700); err != nil {
 		return r, err
 	}
-	sh, sp, _ := net.SplitHostPort(src.Addr)
-	dh, dp, _ := net.SplitHostPort(dst.Addr)
-	conf := fmt.Sprintf(`IMAPAccount src
-Host %s
-Port %s
-User %s
-Pass %s
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore far
-Account src
-
-IMAPAccount dst
-Host %s
-Port %s
-User mbsync
-Pass %s
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore near
-Account dst
-Path INBOX.
-
+	conf := mbsyncAccount("src", "far", src.Addr, testenv.DefaultUser, testenv.DefaultPassword, "") + "\n" +
+		mbsyncAccount("dst", "near", dst.Addr, "mbsync", destUsers["mbsync"], "INBOX.") + fmt.Sprintf(`
 Channel copy
 Far :far:
 Near :near:
@@ -57,7 +33,7 @@ Patterns *
 Create Near
 Sync Pull
 SyncState %s/state/
-`, sh, sp, testenv.DefaultUser, testenv.DefaultPassword, dh, dp, destUsers["mbsync"], dir)
+`, dir)
 	rc := filepath.Join(dir, "mbsyncrc")
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 		return r, err

@@ -134,28 +134,29 @@ func rawBound(d *testenv.Dovecot) (r row, err error) {
 	return r, nil
 }
 
+// mbsyncAccount is an mbsync IMAP account on a plaintext loopback server
+// and its store (path, when set, is the store's prefix).
+func mbsyncAccount(account, imapStore, addr, user, pass, path string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	conf := fmt.Sprintf("IMAPAccount %s\nHost %s\nPort %s\nUser %s\nPass %s\nSSLType None\nAuthMechs LOGIN\n\nIMAPStore %s\nAccount %s\n",
+		account, host, port, user, pass, imapStore, account)
+	if path != "" {
+		conf += "Path " + path + "\n"
+	}
+	return conf
+}
+
 // runMbsync pulls the same mailbox with mbsync into a Maildir.
 func runMbsync(d *testenv.Dovecot, dir string) (row, error) {
 	r := row{name: "mbsync (isync) into a Maildir"}
 	if _, err := exec.LookPath("mbsync"); err != nil {
 		return r, fmt.Errorf("mbsync is not installed: install isync (`make test` does this)")
 	}
-	host, port, _ := net.SplitHostPort(d.Addr)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return r, err
 	}
 	rc := filepath.Join(dir, "mbsyncrc")
-	conf := fmt.Sprintf(`IMAPAccount src
-Host %s
-Port %s
-User %s
-Pass %s
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore remote
-Account src
-
+	conf := mbsyncAccount("src", "remote", d.Addr, testenv.DefaultUser, testenv.DefaultPassword, "") + fmt.Sprintf(`
 MaildirStore local
 Path %s/
 Inbox %s/INBOX
@@ -168,7 +169,7 @@ Patterns *
 Create Near
 Sync Pull
 SyncState *
-`, host, port, testenv.DefaultUser, testenv.DefaultPassword, dir, dir)
+`, dir, dir)
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 		return r, err
 	}
