@@ -129,6 +129,51 @@ func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[
 	return st, recs, err
 }
 
+// PushFolderState returns a destination folder's state alone (zero when
+// nothing was pushed there): what a push needs before it walks its
+// folder's records a segment at a time.
+func (db *DB) PushFolderState(projectID, mailboxID, folder string) (PushFolder, error) {
+	var st PushFolder
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, false)
+		if err != nil || b == nil {
+			return err
+		}
+		if v := b.Get(keyPushMeta); v != nil {
+			return decode(v, &st)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// PushRecords returns the journal records of keys that have one, so a
+// push holds the records of the messages it is working on rather than its
+// folder's whole journal.
+func (db *DB) PushRecords(projectID, mailboxID, folder string, keys []PushKey) (map[PushKey]PushRecord, error) {
+	recs := make(map[PushKey]PushRecord, len(keys))
+	defer db.dropJournalPages()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, false)
+		if err != nil || b == nil {
+			return err
+		}
+		for _, k := range keys {
+			v := b.Get(k.bytes())
+			if v == nil {
+				continue
+			}
+			r, err := decodePushRecord(v)
+			if err != nil {
+				return fmt.Errorf("push journal of %q: %w", folder, err)
+			}
+			recs[k] = r
+		}
+		return nil
+	})
+	return recs, err
+}
+
 // RecordPush writes records (and, when st is not nil, the folder's state)
 // in one transaction that is durable when it returns: call it with the
 // intents before sending, and with the outcomes after. It uses Update,

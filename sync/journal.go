@@ -46,6 +46,28 @@ type resolution struct {
 	listed    map[uint32]destMsg // the destination's listing by UID
 }
 
+// destIndex is a destination folder's listing, indexed once per attempt.
+type destIndex struct {
+	listing []destMsg
+	byUID   map[uint32]destMsg
+	byFP    map[destFP][]uint32
+}
+
+// destFP is what a listing says of a message without its bytes.
+type destFP struct {
+	size int64
+	id   string
+}
+
+func indexListing(listing []destMsg) *destIndex {
+	d := &destIndex{listing: listing, byUID: make(map[uint32]destMsg, len(listing)), byFP: map[destFP][]uint32{}}
+	for _, m := range listing {
+		d.byUID[m.UID] = m
+		d.byFP[destFP{m.Size, m.MessageID}] = append(d.byFP[destFP{m.Size, m.MessageID}], m.UID)
+	}
+	return d
+}
+
 // resolveJournal matches the wanted messages with the journal and the
 // destination's listing. A "done" record counts only while its UID is
 // still listed under the same UIDVALIDITY. Everything else (an intent
@@ -56,40 +78,46 @@ type resolution struct {
 // recorded. Nothing is sent for a message until its candidates are ruled
 // out by hash.
 func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, listing []destMsg) resolution {
-	res := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{},
-		check: map[store.PushKey][]uint32{}, claimed: map[uint32]bool{}}
-	byUID := make(map[uint32]destMsg, len(listing))
-	type fp struct {
-		size int64
-		id   string
-	}
-	byFP := map[fp][]uint32{}
-	res.listed = byUID
-	for _, d := range listing {
-		byUID[d.UID] = d
-		byFP[fp{d.Size, d.MessageID}] = append(byFP[fp{d.Size, d.MessageID}], d.UID)
-	}
+	d := indexListing(listing)
+	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
+	claimJournalled(want, recs, uidValidity, d, claimed, lost)
+	return resolveClaimed(want, recs, uidValidity, d, claimed, lost)
+}
+
+// claimJournalled is resolveJournal's first step: every "done" record
+// under uidValidity whose UID is listed claims that UID, in want's order;
+// a record whose UID another claimed first goes into lost. A push makes
+// this step over its whole folder before the second, so that no message
+// of an earlier segment takes a UID a later one's record holds.
+func claimJournalled(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, d *destIndex, claimed map[uint32]bool, lost map[store.PushKey]bool) {
 	for _, w := range want {
 		r, ok := recs[w.Key]
-		if !ok {
+		if !ok || r.State != store.PushDone || r.UIDValidity != uidValidity || r.UID == 0 {
 			continue
 		}
-		switch {
-		case r.State == store.PushDone && r.UIDValidity == uidValidity && r.UID != 0:
-			if _, listed := byUID[r.UID]; listed && !res.claimed[r.UID] {
-				res.confirmed[w.Key], res.claimed[r.UID] = r.UID, true
+		if _, listed := d.byUID[r.UID]; listed {
+			if claimed[r.UID] {
+				lost[w.Key] = true
+			} else {
+				claimed[r.UID] = true
 			}
-		case r.State == store.PushFailed && r.Reason == CodeTooBig && r.Size == w.Rec.Size:
-			res.tooBig[w.Key] = true
 		}
 	}
+}
+
+// resolveClaimed is resolveJournal's second step, after claimJournalled
+// has filled claimed and lost (for want, or for a whole folder of which
+// want is a segment).
+func resolveClaimed(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, d *destIndex, claimed map[uint32]bool, lost map[store.PushKey]bool) resolution {
+	res := settled(want, recs, uidValidity, d, lost)
+	res.claimed = claimed
 	for _, w := range want {
 		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] {
 			continue
 		}
 		r, hasRec := recs[w.Key]
 		var cands []uint32
-		for _, uid := range byFP[fp{w.Rec.Size, w.Rec.MessageID}] {
+		for _, uid := range d.byFP[destFP{w.Rec.Size, w.Rec.MessageID}] {
 			if res.claimed[uid] {
 				continue
 			}
@@ -100,6 +128,28 @@ func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uid
 		}
 		if len(cands) > 0 {
 			res.check[w.Key] = cands
+		}
+	}
+	return res
+}
+
+// settled is what the journal settles for want: the "done" records still
+// listed (lost aside) and the messages recorded as over the size limit.
+func settled(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, d *destIndex, lost map[store.PushKey]bool) resolution {
+	res := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{},
+		check: map[store.PushKey][]uint32{}, listed: d.byUID}
+	for _, w := range want {
+		r, ok := recs[w.Key]
+		if !ok {
+			continue
+		}
+		switch {
+		case r.State == store.PushDone && r.UIDValidity == uidValidity && r.UID != 0:
+			if _, listed := d.byUID[r.UID]; listed && !lost[w.Key] {
+				res.confirmed[w.Key] = r.UID
+			}
+		case r.State == store.PushFailed && r.Reason == CodeTooBig && r.Size == w.Rec.Size:
+			res.tooBig[w.Key] = true
 		}
 	}
 	return res

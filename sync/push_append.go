@@ -20,10 +20,11 @@ import (
 // size, Message-ID) are durable before its first byte is sent. A crash
 // anywhere leaves intents, which the next run resolves by searching the
 // destination before it sends anything again. upload returns only when
-// no session is sending for the folder any more.
-func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) error {
+// no session is sending for the folder any more, with the UIDNEXT lower
+// bound raised past the UIDs the server reported (for the next segment).
+func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) (uint32, error) {
 	if len(todo) == 0 {
-		return nil
+		return uidNext, nil
 	}
 	send := func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
 		return fp.sendWindow(ctx, c, win, uv)
@@ -42,7 +43,7 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 	if jerr := j.finish(); err == nil {
 		err = jerr
 	}
-	return err
+	return j.uidNext, err
 }
 
 // sendWindow pipelines one APPEND per message (flags without \Recent, the

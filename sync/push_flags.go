@@ -33,11 +33,11 @@ type flagChange struct {
 	known       bool     // the base was known: a change of the source's, not a first sync
 }
 
-// flagChanges lists the copies under uidValidity whose source flags
-// changed since they were last applied.
-func (fp *folderPush) flagChanges(recs map[store.PushKey]store.PushRecord, uidValidity uint32) []flagChange {
+// flagChanges lists the copies of want under uidValidity whose source
+// flags changed since they were last applied.
+func (fp *folderPush) flagChanges(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32) []flagChange {
 	var out []flagChange
-	for _, w := range fp.want {
+	for _, w := range want {
 		r, ok := recs[w.Key]
 		if !ok || r.State != store.PushDone || r.UIDValidity != uidValidity || r.UID == 0 {
 			continue

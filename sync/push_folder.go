@@ -11,40 +11,38 @@ import (
 	"mailshift/store"
 )
 
-// folderPush is one folder's push across retries.
+// folderPush is one folder's push across retries. It holds the folder a
+// segment at a time (push_segment.go).
 type folderPush struct {
 	pr    *pushRun
 	u     pushUnit
 	wire  *wireSlot // the worker's upload session
 	wired bool      // this attempt uploaded over it
-	want  []wantMsg
 	rep   PushFolderReport
-	mine  map[store.PushKey]bool // confirmed by this run (uploaded or found)
+	// mine holds the source UIDs of messages confirmed by this run
+	// (uploaded or found), so that a retry counts none twice.
+	mine map[uint32]struct{}
 	// refused by the server in this run: a retry does not send them again
 	// (the next run does). go-imap closes its connection after a refusal
 	// that comes before a synchronizing literal, so a retry that began
 	// with the refused message would end the same way every time.
 	refused map[store.PushKey]bool
 	done    int // confirmations so far: a retry that added some keeps its budget
-	planned bool
+	planned int // segments whose uploads the progress was told of
 }
 
 func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 	defer pr.folderDone()
 	mb := u.m.Box.MailboxID
-	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[store.PushKey]bool{}, refused: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
+	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[uint32]struct{}{}, refused: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
 	pr.opts.Progress.Folder(mb, u.src.Name)
-	want, err := wantedMessages(pr.db, u.m.Box, u.src)
-	fp.want, fp.rep.Wanted = want, len(want)
-	if err == nil {
-		progressed := false
-		err = pr.retrier.retry(ctx, mb, func(c *Conn) error {
-			before := fp.done
-			err := fp.attempt(ctx, c)
-			progressed = fp.done > before
-			return err
-		}, func() bool { return progressed })
-	}
+	progressed := false
+	err := pr.retrier.retry(ctx, mb, func(c *Conn) error {
+		before := fp.done
+		err := fp.attempt(ctx, c)
+		progressed = fp.done > before
+		return err
+	}, func() bool { return progressed })
 	if err != nil {
 		fp.rep.Err = err.Error()
 		pr.opts.Progress.Problem(mb, u.src.Name, 0, err.Error())
@@ -55,11 +53,30 @@ func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 	pr.addFolder(mb, fp.rep)
 }
 
+// markMine counts w as confirmed by this run; false when it already was.
+func (fp *folderPush) markMine(w wantMsg) bool {
+	if _, ok := fp.mine[w.Rec.UID]; ok {
+		return false
+	}
+	fp.mine[w.Rec.UID] = struct{}{}
+	return true
+}
+
+func (fp *folderPush) isMine(w wantMsg) bool {
+	_, ok := fp.mine[w.Rec.UID]
+	return ok
+}
+
 // attempt is one pass over the folder on one connection. It starts from the
 // journal every time, so a retry resumes instead of repeating.
 func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	db, box, dest := fp.pr.db, fp.u.m.Box, fp.u.dest
-	jst, recs, err := db.PushJournal(box.ProjectID, box.MailboxID, dest)
+	snap, err := fp.snapshot()
+	if err != nil {
+		return err
+	}
+	fp.rep.Wanted = snap.count()
+	jst, err := db.PushFolderState(box.ProjectID, box.MailboxID, dest)
 	if err != nil {
 		return err
 	}
@@ -67,17 +84,10 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	if err != nil {
 		return err
 	}
-	if exists && fp.unchanged(jst, recs, status) {
-		// Nothing to upload; the source's flag changes since the last
-		// push, if any, still go over.
-		n, err := fp.applyFlags(ctx, c, fp.flagChanges(recs, status.UIDValidity), recs)
-		if err != nil {
+	if exists && sameAsLastPush(jst, status, snap.count()) {
+		if done, err := fp.pushUnchanged(ctx, c, snap, status.UIDValidity); err != nil || done {
 			return err
 		}
-		fp.rep.FlagsUpdated += n
-		fp.rep.Unchanged = n == 0
-		fp.tally(recs, nil)
-		return nil
 	}
 	if !exists {
 		if err := c.createFolder(ctx, dest); err != nil {
@@ -95,63 +105,134 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 			return fmt.Errorf("list destination folder %q: %w", dest, err)
 		}
 	}
-	res := resolveJournal(fp.want, recs, sel.UIDValidity, listing)
-	found := map[store.PushKey]uint32{}
-	if uids := res.checkUIDs(); len(uids) > 0 {
-		hashes, err := c.hashDest(ctx, uids)
-		if err != nil {
-			return fmt.Errorf("compare messages already in %q: %w", dest, err)
-		}
-		found = res.claimByHash(fp.want, hashes)
-	}
-	for k, uid := range res.claimRewritten(fp.want, recs, sel.UIDValidity, listing) {
-		found[k] = uid
-	}
-	if len(found) > 0 {
-		outcome := map[store.PushKey]store.PushRecord{}
-		for _, w := range fp.want {
-			if uid, ok := found[w.Key]; ok {
-				r := doneRecord(w, sel.UIDValidity, uid)
-				r.Flags, r.FlagsKnown = nil, false // the copy's flags are whatever it had: see push_flags.go
-				outcome[w.Key] = r
-				res.confirmed[w.Key] = uid
-				if !fp.mine[w.Key] {
-					fp.mine[w.Key] = true
-					fp.rep.Found++
-				}
-			}
-		}
-		if err := db.RecordPush(box.ProjectID, box.MailboxID, dest, nil, outcome); err != nil {
+	d := indexListing(listing)
+	lost := map[store.PushKey]bool{}
+	if len(listing) > 0 {
+		if err := fp.resolveListed(ctx, c, snap, d, sel.UIDValidity, lost); err != nil {
 			return err
 		}
 	}
-	for k, uid := range res.confirmed {
-		r := recs[k]
-		r.State, r.UID, r.UIDValidity = store.PushDone, uid, sel.UIDValidity
-		recs[k] = r
-	}
-	todo, err := fp.limitCheck(res, recs)
-	if err != nil {
-		return err
-	}
-	if !fp.planned {
-		fp.planned = true
-		var bytes int64
-		for _, w := range todo {
-			bytes += w.Rec.Size
-		}
-		fp.pr.opts.Progress.Planned(box.MailboxID, len(todo), bytes)
-	}
 	fp.wired = false
-	if err := fp.upload(ctx, c, todo, sel.UIDValidity, uint32(sel.UIDNext), recs); err != nil {
-		return err
-	}
-	n, err := fp.applyFlags(ctx, c, fp.flagChanges(recs, sel.UIDValidity), recs)
+	fp.resetTally()
+	complete := true
+	segment := 0
+	uv, uidNext := sel.UIDValidity, uint32(sel.UIDNext)
+	err = fp.walk(snap).each(func(seg []wantMsg) error {
+		recs, err := fp.records(seg)
+		if err != nil {
+			return err
+		}
+		res := settled(seg, recs, uv, d, lost)
+		for k, uid := range res.confirmed {
+			r := recs[k]
+			r.State, r.UID, r.UIDValidity = store.PushDone, uid, uv
+			recs[k] = r
+		}
+		todo, err := fp.limitCheck(seg, res, recs)
+		if err != nil {
+			return err
+		}
+		if segment++; segment > fp.planned {
+			fp.planned = segment
+			var bytes int64
+			for _, w := range todo {
+				bytes += w.Rec.Size
+			}
+			fp.pr.opts.Progress.Planned(box.MailboxID, len(todo), bytes)
+		}
+		if uidNext, err = fp.upload(ctx, c, todo, uv, uidNext, recs); err != nil {
+			return err
+		}
+		n, err := fp.applyFlags(ctx, c, fp.flagChanges(seg, recs, uv), recs)
+		if err != nil {
+			return err
+		}
+		fp.rep.FlagsUpdated += n
+		complete = complete && segmentComplete(seg, recs)
+		fp.tally(seg, recs)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	fp.rep.FlagsUpdated += n
-	return fp.finish(ctx, c, recs)
+	return fp.finish(ctx, c, complete)
+}
+
+// resolveListed settles, before anything is sent, which of the folder's
+// messages are on the destination already, by resolveJournal's rules and
+// in its order over the whole folder, one segment at a time: every
+// journalled copy still listed claims its UID (claimJournalled); then the
+// other messages are compared by content with their listed candidates
+// (claimByHash); then the remaining intents of the folder are matched
+// with uploads a rewriting server changed (claimRewritten, over all of
+// them at once: they are few, and it must see every intent sharing a
+// Message-ID and date). What is found is journalled as done. lost gets
+// the "done" records whose UID another record claimed first.
+func (fp *folderPush) resolveListed(ctx context.Context, c *Conn, snap *folderSnapshot, d *destIndex, uv uint32, lost map[store.PushKey]bool) error {
+	claimed := map[uint32]bool{}
+	err := fp.walk(snap).each(func(seg []wantMsg) error {
+		recs, err := fp.records(seg)
+		if err == nil {
+			claimJournalled(seg, recs, uv, d, claimed, lost)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var intents []wantMsg
+	intentRecs := map[store.PushKey]store.PushRecord{}
+	err = fp.walk(snap).each(func(seg []wantMsg) error {
+		recs, err := fp.records(seg)
+		if err != nil {
+			return err
+		}
+		res := resolveClaimed(seg, recs, uv, d, claimed, lost)
+		found := map[store.PushKey]uint32{}
+		if uids := res.checkUIDs(); len(uids) > 0 {
+			hashes, err := c.hashDest(ctx, uids)
+			if err != nil {
+				return fmt.Errorf("compare messages already in %q: %w", fp.u.dest, err)
+			}
+			found = res.claimByHash(seg, hashes)
+		}
+		for _, w := range seg {
+			r, ok := recs[w.Key]
+			_, confirmed := res.confirmed[w.Key]
+			_, isFound := found[w.Key]
+			if ok && r.State == store.PushIntent && r.UIDValidity == uv && !confirmed && !isFound && !res.tooBig[w.Key] {
+				intents, intentRecs[w.Key] = append(intents, w), r
+			}
+		}
+		return fp.recordFound(seg, found, uv, lost)
+	})
+	if err != nil || len(intents) == 0 {
+		return err
+	}
+	res := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{}, claimed: claimed, listed: d.byUID}
+	return fp.recordFound(intents, res.claimRewritten(intents, intentRecs, uv, d.listing), uv, lost)
+}
+
+// recordFound journals the messages of want found on the destination
+// (found: their UIDs) as there.
+func (fp *folderPush) recordFound(want []wantMsg, found map[store.PushKey]uint32, uv uint32, lost map[store.PushKey]bool) error {
+	if len(found) == 0 {
+		return nil
+	}
+	outcome := map[store.PushKey]store.PushRecord{}
+	for _, w := range want {
+		if uid, ok := found[w.Key]; ok {
+			r := doneRecord(w, uv, uid)
+			r.Flags, r.FlagsKnown = nil, false // the copy's flags are whatever it had: see push_flags.go
+			outcome[w.Key] = r
+			delete(lost, w.Key) // its record now names the UID it was found at
+			if fp.markMine(w) {
+				fp.rep.Found++
+			}
+		}
+	}
+	box := fp.u.m.Box
+	return fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, nil, outcome)
 }
 
 // doneRecord is the journal record of w uploaded to uid, with the flags
@@ -161,18 +242,17 @@ func doneRecord(w wantMsg, uv, uid uint32) store.PushRecord {
 		SourceUID: w.Rec.UID, At: time.Now().UTC(), Flags: uploadFlags(w.Rec.Flags), FlagsKnown: true}
 }
 
-// limitCheck records messages over the size limit (never sent) and
-// returns the rest that still need an upload. When that is every wanted
-// message (a first push), the result is fp.want itself, capped so that an
-// append to it copies: a copy of the folder's records was a quarter of
-// what a push held per message. Nothing modifies a wanted message after
+// limitCheck records messages of a segment over the size limit (never
+// sent) and returns the rest that still need an upload. When that is the
+// whole segment (a first push), the result is seg itself, capped so that
+// an append to it copies. Nothing modifies a wanted message after
 // planning, and the upload job only reslices its list or builds new ones
 // (giveBack), so sharing is safe.
-func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.PushRecord) ([]wantMsg, error) {
-	todo := fp.want[:0:0]
+func (fp *folderPush) limitCheck(seg []wantMsg, res resolution, recs map[store.PushKey]store.PushRecord) ([]wantMsg, error) {
+	todo := seg[:0:0]
 	copied := false // todo is its own slice from the first message left out
 	over := map[store.PushKey]store.PushRecord{}
-	for i, w := range fp.want {
+	for i, w := range seg {
 		keep := true
 		if _, ok := res.confirmed[w.Key]; ok || res.tooBig[w.Key] || fp.refused[w.Key] {
 			keep = false
@@ -185,11 +265,11 @@ func (fp *folderPush) limitCheck(res resolution, recs map[store.PushKey]store.Pu
 		}
 		switch {
 		case !keep && !copied:
-			todo, copied = append([]wantMsg(nil), fp.want[:i]...), true
+			todo, copied = append([]wantMsg(nil), seg[:i]...), true
 		case keep && copied:
 			todo = append(todo, w)
 		case keep:
-			todo = fp.want[: i+1 : i+1]
+			todo = seg[: i+1 : i+1]
 		}
 	}
 	if len(over) > 0 {

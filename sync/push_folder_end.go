@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,41 +14,92 @@ import (
 // A folder's push ends here: its state for the next run's no-change test,
 // and its report from the journal.
 
-// unchanged: the journal says every wanted message is there, and the
-// destination folder's UIDVALIDITY, UIDNEXT and count are what the last
-// complete push left.
-func (fp *folderPush) unchanged(jst store.PushFolder, recs map[store.PushKey]store.PushRecord, st *imap.StatusData) bool {
-	if !jst.Complete || jst.UIDValidity != st.UIDValidity || jst.UIDNext != uint32(st.UIDNext) ||
-		st.NumMessages == nil || jst.Messages != int(*st.NumMessages) || jst.Wanted != len(fp.want) {
-		return false
+// sameAsLastPush: the destination folder's UIDVALIDITY, UIDNEXT and count
+// are what the last complete push left, and as many messages are wanted.
+func sameAsLastPush(jst store.PushFolder, st *imap.StatusData, wanted int) bool {
+	return jst.Complete && jst.UIDValidity == st.UIDValidity && jst.UIDNext == uint32(st.UIDNext) &&
+		st.NumMessages != nil && jst.Messages == int(*st.NumMessages) && jst.Wanted == wanted
+}
+
+var errNotUnchanged = errors.New("the folder has messages to upload")
+
+// pushUnchanged walks the folder when its destination looks as the last
+// complete push left it (sameAsLastPush). When the journal has every
+// message there (or over the size limit), the source's flag changes since
+// the last push go over, the report is filled, and it returns true: one
+// STATUS and no listing. Otherwise it returns false for the full pass;
+// flag changes it applied to the segments before the first message to
+// upload stand (they are journalled, and were right: those copies are
+// where the last push left them).
+func (fp *folderPush) pushUnchanged(ctx context.Context, c *Conn, snap *folderSnapshot, uv uint32) (bool, error) {
+	fp.resetTally()
+	changed := 0
+	err := fp.walk(snap).each(func(seg []wantMsg) error {
+		recs, err := fp.records(seg)
+		if err != nil {
+			return err
+		}
+		for _, w := range seg {
+			r, ok := recs[w.Key]
+			if !ok || !(r.State == store.PushDone && r.UIDValidity == uv || r.State == store.PushFailed && r.Reason == CodeTooBig) {
+				return errNotUnchanged
+			}
+		}
+		n, err := fp.applyFlags(ctx, c, fp.flagChanges(seg, recs, uv), recs)
+		changed += n
+		if err == nil {
+			fp.tally(seg, recs)
+		}
+		return err
+	})
+	fp.rep.FlagsUpdated += changed
+	if err == errNotUnchanged {
+		return false, nil
 	}
-	for _, w := range fp.want {
-		r, ok := recs[w.Key]
-		if !ok || !(r.State == store.PushDone && r.UIDValidity == st.UIDValidity || r.State == store.PushFailed && r.Reason == CodeTooBig) {
+	if err != nil {
+		return false, err
+	}
+	fp.rep.Unchanged = changed == 0
+	return true, nil
+}
+
+// segmentComplete: every message of seg is on the destination or over the
+// size limit for good.
+func segmentComplete(seg []wantMsg, recs map[store.PushKey]store.PushRecord) bool {
+	for _, w := range seg {
+		r := recs[w.Key]
+		if !(r.State == store.PushDone || r.State == store.PushFailed && r.Reason == CodeTooBig) {
 			return false
 		}
 	}
 	return true
 }
 
-// tally fills the report's counts from the journal at the end.
-func (fp *folderPush) tally(recs map[store.PushKey]store.PushRecord, pending map[store.PushKey]string) {
+// resetTally clears the counts that tally adds up segment by segment (the
+// uploads and finds of this run are counted as they happen, across
+// attempts).
+func (fp *folderPush) resetTally() {
 	r := &fp.rep
 	r.Already, r.TooBig, r.Failed, r.Unknown, r.NotPushed, r.Problems = 0, 0, 0, 0, 0, nil
-	for _, w := range fp.want {
+}
+
+// tally adds a segment's counts, from the journal, to the report.
+func (fp *folderPush) tally(seg []wantMsg, recs map[store.PushKey]store.PushRecord) {
+	r := &fp.rep
+	for _, w := range seg {
 		rec, ok := recs[w.Key]
-		code := pending[w.Key]
+		code := ""
 		switch {
 		case ok && rec.State == store.PushDone:
-			if !fp.mine[w.Key] {
+			if !fp.isMine(w) {
 				r.Already++
 			}
 			continue
-		case code == "" && ok && rec.State == store.PushFailed:
+		case ok && rec.State == store.PushFailed:
 			code = rec.Reason
-		case code == "" && ok && rec.State == store.PushIntent:
+		case ok && rec.State == store.PushIntent:
 			code = CodeUnknown
-		case code == "":
+		default:
 			code = CodeNotPushed
 		}
 		switch code {
@@ -67,7 +119,7 @@ func (fp *folderPush) tally(recs map[store.PushKey]store.PushRecord, pending map
 // finish records the folder's state after the push (one STATUS, over the
 // upload session when it was used: c has the folder selected and may
 // answer from its view before the uploads).
-func (fp *folderPush) finish(ctx context.Context, c *Conn, recs map[store.PushKey]store.PushRecord) error {
+func (fp *folderPush) finish(ctx context.Context, c *Conn, complete bool) error {
 	var st *imap.StatusData
 	var err error
 	if s := fp.wire; s != nil && s.s != nil && s.mailbox == fp.u.m.Box.MailboxID && fp.wired {
@@ -87,21 +139,10 @@ func (fp *folderPush) finish(ctx context.Context, c *Conn, recs map[store.PushKe
 	if err != nil {
 		return err
 	}
-	complete := true
-	for _, w := range fp.want {
-		r := recs[w.Key]
-		if !(r.State == store.PushDone || r.State == store.PushFailed && r.Reason == CodeTooBig) {
-			complete = false
-		}
-	}
-	fst := store.PushFolder{UIDValidity: st.UIDValidity, UIDNext: uint32(st.UIDNext), Wanted: len(fp.want), Complete: complete, At: time.Now().UTC()}
+	fst := store.PushFolder{UIDValidity: st.UIDValidity, UIDNext: uint32(st.UIDNext), Wanted: fp.rep.Wanted, Complete: complete, At: time.Now().UTC()}
 	if st.NumMessages != nil {
 		fst.Messages = int(*st.NumMessages)
 	}
 	box := fp.u.m.Box
-	if err := fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, &fst, nil); err != nil {
-		return err
-	}
-	fp.tally(recs, nil)
-	return nil
+	return fp.pr.db.RecordPush(box.ProjectID, box.MailboxID, fp.u.dest, &fst, nil)
 }

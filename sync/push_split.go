@@ -223,8 +223,7 @@ func (j *uploadJob) apply(win []wantMsg, outcomes map[store.PushKey]store.PushRe
 		j.recs[w.Key] = r
 		switch r.State {
 		case store.PushDone:
-			if !fp.mine[w.Key] { // sent again (its folder was deleted and recreated meanwhile): one message still
-				fp.mine[w.Key] = true
+			if fp.markMine(w) { // not when sent again (its folder was deleted and recreated meanwhile): one message still
 				fp.rep.Uploaded++
 			}
 			fp.done++

@@ -69,6 +69,7 @@ func (e *pushEnv) pushThroughProxy(t *testing.T, maxConns, window int) (PushRepo
 // destination exactly once with its flags and INTERNALDATE, and the
 // re-run finds the folder unchanged.
 func TestPushSplitsABigFolderOverSessions(t *testing.T) {
+	segments(t, 5000)
 	e := bigFolderEnv(t, 3000)
 	rep, proxy := e.pushThroughProxy(t, 4, 20)
 	if got := rep.Totals().Uploaded; got != 3010 {
@@ -97,6 +98,7 @@ func TestPushSplitsABigFolderOverSessions(t *testing.T) {
 // lost windows are found on the destination, not sent again, and every
 // message is there exactly once with its flags and INTERNALDATE.
 func TestPushSplitBigFolderSurvivesKills(t *testing.T) {
+	segments(t, 5000)
 	e := bigFolderEnv(t, 3000)
 	dir := e.db.Dir()
 	e.db.Close()
@@ -190,6 +192,7 @@ func windowsInFlight(lines []string) int {
 // returns (every participant and every idle worker stops) with the
 // cancellation, and the next push completes the folder exactly once.
 func TestPushSplitCancelledThenResumed(t *testing.T) {
+	segments(t, 5000)
 	e := bigFolderEnv(t, 1000)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -232,17 +235,17 @@ func TestPushSplitCancelledThenResumed(t *testing.T) {
 	}
 }
 
-// The list still to send is the folder's own list when nothing is left
+// The list still to send is the segment's own list when nothing is left
 // out (no copy of every record), and a list of its own, in order, when
-// something is; the folder's list is never changed.
+// something is; the segment's list is never changed.
 func TestLimitCheckSharesTheWantedListUntilOneIsLeftOut(t *testing.T) {
 	var want []wantMsg
 	for i := 0; i < 6; i++ {
 		want = append(want, wantMsg{Key: store.PushKey{Hash: store.Hash{byte(i + 1)}}, Rec: store.MessageRecord{UID: uint32(i + 1), Size: 100}})
 	}
-	fp := &folderPush{want: want, pr: &pushRun{opts: PushOptions{Progress: NoProgress{}}}}
+	fp := &folderPush{pr: &pushRun{opts: PushOptions{Progress: NoProgress{}}}}
 	none := resolution{confirmed: map[store.PushKey]uint32{}, tooBig: map[store.PushKey]bool{}}
-	todo, err := fp.limitCheck(none, map[store.PushKey]store.PushRecord{})
+	todo, err := fp.limitCheck(want, none, map[store.PushKey]store.PushRecord{})
 	if err != nil || len(todo) != 6 || &todo[0] != &want[0] || cap(todo) != 6 {
 		t.Fatalf("nothing left out: %d messages, shared %v, cap %d, %v", len(todo), len(todo) > 0 && &todo[0] == &want[0], cap(todo), err)
 	}
@@ -260,7 +263,7 @@ func TestLimitCheckSharesTheWantedListUntilOneIsLeftOut(t *testing.T) {
 				res.tooBig[want[i].Key] = true
 			}
 		}
-		todo, err := fp.limitCheck(res, map[store.PushKey]store.PushRecord{})
+		todo, err := fp.limitCheck(want, res, map[store.PushKey]store.PushRecord{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +280,7 @@ func TestLimitCheckSharesTheWantedListUntilOneIsLeftOut(t *testing.T) {
 			t.Errorf("leaving out %v: %v, want %v", out, got, wantUIDs)
 		}
 		todo = append(todo, wantMsg{Rec: store.MessageRecord{UID: 99}})
-		for i, w := range fp.want {
+		for i, w := range want {
 			if w.Rec.UID != uint32(i+1) {
 				t.Fatalf("leaving out %v changed the folder's list: %d at %d", out, w.Rec.UID, i)
 			}

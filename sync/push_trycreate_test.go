@@ -34,6 +34,7 @@ import (
 // message exactly once, the journal has every message done under the new
 // UIDVALIDITY at distinct UIDs, and the report counts each message once.
 func TestPushRecreatesAFolderDeletedDuringTheUpload(t *testing.T) {
+	segments(t, 10)
 	for _, plain := range []bool{false, true} {
 		t.Run(pathName[plain], func(t *testing.T) {
 			var msgs []testenv.Message

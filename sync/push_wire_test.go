@@ -35,6 +35,7 @@ var (
 // has that message's hash). PlainAppend goes back to one APPEND per message
 // with synchronizing literals and gives the same result.
 func TestPushUsesMultiappendAndLiteralPlus(t *testing.T) {
+	segments(t, 5000)
 	for _, plain := range []bool{false, true} {
 		e := newPushEnv(t, styleSlash, styleDot, 1)
 		trace := &traceLog{}

@@ -1,0 +1,148 @@
+package sync
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"mailshift/store"
+)
+
+// A folder's push holds its messages a segment at a time (pushSegment of
+// them, in UID order), never the whole folder: a folder of a million
+// messages needs what one of 5,000 needs, plus a few bytes per message
+// (folderSnapshot) and, when the destination folder is not empty, its
+// listing.
+//
+// Push keys number the copies of the same bytes within a folder (store.
+// PushKey), which takes knowing the earlier copies of every message. The
+// snapshot keeps an 8-byte prefix of each message's hash, sorted: only
+// hashes whose prefix occurs more than once are counted by full hash as
+// the segments go by. The walk also checks every message against the
+// snapshot, so a folder whose stored messages changed under the push
+// (a pull running beside it) cannot hand out one key twice: messages
+// stored after the snapshot (UIDs above its last) wait for the next push,
+// and any other change ends the attempt with errFolderChanged.
+
+// pushSegment is how many of a folder's messages a push holds at a time;
+// a variable so that tests can cut small folders into several segments.
+var pushSegment = 5000
+
+var errFolderChanged = errors.New("the folder's stored messages changed during the push (was a pull of this mailbox running at the same time?); push again once it has finished")
+
+// folderSnapshot is what a push knows of a whole folder's stored messages
+// for one attempt: 8 bytes and one bit per message.
+type folderSnapshot struct {
+	prefixes []uint64 // each message's hash prefix, sorted
+	taken    []uint64 // bit i: prefixes[i] was handed out by the walk
+	last     uint32   // the highest UID stored when it was taken
+}
+
+func hashPrefix(h store.Hash) uint64 { return binary.BigEndian.Uint64(h[:8]) }
+
+// snapshot reads the folder's stored messages once.
+func (fp *folderPush) snapshot() (*folderSnapshot, error) {
+	s := &folderSnapshot{}
+	err := fp.pr.db.ForEachMessage(fp.u.m.Box, fp.u.src.Name, fp.u.src.UIDValidity, func(m store.MessageRecord) error {
+		s.prefixes = append(s.prefixes, hashPrefix(m.Hash))
+		s.last = m.UID
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(s.prefixes)
+	s.taken = make([]uint64, (len(s.prefixes)+63)/64)
+	return s, nil
+}
+
+func (s *folderSnapshot) count() int { return len(s.prefixes) }
+
+// take marks one message with hash h as walked. It returns whether the
+// folder holds other messages with the same prefix (so the walk counts
+// copies of h by full hash), and false in ok when the snapshot has no
+// message with that prefix left: the folder changed.
+func (s *folderSnapshot) take(h store.Hash) (shared, ok bool) {
+	p := hashPrefix(h)
+	i, found := slices.BinarySearch(s.prefixes, p)
+	if !found {
+		return false, false
+	}
+	j := i
+	for j < len(s.prefixes) && s.prefixes[j] == p {
+		j++
+	}
+	for k := i; k < j; k++ {
+		if s.taken[k/64]&(1<<(k%64)) == 0 {
+			s.taken[k/64] |= 1 << (k % 64)
+			return j-i > 1, true
+		}
+	}
+	return j-i > 1, false
+}
+
+// segmentWalk hands out a folder's messages with their push keys, a
+// segment at a time, for one pass over the folder. An attempt makes up to
+// three passes; each starts a new walk.
+type segmentWalk struct {
+	fp   *folderPush
+	snap *folderSnapshot
+	seen map[store.Hash]uint32 // copies so far of hashes with a shared prefix
+}
+
+func (fp *folderPush) walk(snap *folderSnapshot) *segmentWalk {
+	clear(snap.taken)
+	return &segmentWalk{fp: fp, snap: snap, seen: map[store.Hash]uint32{}}
+}
+
+var errSegmentFull = errors.New("segment full")
+
+// each calls fn with every segment in UID order; fn's error ends the walk.
+func (w *segmentWalk) each(fn func(seg []wantMsg) error) error {
+	fp := w.fp
+	from := uint32(1)
+	for {
+		seg := make([]wantMsg, 0, min(pushSegment, w.snap.count()))
+		next := uint32(0)
+		err := fp.pr.db.ForEachMessageIn(fp.u.m.Box, fp.u.src.Name, fp.u.src.UIDValidity, from, w.snap.last, func(m store.MessageRecord) error {
+			if len(seg) == pushSegment {
+				next = m.UID
+				return errSegmentFull
+			}
+			shared, ok := w.snap.take(m.Hash)
+			if !ok {
+				return fmt.Errorf("folder %q: %w", fp.u.src.Name, errFolderChanged)
+			}
+			k := store.PushKey{Hash: m.Hash}
+			if shared {
+				k.Ordinal = w.seen[m.Hash]
+				w.seen[m.Hash]++
+			}
+			seg = append(seg, wantMsg{Key: k, Rec: m})
+			return nil
+		})
+		if err != nil && err != errSegmentFull {
+			return err
+		}
+		if len(seg) > 0 {
+			if err := fn(seg); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		from = next
+	}
+}
+
+// records returns the journal records of a segment's messages.
+func (fp *folderPush) records(seg []wantMsg) (map[store.PushKey]store.PushRecord, error) {
+	keys := make([]store.PushKey, len(seg))
+	for i, w := range seg {
+		keys[i] = w.Key
+	}
+	box := fp.u.m.Box
+	return fp.pr.db.PushRecords(box.ProjectID, box.MailboxID, fp.u.dest, keys)
+}
