@@ -14,19 +14,6 @@ type wantMsg struct {
 	Rec store.MessageRecord
 }
 
-// wantedMessages lists a folder's stored messages in UID order with their
-// push keys: the n-th copy of the same bytes gets ordinal n.
-func wantedMessages(db *store.DB, box store.BoxKey, st store.FolderState) ([]wantMsg, error) {
-	var out []wantMsg
-	seen := map[store.Hash]uint32{}
-	err := db.ForEachMessage(box, st.Name, st.UIDValidity, func(m store.MessageRecord) error {
-		out = append(out, wantMsg{Key: store.PushKey{Hash: m.Hash, Ordinal: seen[m.Hash]}, Rec: m})
-		seen[m.Hash]++
-		return nil
-	})
-	return out, err
-}
-
 // destMsg is one message as the destination lists it (no body).
 type destMsg struct {
 	UID       uint32

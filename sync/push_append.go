@@ -43,6 +43,7 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 	if jerr := j.finish(); err == nil {
 		err = jerr
 	}
+	j.release()
 	return j.uidNext, err
 }
 

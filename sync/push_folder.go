@@ -51,6 +51,7 @@ func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 		}
 	}
 	pr.addFolder(mb, fp.rep)
+	fp.mine, fp.refused = nil, nil // idle workers keep the folder's jobs, and with them fp, until the run ends
 }
 
 // markMine counts w as confirmed by this run; false when it already was.

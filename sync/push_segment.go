@@ -29,24 +29,26 @@ import (
 // a variable so that tests can cut small folders into several segments.
 var pushSegment = 5000
 
-var errFolderChanged = errors.New("the folder's stored messages changed during the push (was a pull of this mailbox running at the same time?); push again once it has finished")
+var errFolderChanged = errors.New("the folder's stored messages changed while it was being read (was a pull of this mailbox running at the same time?); run it again once the pull has finished")
 
-// folderSnapshot is what a push knows of a whole folder's stored messages
-// for one attempt: 8 bytes and one bit per message.
+// folderSnapshot is what a push (or a reconciliation) knows of a whole
+// folder's stored messages for one pass: 8 bytes and one bit per message.
 type folderSnapshot struct {
 	prefixes []uint64 // each message's hash prefix, sorted
 	taken    []uint64 // bit i: prefixes[i] was handed out by the walk
 	last     uint32   // the highest UID stored when it was taken
+	bytes    int64    // the messages' total size
 }
 
 func hashPrefix(h store.Hash) uint64 { return binary.BigEndian.Uint64(h[:8]) }
 
-// snapshot reads the folder's stored messages once.
-func (fp *folderPush) snapshot() (*folderSnapshot, error) {
+// takeSnapshot reads a folder's stored messages once.
+func takeSnapshot(db *store.DB, box store.BoxKey, st store.FolderState) (*folderSnapshot, error) {
 	s := &folderSnapshot{}
-	err := fp.pr.db.ForEachMessage(fp.u.m.Box, fp.u.src.Name, fp.u.src.UIDValidity, func(m store.MessageRecord) error {
+	err := db.ForEachMessage(box, st.Name, st.UIDValidity, func(m store.MessageRecord) error {
 		s.prefixes = append(s.prefixes, hashPrefix(m.Hash))
 		s.last = m.UID
+		s.bytes += m.Size
 		return nil
 	})
 	if err != nil {
@@ -55,6 +57,10 @@ func (fp *folderPush) snapshot() (*folderSnapshot, error) {
 	slices.Sort(s.prefixes)
 	s.taken = make([]uint64, (len(s.prefixes)+63)/64)
 	return s, nil
+}
+
+func (fp *folderPush) snapshot() (*folderSnapshot, error) {
+	return takeSnapshot(fp.pr.db, fp.u.m.Box, fp.u.src)
 }
 
 func (s *folderSnapshot) count() int { return len(s.prefixes) }
@@ -83,36 +89,41 @@ func (s *folderSnapshot) take(h store.Hash) (shared, ok bool) {
 }
 
 // segmentWalk hands out a folder's messages with their push keys, a
-// segment at a time, for one pass over the folder. An attempt makes up to
-// three passes; each starts a new walk.
+// segment at a time, for one pass over the folder. A push's attempt makes
+// up to three passes; each starts a new walk.
 type segmentWalk struct {
-	fp   *folderPush
+	db   *store.DB
+	box  store.BoxKey
+	st   store.FolderState
 	snap *folderSnapshot
 	seen map[store.Hash]uint32 // copies so far of hashes with a shared prefix
 }
 
+func (s *folderSnapshot) walk(db *store.DB, box store.BoxKey, st store.FolderState) *segmentWalk {
+	clear(s.taken)
+	return &segmentWalk{db: db, box: box, st: st, snap: s, seen: map[store.Hash]uint32{}}
+}
+
 func (fp *folderPush) walk(snap *folderSnapshot) *segmentWalk {
-	clear(snap.taken)
-	return &segmentWalk{fp: fp, snap: snap, seen: map[store.Hash]uint32{}}
+	return snap.walk(fp.pr.db, fp.u.m.Box, fp.u.src)
 }
 
 var errSegmentFull = errors.New("segment full")
 
 // each calls fn with every segment in UID order; fn's error ends the walk.
 func (w *segmentWalk) each(fn func(seg []wantMsg) error) error {
-	fp := w.fp
 	from := uint32(1)
 	for {
 		seg := make([]wantMsg, 0, min(pushSegment, w.snap.count()))
 		next := uint32(0)
-		err := fp.pr.db.ForEachMessageIn(fp.u.m.Box, fp.u.src.Name, fp.u.src.UIDValidity, from, w.snap.last, func(m store.MessageRecord) error {
+		err := w.db.ForEachMessageIn(w.box, w.st.Name, w.st.UIDValidity, from, w.snap.last, func(m store.MessageRecord) error {
 			if len(seg) == pushSegment {
 				next = m.UID
 				return errSegmentFull
 			}
 			shared, ok := w.snap.take(m.Hash)
 			if !ok {
-				return fmt.Errorf("folder %q: %w", fp.u.src.Name, errFolderChanged)
+				return fmt.Errorf("folder %q: %w", w.st.Name, errFolderChanged)
 			}
 			k := store.PushKey{Hash: m.Hash}
 			if shared {
@@ -137,12 +148,16 @@ func (w *segmentWalk) each(fn func(seg []wantMsg) error) error {
 	}
 }
 
-// records returns the journal records of a segment's messages.
-func (fp *folderPush) records(seg []wantMsg) (map[store.PushKey]store.PushRecord, error) {
+// journalRecords returns the push journal records of a segment's messages
+// meant for destination folder dest.
+func journalRecords(db *store.DB, box store.BoxKey, dest string, seg []wantMsg) (map[store.PushKey]store.PushRecord, error) {
 	keys := make([]store.PushKey, len(seg))
 	for i, w := range seg {
 		keys[i] = w.Key
 	}
-	box := fp.u.m.Box
-	return fp.pr.db.PushRecords(box.ProjectID, box.MailboxID, fp.u.dest, keys)
+	return db.PushRecords(box.ProjectID, box.MailboxID, dest, keys)
+}
+
+func (fp *folderPush) records(seg []wantMsg) (map[store.PushKey]store.PushRecord, error) {
+	return journalRecords(fp.pr.db, fp.u.m.Box, fp.u.dest, seg)
 }

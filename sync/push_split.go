@@ -105,6 +105,14 @@ func (j *uploadJob) finish() error {
 	return j.err
 }
 
+// release lets go of the segment's messages and records once the job is
+// over: idle workers remember the jobs they helped with until the run ends.
+func (j *uploadJob) release() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.todo, j.recs = nil, nil
+}
+
 // next hands out a window (at most window messages and WindowBytes, at
 // least one) with the current UIDNEXT lower bound.
 func (j *uploadJob) next() ([]wantMsg, uint32, bool) {

@@ -30,22 +30,22 @@ func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderRec
 	if !r.listed {
 		f.SourceMessages, f.SourceBytes = r.st.Inventory.Messages, r.st.Inventory.Bytes
 	}
-	var want []wantMsg
+	snap := &folderSnapshot{}
 	if r.stored {
 		var err error
-		if want, err = wantedMessages(r.db, r.box, r.st); err != nil {
+		if snap, err = takeSnapshot(r.db, r.box, r.st); err != nil {
 			return f, err
 		}
 	}
-	f.Local = len(want)
-	for _, w := range want {
-		f.LocalBytes += w.Rec.Size
-	}
+	f.Local, f.LocalBytes = snap.count(), snap.bytes
 	if r.fm.Excluded {
-		for _, w := range want {
-			f.Skipped = append(f.Skipped, issueOf(w, CodeExcluded, "the folder is excluded from the migration"))
-		}
-		return f, nil
+		err := snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
+			for _, w := range seg {
+				f.Skipped = append(f.Skipped, issueOf(w, CodeExcluded, "the folder is excluded from the migration"))
+			}
+			return nil
+		})
+		return f, err
 	}
 	vanished := 0
 	if r.stored {
@@ -68,7 +68,7 @@ func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderRec
 		}
 		f.Missing = append(f.Missing, late...)
 	}
-	if err := r.compareDest(ctx, dc, want, &f); err != nil {
+	if err := r.compareDest(ctx, dc, snap, &f); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -121,12 +121,11 @@ func (r *reconcileFolderState) lateAtSource(ctx context.Context, sc *Conn) ([]Is
 	return out, nil
 }
 
-// compareDest fetches the destination folder fresh and matches it.
-func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, want []wantMsg, f *FolderReconcile) error {
-	_, recs, err := r.db.PushJournal(r.box.ProjectID, r.box.MailboxID, r.fm.Dest)
-	if err != nil {
-		return err
-	}
+// compareDest fetches the destination folder fresh and matches it with
+// the stored messages, a segment at a time (push_segment.go) and by the
+// push's rules in the push's order: journalled UIDs first, over the whole
+// folder, then content matches.
+func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *folderSnapshot, f *FolderReconcile) error {
 	_, exists, err := dc.destStatus(ctx, r.fm.Dest)
 	if err != nil {
 		return err
@@ -149,50 +148,75 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, want [
 			}
 		}
 	}
-	byUID := map[uint32]destMsg{}
-	for _, d := range listing {
-		byUID[d.UID] = d
+	d := indexListing(listing)
+	for _, m := range listing {
 		f.DestMessages++
-		f.DestBytes += d.Size
+		f.DestBytes += m.Size
 	}
-	res := resolveJournal(want, recs, uv, listing)
-	matched := res.confirmed
-	if uids := res.checkUIDs(); len(uids) > 0 {
-		hashes, err := dc.hashDest(ctx, uids)
+	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
+	if len(listing) > 0 {
+		err := snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
+			recs, err := journalRecords(r.db, r.box, r.fm.Dest, seg)
+			if err == nil {
+				claimJournalled(seg, recs, uv, d, claimed, lost)
+			}
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		for k, uid := range res.claimByHash(want, hashes) {
-			matched[k] = uid
+	}
+	pick := newSampler(snap.count(), r.opts.Sample)
+	err = snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
+		recs, err := journalRecords(r.db, r.box, r.fm.Dest, seg)
+		if err != nil {
+			return err
+		}
+		res := resolveClaimed(seg, recs, uv, d, claimed, lost)
+		matched := res.confirmed
+		if uids := res.checkUIDs(); len(uids) > 0 {
+			hashes, err := dc.hashDest(ctx, uids)
+			if err != nil {
+				return err
+			}
+			for k, uid := range res.claimByHash(seg, hashes) {
+				matched[k] = uid
+			}
+		}
+		var sample []wantMsg
+		for _, w := range seg {
+			uid, ok := matched[w.Key]
+			if pick.next(ok) {
+				sample = append(sample, w)
+			}
+			if !ok {
+				f.unmatched(w, recs, exists)
+				continue
+			}
+			f.Matched++
+			dm := d.byUID[uid]
+			if !dm.Date.Equal(w.Rec.InternalDate) {
+				i := issueOf(w, CodeDateDiffers, fmt.Sprintf("destination %s, source %s", dm.Date.UTC().Format("2006-01-02 15:04:05"), w.Rec.InternalDate.UTC().Format("2006-01-02 15:04:05")))
+				i.DestUID = uid
+				f.Mismatched = append(f.Mismatched, i)
+			}
+			if a, b := sortedFlags(dm.Flags), sortedFlags(w.Rec.Flags); a != b {
+				i := issueOf(w, CodeFlagsDiffer, fmt.Sprintf("destination [%s], source [%s]", a, b))
+				i.DestUID = uid
+				f.FlagsDiffer = append(f.FlagsDiffer, i)
+			}
+		}
+		return r.sampleBytes(ctx, dc, sample, matched, f)
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range listing {
+		if !claimed[m.UID] {
+			f.Extra = append(f.Extra, Issue{DestUID: m.UID, Size: m.Size, MessageID: m.MessageID, Code: CodeExtra, Text: "on the destination, not from this migration"})
 		}
 	}
-	var sample []wantMsg
-	for _, w := range want {
-		uid, ok := matched[w.Key]
-		if !ok {
-			f.unmatched(w, recs, exists)
-			continue
-		}
-		f.Matched++
-		d := byUID[uid]
-		if !d.Date.Equal(w.Rec.InternalDate) {
-			i := issueOf(w, CodeDateDiffers, fmt.Sprintf("destination %s, source %s", d.Date.UTC().Format("2006-01-02 15:04:05"), w.Rec.InternalDate.UTC().Format("2006-01-02 15:04:05")))
-			i.DestUID = uid
-			f.Mismatched = append(f.Mismatched, i)
-		}
-		if a, b := sortedFlags(d.Flags), sortedFlags(w.Rec.Flags); a != b {
-			i := issueOf(w, CodeFlagsDiffer, fmt.Sprintf("destination [%s], source [%s]", a, b))
-			i.DestUID = uid
-			f.FlagsDiffer = append(f.FlagsDiffer, i)
-		}
-		sample = append(sample, w)
-	}
-	for _, d := range listing {
-		if !res.claimed[d.UID] {
-			f.Extra = append(f.Extra, Issue{DestUID: d.UID, Size: d.Size, MessageID: d.MessageID, Code: CodeExtra, Text: "on the destination, not from this migration"})
-		}
-	}
-	return r.sampleBytes(ctx, dc, pickSample(sample, r.opts.Sample), matched, f)
+	return nil
 }
 
 // unmatched files a stored message that is not on the destination, with

@@ -12,16 +12,39 @@ import (
 	"mailshift/store"
 )
 
-// pickSample takes n messages spread evenly over the folder (all when n < 0).
-func pickSample(ms []wantMsg, n int) []wantMsg {
-	if n < 0 || n >= len(ms) {
-		return ms
+// sampler picks up to n matched messages spread evenly over a folder of
+// count messages (every matched one when n < 0 or n >= count) as the
+// folder goes by, without holding it: the k-th pick is due at message
+// k*count/n and goes to the first matched message from there on that
+// is not picked already.
+type sampler struct {
+	n, count int
+	pos, due int // messages seen; picks that came due so far
+	owed     int // picks due and not yet made (their messages were not matched)
+	all      bool
+}
+
+func newSampler(count, n int) *sampler {
+	return &sampler{n: n, count: count, all: n < 0 || n >= count}
+}
+
+// next is called for each message in order, with whether it is matched
+// on the destination; true picks it.
+func (s *sampler) next(matched bool) bool {
+	pos := s.pos
+	s.pos++
+	if s.all {
+		return matched
 	}
-	out := make([]wantMsg, 0, n)
-	for i := 0; i < n; i++ {
-		out = append(out, ms[i*len(ms)/n])
+	for s.due < s.n && s.due*s.count/s.n <= pos {
+		s.due++
+		s.owed++
 	}
-	return out
+	if matched && s.owed > 0 {
+		s.owed--
+		return true
+	}
+	return false
 }
 
 // sampleBytes fetches the sample from the destination and compares each

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +152,36 @@ func probeInventory(t *testing.T, ep Endpoint) ServerInfo {
 		t.Fatal(err)
 	}
 	return info
+}
+
+// The sample is spread over the folder as it goes by: n picks, evenly, all
+// of them matched messages; a pick due at an unmatched message goes to the
+// next matched one.
+func TestSamplerSpreadsPicksOverTheFolder(t *testing.T) {
+	pickAt := func(count, n int, matched func(int) bool) []int {
+		s := newSampler(count, n)
+		var out []int
+		for i := 0; i < count; i++ {
+			if s.next(matched(i)) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	all := func(int) bool { return true }
+	if got := fmt.Sprint(pickAt(10, 5, all)); got != "[0 2 4 6 8]" {
+		t.Errorf("5 of 10: %s", got)
+	}
+	if got := fmt.Sprint(pickAt(10, -1, func(i int) bool { return i != 3 })); got != "[0 1 2 4 5 6 7 8 9]" {
+		t.Errorf("all of 10 but one unmatched: %s", got)
+	}
+	if got := fmt.Sprint(pickAt(10, 3, func(i int) bool { return i >= 5 })); got != "[5 6 7]" {
+		t.Errorf("3 of 10, the first half unmatched: %s", got)
+	}
+	if got := pickAt(10, 0, all); len(got) != 0 {
+		t.Errorf("a sample of 0 picked %v", got)
+	}
+	if got := pickAt(1000, 7, all); len(got) != 7 {
+		t.Errorf("7 of 1000: %v", got)
+	}
 }
