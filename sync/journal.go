@@ -33,8 +33,12 @@ type resolution struct {
 	listed    map[uint32]destMsg // the destination's listing by UID
 }
 
-// destIndex is a destination folder's listing, indexed once per attempt.
+// destIndex is a destination folder's listing, indexed once per attempt:
+// every UID in it (uids, sorted), and the details (size, Message-ID, date,
+// flags) of those in listing, which a push fetches only for the UIDs no
+// journal record accounts for (listUnclaimed).
 type destIndex struct {
+	uids    []uint32
 	listing []destMsg
 	byUID   map[uint32]destMsg
 	byFP    map[destFP][]uint32
@@ -46,13 +50,33 @@ type destFP struct {
 	id   string
 }
 
+// indexListing indexes a whole listing (every UID with its details).
 func indexListing(listing []destMsg) *destIndex {
-	d := &destIndex{listing: listing, byUID: make(map[uint32]destMsg, len(listing)), byFP: map[destFP][]uint32{}}
+	uids := make([]uint32, len(listing))
+	for i, m := range listing {
+		uids[i] = m.UID
+	}
+	slices.Sort(uids)
+	d := &destIndex{uids: uids}
+	d.add(listing)
+	return d
+}
+
+// add takes in the details of some of the index's UIDs.
+func (d *destIndex) add(listing []destMsg) {
+	d.listing = listing
+	d.byUID = make(map[uint32]destMsg, len(listing))
+	d.byFP = map[destFP][]uint32{}
 	for _, m := range listing {
 		d.byUID[m.UID] = m
 		d.byFP[destFP{m.Size, m.MessageID}] = append(d.byFP[destFP{m.Size, m.MessageID}], m.UID)
 	}
-	return d
+}
+
+// has says whether the folder holds uid.
+func (d *destIndex) has(uid uint32) bool {
+	_, ok := slices.BinarySearch(d.uids, uid)
+	return ok
 }
 
 // resolveJournal matches the wanted messages with the journal and the
@@ -82,7 +106,7 @@ func claimJournalled(want []wantMsg, recs map[store.PushKey]store.PushRecord, ui
 		if !ok || r.State != store.PushDone || r.UIDValidity != uidValidity || r.UID == 0 {
 			continue
 		}
-		if _, listed := d.byUID[r.UID]; listed {
+		if d.has(r.UID) {
 			if claimed[r.UID] {
 				lost[w.Key] = true
 			} else {
@@ -132,7 +156,7 @@ func settled(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidit
 		}
 		switch {
 		case r.State == store.PushDone && r.UIDValidity == uidValidity && r.UID != 0:
-			if _, listed := d.byUID[r.UID]; listed && !lost[w.Key] {
+			if d.has(r.UID) && !lost[w.Key] {
 				res.confirmed[w.Key] = r.UID
 			}
 		case r.State == store.PushFailed && r.Reason == CodeTooBig && r.Size == w.Rec.Size:

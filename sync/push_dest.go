@@ -50,9 +50,46 @@ func (c *Conn) createFolder(ctx context.Context, name string) error {
 // listDest reads the selected folder's UIDs, sizes, Message-IDs, dates and
 // flags (no bodies), streaming: memory is about a hundred bytes per message.
 func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
+	return c.fetchListing(ctx, imap.SeqSet{{Start: 1, Stop: 0}}, nil)
+}
+
+// listRangesMax bounds the ranges of one UID FETCH (its command line:
+// Dovecot refuses lines over 64 KB by default).
+const listRangesMax = 1000
+
+// listUIDs is listDest for some UIDs only (sorted), in commands of at most
+// listRangesMax ranges.
+func (c *Conn) listUIDs(ctx context.Context, uids []uint32) ([]destMsg, error) {
 	var out []destMsg
+	for len(uids) > 0 {
+		var set imap.UIDSet
+		set, uids = uidRanges(uids, listRangesMax)
+		var err error
+		if out, err = c.fetchListing(ctx, set, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// uidRanges takes the first limit ranges of consecutive UIDs off sorted
+// uids, and returns them with the UIDs left.
+func uidRanges(uids []uint32, limit int) (imap.UIDSet, []uint32) {
+	var set imap.UIDSet
+	n := 0
+	for n < len(uids) && len(set) < limit {
+		start := uids[n]
+		for n++; n < len(uids) && uids[n] == uids[n-1]+1; n++ {
+		}
+		set = append(set, imap.UIDRange{Start: imap.UID(start), Stop: imap.UID(uids[n-1])})
+	}
+	return set, uids[n:]
+}
+
+// fetchListing appends to out what listDest reads, for the messages of set.
+func (c *Conn) fetchListing(ctx context.Context, set imap.NumSet, out []destMsg) ([]destMsg, error) {
 	err := c.doStream(ctx, func(touch func()) error {
-		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true, InternalDate: true, Flags: true})
+		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true, InternalDate: true, Flags: true})
 		defer cmd.Close()
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			touch()

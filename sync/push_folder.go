@@ -100,15 +100,12 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	if err != nil {
 		return fmt.Errorf("open destination folder %q: %w", dest, classify(c.ep.Addr(), err, ""))
 	}
-	var listing []destMsg
+	d := indexListing(nil)
+	lost := map[store.PushKey]bool{}
 	if sel.NumMessages > 0 {
-		if listing, err = c.listDest(ctx); err != nil {
+		if d.uids, err = c.uidsFrom(ctx, 1); err != nil {
 			return fmt.Errorf("list destination folder %q: %w", dest, err)
 		}
-	}
-	d := indexListing(listing)
-	lost := map[store.PushKey]bool{}
-	if len(listing) > 0 {
 		if err := fp.resolveListed(ctx, c, snap, d, sel.UIDValidity, lost); err != nil {
 			return err
 		}
@@ -162,13 +159,17 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 // resolveListed settles, before anything is sent, which of the folder's
 // messages are on the destination already, by resolveJournal's rules and
 // in its order over the whole folder, one segment at a time: every
-// journalled copy still listed claims its UID (claimJournalled); then the
-// other messages are compared by content with their listed candidates
-// (claimByHash); then the remaining intents of the folder are matched
-// with uploads a rewriting server changed (claimRewritten, over all of
-// them at once: they are few, and it must see every intent sharing a
-// Message-ID and date). What is found is journalled as done. lost gets
+// journalled copy still there claims its UID (claimJournalled); then the
+// other messages are compared by content with their candidates among the
+// UIDs left (claimByHash); then the remaining intents of the folder are
+// matched with uploads a rewriting server changed (claimRewritten, over
+// all of them at once: they are few, and it must see every intent sharing
+// a Message-ID and date). What is found is journalled as done. lost gets
 // the "done" records whose UID another record claimed first.
+//
+// d comes with the folder's UIDs only. Details (size, Message-ID, date,
+// flags) are fetched for the UIDs no journal record claimed: on a delta,
+// the mail that arrived since, not the whole folder again.
 func (fp *folderPush) resolveListed(ctx context.Context, c *Conn, snap *folderSnapshot, d *destIndex, uv uint32, lost map[store.PushKey]bool) error {
 	claimed := map[uint32]bool{}
 	err := fp.walk(snap).each(func(seg []wantMsg) error {
@@ -181,6 +182,17 @@ func (fp *folderPush) resolveListed(ctx context.Context, c *Conn, snap *folderSn
 	if err != nil {
 		return err
 	}
+	var unclaimed []uint32
+	for _, u := range d.uids {
+		if !claimed[u] {
+			unclaimed = append(unclaimed, u)
+		}
+	}
+	listing, err := c.listUIDs(ctx, unclaimed)
+	if err != nil {
+		return fmt.Errorf("list destination folder %q: %w", fp.u.dest, err)
+	}
+	d.add(listing)
 	var intents []wantMsg
 	intentRecs := map[store.PushKey]store.PushRecord{}
 	err = fp.walk(snap).each(func(seg []wantMsg) error {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -130,4 +131,63 @@ func wantedMessages(db *store.DB, box store.BoxKey, st store.FolderState) ([]wan
 	var out []wantMsg
 	err = snap.walk(db, box, st).each(func(seg []wantMsg) error { out = append(out, seg...); return nil })
 	return out, err
+}
+
+// A push after new mail (at the source, and a user's at the destination)
+// reads the destination folder's UIDs and fetches the details only of
+// those no journal record accounts for: the new arrival, not the 30
+// messages it pushed before. Then it uploads only the new source message.
+func TestPushDeltaListsOnlyWhatTheJournalDoesNotKnow(t *testing.T) {
+	var msgs []testenv.Message
+	for i := 0; i < 30; i++ {
+		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "work")})
+	}
+	e := workEnv(t, styleDot, msgs)
+	dest := e.dst.Mailbox("Work")
+	if rep := e.push(t, PushOptions{}, nil); rep.Exceptions() || rep.Totals().Uploaded != 30 {
+		t.Fatalf("first push: %s", rep.Summary())
+	}
+	e.src.Load(t, testenv.DefaultUser, "Work", []testenv.Message{{Raw: testenv.SimpleMessage(100, "late")}})
+	e.dst.Load(t, testenv.DefaultUser, "Work", []testenv.Message{{Raw: testenv.SimpleMessage(200, "theirs")}})
+	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+	trace := &traceLog{}
+	rep := e.push(t, PushOptions{}, trace)
+	if tot := rep.Totals(); rep.Exceptions() || tot.Uploaded != 1 || tot.Found != 0 || tot.Already != 30 {
+		t.Fatalf("delta: %s", rep.Summary())
+	}
+	var details []string
+	for _, l := range strings.Split(trace.all(), "\n") {
+		if strings.Contains(l, "ENVELOPE") {
+			details = append(details, l)
+		}
+	}
+	// The user's message is UID 31 of the destination folder.
+	if len(details) != 1 || !strings.Contains(details[0], "UID FETCH 31 ") {
+		t.Fatalf("fetched details with %q, want one UID FETCH of UID 31 (destination %s)", details, dest)
+	}
+	src, dst := snapshot(t, e.src, testenv.DefaultUser)["Work"], snapshot(t, e.dst, testenv.DefaultUser)[dest]
+	have := multiset(dst)
+	for k, n := range multiset(src) {
+		if have[k] != n {
+			t.Errorf("message %s is on the destination %d time(s), want %d", k[:16], have[k], n)
+		}
+	}
+	if len(src) != 31 || len(dst) != 32 {
+		t.Fatalf("%d messages at the source, %d at the destination (31 and the user's own)", len(src), len(dst))
+	}
+}
+
+// A UID FETCH of scattered UIDs is cut into commands of at most max ranges
+// of consecutive UIDs, none lost or repeated.
+func TestUIDRangesCutsScatteredUIDs(t *testing.T) {
+	uids := []uint32{1, 2, 3, 5, 7, 8, 10, 4000000000}
+	var got []string
+	for rest := uids; len(rest) > 0; {
+		var set imap.UIDSet
+		set, rest = uidRanges(rest, 2)
+		got = append(got, set.String())
+	}
+	if s := strings.Join(got, " | "); s != "1:3,5 | 7:8,10 | 4000000000" {
+		t.Fatalf("%s", s)
+	}
 }

@@ -125,6 +125,22 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	rerun := row{name: "Mailshift no-change re-run", messages: again.messages, wall: delta.wall + again.wall,
 		note: fmt.Sprintf("pull delta %v + push %v; %s", delta.wall.Round(time.Millisecond), again.wall.Round(time.Millisecond), again.note)}
 	rows = append(rows, rerun)
+	added, err := addNewMail(src, n)
+	if err != nil {
+		return fmt.Errorf("new mail: %w", err)
+	}
+	newDelta, err := runChild(data, src.Addr, conns)
+	if err != nil {
+		return err
+	}
+	newPush, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, row{name: "Mailshift delta, new mail", messages: newPush.messages, wall: newDelta.wall + newPush.wall, rssKB: max(newDelta.rssKB, newPush.rssKB),
+		note: fmt.Sprintf("one new message in each of the %d folders: pull delta %v + push %v (every destination folder listed); %s",
+			added, newDelta.wall.Round(time.Millisecond), newPush.wall.Round(time.Millisecond), newPush.note)})
+	msgs += added
 	printTable(rows, msgs, size)
 	vsMbsync := "not run"
 	if mb.msgsPerSec() > 0 {
