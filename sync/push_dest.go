@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -47,25 +48,54 @@ func (c *Conn) createFolder(ctx context.Context, name string) error {
 	return nil
 }
 
-// listDest reads the selected folder's UIDs, sizes, Message-IDs, dates and
-// flags (no bodies), streaming: memory is about a hundred bytes per message.
-func (c *Conn) listDest(ctx context.Context) ([]destMsg, error) {
-	return c.fetchListing(ctx, imap.SeqSet{{Start: 1, Stop: 0}}, nil)
+// destUIDsAndBytes reads the selected folder's UIDs (sorted) and the sum
+// of its messages' sizes, streaming: 4 bytes a message are kept.
+func (c *Conn) destUIDsAndBytes(ctx context.Context) ([]uint32, int64, error) {
+	var uids []uint32
+	var bytes int64
+	err := c.doStream(ctx, func(touch func()) error {
+		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true})
+		defer cmd.Close()
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			touch()
+			var uid uint32
+			var size int64
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				switch it := item.(type) {
+				case imapclient.FetchItemDataUID:
+					uid = uint32(it.UID)
+				case imapclient.FetchItemDataRFC822Size:
+					size = it.Size
+				}
+			}
+			if uid != 0 {
+				uids, bytes = append(uids, uid), bytes+size
+			}
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return nil, 0, classify(c.ep.Addr(), err, "")
+	}
+	slices.Sort(uids)
+	return uids, bytes, nil
 }
 
 // listRangesMax bounds the ranges of one UID FETCH (its command line:
 // Dovecot refuses lines over 64 KB by default).
 const listRangesMax = 1000
 
-// listUIDs is listDest for some UIDs only (sorted), in commands of at most
-// listRangesMax ranges.
-func (c *Conn) listUIDs(ctx context.Context, uids []uint32) ([]destMsg, error) {
+// listUIDs reads the UIDs, sizes, Message-IDs, dates and flags (no bodies)
+// of some messages of the selected folder (uids, sorted), streaming, in
+// commands of at most listRangesMax ranges; without envelope, Message-IDs
+// are left out.
+func (c *Conn) listUIDs(ctx context.Context, uids []uint32, envelope bool) ([]destMsg, error) {
 	var out []destMsg
 	for len(uids) > 0 {
 		var set imap.UIDSet
 		set, uids = uidRanges(uids, listRangesMax)
 		var err error
-		if out, err = c.fetchListing(ctx, set, out); err != nil {
+		if out, err = c.fetchListing(ctx, set, out, envelope); err != nil {
 			return nil, err
 		}
 	}
@@ -86,10 +116,10 @@ func uidRanges(uids []uint32, limit int) (imap.UIDSet, []uint32) {
 	return set, uids[n:]
 }
 
-// fetchListing appends to out what listDest reads, for the messages of set.
-func (c *Conn) fetchListing(ctx context.Context, set imap.NumSet, out []destMsg) ([]destMsg, error) {
+// fetchListing appends to out what listUIDs reads, for the messages of set.
+func (c *Conn) fetchListing(ctx context.Context, set imap.NumSet, out []destMsg, envelope bool) ([]destMsg, error) {
 	err := c.doStream(ctx, func(touch func()) error {
-		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true, InternalDate: true, Flags: true})
+		cmd := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: envelope, InternalDate: true, Flags: true})
 		defer cmd.Close()
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			touch()

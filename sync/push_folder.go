@@ -188,7 +188,7 @@ func (fp *folderPush) resolveListed(ctx context.Context, c *Conn, snap *folderSn
 			unclaimed = append(unclaimed, u)
 		}
 	}
-	listing, err := c.listUIDs(ctx, unclaimed)
+	listing, err := c.listUIDs(ctx, unclaimed, true)
 	if err != nil {
 		return fmt.Errorf("list destination folder %q: %w", fp.u.dest, err)
 	}

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,13 +125,16 @@ func (r *reconcileFolderState) lateAtSource(ctx context.Context, sc *Conn) ([]Is
 // compareDest fetches the destination folder fresh and matches it with
 // the stored messages, a segment at a time (push_segment.go) and by the
 // push's rules in the push's order: journalled UIDs first, over the whole
-// folder, then content matches.
+// folder, then content matches. Like a push, it reads the folder's UIDs
+// (with sizes, summed) first; it fetches Message-IDs only of the UIDs no
+// journal record claims (candidates, extras), and dates and flags of the
+// journalled ones a segment at a time.
 func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *folderSnapshot, f *FolderReconcile) error {
 	_, exists, err := dc.destStatus(ctx, r.fm.Dest)
 	if err != nil {
 		return err
 	}
-	var listing []destMsg
+	d := indexListing(nil)
 	var uv uint32
 	if exists {
 		var sel *imap.SelectData
@@ -143,18 +147,15 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 		}
 		uv = sel.UIDValidity
 		if sel.NumMessages > 0 {
-			if listing, err = dc.listDest(ctx); err != nil {
+			var bytes int64
+			if d.uids, bytes, err = dc.destUIDsAndBytes(ctx); err != nil {
 				return err
 			}
+			f.DestMessages, f.DestBytes = len(d.uids), bytes
 		}
 	}
-	d := indexListing(listing)
-	for _, m := range listing {
-		f.DestMessages++
-		f.DestBytes += m.Size
-	}
 	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
-	if len(listing) > 0 {
+	if len(d.uids) > 0 {
 		err := snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
 			recs, err := journalRecords(r.db, r.box, r.fm.Dest, seg)
 			if err == nil {
@@ -165,6 +166,17 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 		if err != nil {
 			return err
 		}
+		var unclaimed []uint32
+		for _, u := range d.uids {
+			if !claimed[u] {
+				unclaimed = append(unclaimed, u)
+			}
+		}
+		listing, err := dc.listUIDs(ctx, unclaimed, true)
+		if err != nil {
+			return err
+		}
+		d.add(listing)
 	}
 	pick := newSampler(snap.count(), r.opts.Sample)
 	err = snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
@@ -183,9 +195,18 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 				matched[k] = uid
 			}
 		}
+		details, err := r.details(ctx, dc, d, res.confirmed)
+		if err != nil {
+			return err
+		}
 		var sample []wantMsg
 		for _, w := range seg {
 			uid, ok := matched[w.Key]
+			dm, listed := details[uid]
+			if !listed {
+				dm, listed = d.byUID[uid]
+			}
+			ok = ok && listed // gone since its UID was read: not there now
 			if pick.next(ok) {
 				sample = append(sample, w)
 			}
@@ -194,7 +215,6 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 				continue
 			}
 			f.Matched++
-			dm := d.byUID[uid]
 			if !dm.Date.Equal(w.Rec.InternalDate) {
 				i := issueOf(w, CodeDateDiffers, fmt.Sprintf("destination %s, source %s", dm.Date.UTC().Format("2006-01-02 15:04:05"), w.Rec.InternalDate.UTC().Format("2006-01-02 15:04:05")))
 				i.DestUID = uid
@@ -211,12 +231,34 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 	if err != nil {
 		return err
 	}
-	for _, m := range listing {
-		if !claimed[m.UID] {
-			f.Extra = append(f.Extra, Issue{DestUID: m.UID, Size: m.Size, MessageID: m.MessageID, Code: CodeExtra, Text: "on the destination, not from this migration"})
+	for _, u := range d.uids {
+		if !claimed[u] {
+			m := d.byUID[u]
+			f.Extra = append(f.Extra, Issue{DestUID: u, Size: m.Size, MessageID: m.MessageID, Code: CodeExtra, Text: "on the destination, not from this migration"})
 		}
 	}
 	return nil
+}
+
+// details fetches the dates and flags of a segment's journalled matches
+// (those found by content were listed with the unclaimed UIDs).
+func (r *reconcileFolderState) details(ctx context.Context, dc *Conn, d *destIndex, confirmed map[store.PushKey]uint32) (map[uint32]destMsg, error) {
+	var need []uint32
+	for _, uid := range confirmed {
+		if _, ok := d.byUID[uid]; !ok {
+			need = append(need, uid)
+		}
+	}
+	out := map[uint32]destMsg{}
+	if len(need) == 0 {
+		return out, nil
+	}
+	slices.Sort(need)
+	listing, err := dc.listUIDs(ctx, need, false)
+	for _, m := range listing {
+		out[m.UID] = m
+	}
+	return out, err
 }
 
 // unmatched files a stored message that is not on the destination, with
