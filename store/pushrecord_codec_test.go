@@ -174,3 +174,29 @@ func FuzzPushRecordDecode(f *testing.F) {
 		assertSamePushRecord(t, again, r)
 	})
 }
+
+// A push reads its folder's state and the records of the keys it works on,
+// not the whole journal: keys without a record are left out, and a folder
+// never pushed to has neither.
+func TestPushRecordsByKey(t *testing.T) {
+	db, p := journalDB(t)
+	recs := samplePushRecords()
+	a, b, none := PushKey{Hash: Hash{1}}, PushKey{Hash: Hash{1}, Ordinal: 1}, PushKey{Hash: Hash{9}}
+	if err := db.RecordPush(p.ID, "alice@example.test", "INBOX", &PushFolder{UIDValidity: 7, UIDNext: 9, Wanted: 2}, map[PushKey]PushRecord{a: recs[0], b: recs[1]}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.PushRecords(p.ID, "alice@example.test", "INBOX", []PushKey{b, none})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%d records, %v; want b's only", len(got), err)
+	}
+	assertSamePushRecord(t, got[b], recs[1])
+	st, err := db.PushFolderState(p.ID, "alice@example.test", "INBOX")
+	if err != nil || st.UIDValidity != 7 || st.UIDNext != 9 || st.Wanted != 2 {
+		t.Fatalf("state %+v, %v", st, err)
+	}
+	got, err = db.PushRecords(p.ID, "alice@example.test", "Never", []PushKey{a})
+	st, err2 := db.PushFolderState(p.ID, "alice@example.test", "Never")
+	if err != nil || err2 != nil || len(got) != 0 || st != (PushFolder{}) {
+		t.Fatalf("a folder never pushed to: %d records, state %+v, %v %v", len(got), st, err, err2)
+	}
+}

@@ -35,8 +35,8 @@ type resolution struct {
 
 // destIndex is a destination folder's listing, indexed once per attempt:
 // every UID in it (uids, sorted), and the details (size, Message-ID, date,
-// flags) of those in listing, which a push fetches only for the UIDs no
-// journal record accounts for (listUnclaimed).
+// flags) of those in listing, which a push or a reconciliation fetches
+// only for the UIDs no journal record accounts for (claimAll).
 type destIndex struct {
 	uids    []uint32
 	listing []destMsg

@@ -172,30 +172,12 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 // the mail that arrived since, not the whole folder again.
 func (fp *folderPush) resolveListed(ctx context.Context, c *Conn, snap *folderSnapshot, d *destIndex, uv uint32, lost map[store.PushKey]bool) error {
 	claimed := map[uint32]bool{}
-	err := fp.walk(snap).each(func(seg []wantMsg) error {
-		recs, err := fp.records(seg)
-		if err == nil {
-			claimJournalled(seg, recs, uv, d, claimed, lost)
-		}
-		return err
-	})
-	if err != nil {
+	if err := claimAll(ctx, c, fp.walk(snap), fp.u.dest, d, uv, claimed, lost); err != nil {
 		return err
 	}
-	var unclaimed []uint32
-	for _, u := range d.uids {
-		if !claimed[u] {
-			unclaimed = append(unclaimed, u)
-		}
-	}
-	listing, err := c.listUIDs(ctx, unclaimed, true)
-	if err != nil {
-		return fmt.Errorf("list destination folder %q: %w", fp.u.dest, err)
-	}
-	d.add(listing)
 	var intents []wantMsg
 	intentRecs := map[store.PushKey]store.PushRecord{}
-	err = fp.walk(snap).each(func(seg []wantMsg) error {
+	err := fp.walk(snap).each(func(seg []wantMsg) error {
 		recs, err := fp.records(seg)
 		if err != nil {
 			return err

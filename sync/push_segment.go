@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -160,4 +161,33 @@ func journalRecords(db *store.DB, box store.BoxKey, dest string, seg []wantMsg) 
 
 func (fp *folderPush) records(seg []wantMsg) (map[store.PushKey]store.PushRecord, error) {
 	return journalRecords(fp.pr.db, fp.u.m.Box, fp.u.dest, seg)
+}
+
+// claimAll is claimJournalled over a whole folder (w, a new walk), segment
+// by segment; then it fetches the details of the destination's UIDs (d)
+// that no journal record claimed: the only ones that can be a content
+// match or an extra.
+func claimAll(ctx context.Context, c *Conn, w *segmentWalk, dest string, d *destIndex, uv uint32, claimed map[uint32]bool, lost map[store.PushKey]bool) error {
+	err := w.each(func(seg []wantMsg) error {
+		recs, err := journalRecords(w.db, w.box, dest, seg)
+		if err == nil {
+			claimJournalled(seg, recs, uv, d, claimed, lost)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var unclaimed []uint32
+	for _, u := range d.uids {
+		if !claimed[u] {
+			unclaimed = append(unclaimed, u)
+		}
+	}
+	listing, err := c.listUIDs(ctx, unclaimed, true)
+	if err != nil {
+		return fmt.Errorf("list destination folder %q: %w", dest, err)
+	}
+	d.add(listing)
+	return nil
 }

@@ -156,27 +156,9 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 	}
 	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
 	if len(d.uids) > 0 {
-		err := snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
-			recs, err := journalRecords(r.db, r.box, r.fm.Dest, seg)
-			if err == nil {
-				claimJournalled(seg, recs, uv, d, claimed, lost)
-			}
-			return err
-		})
-		if err != nil {
+		if err := claimAll(ctx, dc, snap.walk(r.db, r.box, r.st), r.fm.Dest, d, uv, claimed, lost); err != nil {
 			return err
 		}
-		var unclaimed []uint32
-		for _, u := range d.uids {
-			if !claimed[u] {
-				unclaimed = append(unclaimed, u)
-			}
-		}
-		listing, err := dc.listUIDs(ctx, unclaimed, true)
-		if err != nil {
-			return err
-		}
-		d.add(listing)
 	}
 	pick := newSampler(snap.count(), r.opts.Sample)
 	err = snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
