@@ -13,8 +13,8 @@ import (
 // A folder's push holds its messages a segment at a time (pushSegment of
 // them, in UID order), never the whole folder: a folder of a million
 // messages needs what one of 5,000 needs, plus a few bytes per message
-// (folderSnapshot) and, when the destination folder is not empty, its
-// listing.
+// (folderSnapshot) and, when the destination folder is not empty, its UIDs
+// and the details of those no journal record claims (claimAll).
 //
 // Push keys number the copies of the same bytes within a folder (store.
 // PushKey), which takes knowing the earlier copies of every message. The

@@ -138,7 +138,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		return err
 	}
 	rows = append(rows, row{name: "Mailshift delta, new mail", messages: newPush.messages, wall: newDelta.wall + newPush.wall, rssKB: max(newDelta.rssKB, newPush.rssKB),
-		note: fmt.Sprintf("one new message in each of the %d folders: pull delta %v + push %v (every destination folder listed); %s",
+		note: fmt.Sprintf("one new message in each of the %d folders: pull delta %v + push %v (every folder changed: no no-change shortcut); %s",
 			added, newDelta.wall.Round(time.Millisecond), newPush.wall.Round(time.Millisecond), newPush.note)})
 	msgs += added
 	printTable(rows, msgs, size)
