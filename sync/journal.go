@@ -50,18 +50,6 @@ type destFP struct {
 	id   string
 }
 
-// indexListing indexes a whole listing (every UID with its details).
-func indexListing(listing []destMsg) *destIndex {
-	uids := make([]uint32, len(listing))
-	for i, m := range listing {
-		uids[i] = m.UID
-	}
-	slices.Sort(uids)
-	d := &destIndex{uids: uids}
-	d.add(listing)
-	return d
-}
-
 // add takes in the details of some of the index's UIDs.
 func (d *destIndex) add(listing []destMsg) {
 	d.listing = listing
@@ -79,8 +67,8 @@ func (d *destIndex) has(uid uint32) bool {
 	return ok
 }
 
-// resolveJournal matches the wanted messages with the journal and the
-// destination's listing. A "done" record counts only while its UID is
+// Matching the wanted messages with the journal and the destination's
+// listing takes two steps. A "done" record counts only while its UID is
 // still listed under the same UIDVALIDITY. Everything else (an intent
 // whose answer was lost, a folder recreated, a message an earlier tool
 // put there) becomes a candidate set to confirm by content: listed
@@ -88,18 +76,13 @@ func (d *destIndex) has(uid uint32) bool {
 // intent under the same UIDVALIDITY only UIDs at or above the UIDNEXT it
 // recorded. Nothing is sent for a message until its candidates are ruled
 // out by hash.
-func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, listing []destMsg) resolution {
-	d := indexListing(listing)
-	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
-	claimJournalled(want, recs, uidValidity, d, claimed, lost)
-	return resolveClaimed(want, recs, uidValidity, d, claimed, lost)
-}
 
-// claimJournalled is resolveJournal's first step: every "done" record
-// under uidValidity whose UID is listed claims that UID, in want's order;
-// a record whose UID another claimed first goes into lost. A push makes
-// this step over its whole folder before the second, so that no message
-// of an earlier segment takes a UID a later one's record holds.
+// claimJournalled is the first step: every "done" record under
+// uidValidity whose UID is listed claims that UID, in want's order; a
+// record whose UID another claimed first goes into lost. A push or a
+// reconciliation makes this step over its whole folder (claimAll) before
+// the second, so that no message of an earlier segment takes a UID a
+// later one's record holds.
 func claimJournalled(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, d *destIndex, claimed map[uint32]bool, lost map[store.PushKey]bool) {
 	for _, w := range want {
 		r, ok := recs[w.Key]
@@ -116,9 +99,9 @@ func claimJournalled(want []wantMsg, recs map[store.PushKey]store.PushRecord, ui
 	}
 }
 
-// resolveClaimed is resolveJournal's second step, after claimJournalled
-// has filled claimed and lost (for want, or for a whole folder of which
-// want is a segment).
+// resolveClaimed is the second step, after claimJournalled has filled
+// claimed and lost (for want, or for a whole folder of which want is a
+// segment).
 func resolveClaimed(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, d *destIndex, claimed map[uint32]bool, lost map[store.PushKey]bool) resolution {
 	res := settled(want, recs, uidValidity, d, lost)
 	res.claimed = claimed

@@ -100,7 +100,7 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	if err != nil {
 		return fmt.Errorf("open destination folder %q: %w", dest, classify(c.ep.Addr(), err, ""))
 	}
-	d := indexListing(nil)
+	d := &destIndex{}
 	lost := map[store.PushKey]bool{}
 	if sel.NumMessages > 0 {
 		if d.uids, err = c.uidsFrom(ctx, 1); err != nil {
@@ -157,8 +157,8 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 }
 
 // resolveListed settles, before anything is sent, which of the folder's
-// messages are on the destination already, by resolveJournal's rules and
-// in its order over the whole folder, one segment at a time: every
+// messages are on the destination already, by the rules of journal.go
+// and in their order over the whole folder, one segment at a time: every
 // journalled copy still there claims its UID (claimJournalled); then the
 // other messages are compared by content with their candidates among the
 // UIDs left (claimByHash); then the remaining intents of the folder are

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -45,4 +46,25 @@ func TestRecoveryOfWindowsSentInParallel(t *testing.T) {
 	if _, ok := found[want[2].Key]; ok {
 		t.Fatalf("UID 5, below the recorded UIDNEXT, was taken for an upload: %v", found)
 	}
+}
+
+// resolveJournal is both steps of the match (claimJournalled, then
+// resolveClaimed: see journal.go) over a whole listing, in one call.
+func resolveJournal(want []wantMsg, recs map[store.PushKey]store.PushRecord, uidValidity uint32, listing []destMsg) resolution {
+	d := indexListing(listing)
+	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
+	claimJournalled(want, recs, uidValidity, d, claimed, lost)
+	return resolveClaimed(want, recs, uidValidity, d, claimed, lost)
+}
+
+// indexListing indexes a whole listing (every UID with its details).
+func indexListing(listing []destMsg) *destIndex {
+	uids := make([]uint32, len(listing))
+	for i, m := range listing {
+		uids[i] = m.UID
+	}
+	slices.Sort(uids)
+	d := &destIndex{uids: uids}
+	d.add(listing)
+	return d
 }

@@ -21,7 +21,7 @@ type sendFunc func(ctx context.Context, win []wantMsg, uv uint32) (map[store.Pus
 // intents, sends it over its own session and records the outcomes.
 //
 // Exactly once with several sessions appending to one folder at the same
-// time. Recovery (resolveJournal) looks for an intent's message only among
+// time. Recovery (resolveClaimed) looks for an intent's message only among
 // the destination's UIDs at or above the UIDNEXT the intent recorded, so
 // that value must never exceed the UID the message got if it landed. The
 // folder's UIDs only grow under one UIDVALIDITY, so any value that was at

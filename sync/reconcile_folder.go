@@ -134,7 +134,7 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 	if err != nil {
 		return err
 	}
-	d := indexListing(nil)
+	d := &destIndex{}
 	var uv uint32
 	if exists {
 		var sel *imap.SelectData
