@@ -35,9 +35,9 @@ type PushOptions struct {
 	// one synchronizing literal each) even when the server offers
 	// MULTIAPPEND or LITERAL+; by default those servers get a second,
 	// upload-only session per worker, counted within MaxConnections (so
-	// half as many workers; with a cap of 1 there is no room for it and
-	// every message goes by plain APPEND; a server that refuses the second
-	// session gets plain APPENDs too).
+	// half as many workers). With a cap of 1 there is no room for it, and
+	// a server may refuse it: the upload then borrows the folder's own
+	// session for the same commands (push_borrow.go).
 	PlainAppend bool
 	// CrashHook, when set, is called at each journal step ("intent",
 	// "sent", "recorded") with the number of messages in the window; tests
@@ -103,7 +103,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	for _, m := range mbs {
 		eps[m.Box.MailboxID] = m.Endpoint
 	}
-	workers, poolCap := opts.connectionSplit()
+	workers, poolCap, second := opts.connectionSplit()
 	p := newPool(poolCap, func(ctx context.Context, mb string) (*Conn, error) { return Dial(ctx, eps[mb]) })
 	defer p.closeAll()
 	retry := PullOptions{Retries: opts.Retries, Backoff: opts.Backoff, MaxThrottleWait: opts.MaxThrottleWait, Progress: opts.Progress,
@@ -127,8 +127,11 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 		workersDone.Add(1)
 		go func() {
 			defer workersDone.Done()
-			ws := &wireSlot{}
-			defer ws.drop()
+			var ws *wireSlot // nil: no room for upload sessions
+			if second {
+				ws = &wireSlot{}
+				defer ws.drop()
+			}
 			for u := range units {
 				pr.pushFolder(ctx, u, ws)
 			}
@@ -144,19 +147,16 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 }
 
 // connectionSplit shares MaxConnections between the workers' upload
-// sessions and the pool of go-imap connections (folder selection, journal
-// recovery, the planners' probes): workers + pool never exceed the cap.
-// Without room for upload sessions PlainAppend is set and every worker
-// works through the pool alone.
-func (o *PushOptions) connectionSplit() (workers, poolCap int) {
-	if o.MaxConnections < 2 {
-		o.PlainAppend = true
-	}
-	if o.PlainAppend {
-		return o.MaxConnections, o.MaxConnections
+// sessions (second says there are any) and the pool of go-imap
+// connections (folder selection, journal recovery, the planners' probes):
+// workers + pool never exceed the cap. Without room for upload sessions
+// (a cap of 1, or PlainAppend) every worker works through the pool alone.
+func (o *PushOptions) connectionSplit() (workers, poolCap int, second bool) {
+	if o.PlainAppend || o.MaxConnections < 2 {
+		return o.MaxConnections, o.MaxConnections, false
 	}
 	workers = o.MaxConnections / 2
-	return workers, o.MaxConnections - workers
+	return workers, o.MaxConnections - workers, true
 }
 
 // pushRun is one Push's shared state.

@@ -12,8 +12,10 @@ import (
 	"mailshift/store"
 )
 
-// upload sends todo in windows over the folder's upload session (or c,
-// by go-imap's APPEND) and, at the same time, over the sessions of idle
+// upload sends todo in windows over the folder's upload session (or c's
+// own, borrowed: push_borrow.go; or c by go-imap's APPEND where the
+// server offers nothing better or the options ask for it) and, at the
+// same time, over the sessions of idle
 // workers that join (uploadJob, whose comment argues why several sessions
 // appending to one folder keep each message exactly once). Each window's
 // intents (destination UIDVALIDITY, a lower bound of its UIDNEXT, hash,
@@ -29,13 +31,20 @@ func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, u
 	send := func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
 		return fp.sendWindow(ctx, c, win, uv)
 	}
-	if fp.session(ctx, c) != nil {
-		fp.wired = true
+	via := viaAppend
+	switch {
+	case fp.session(ctx, c) != nil:
+		fp.wired, via = true, viaWire
 		send = func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
 			return fp.sendWire(ctx, fp.wire, win, uv)
 		}
+	case !fp.pr.opts.PlainAppend && wireWorthIt(c.Caps()):
+		via = viaBorrowed
+		send = func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+			return fp.sendBorrowed(ctx, c, win, uv)
+		}
 	}
-	j := newUploadJob(fp, todo, uv, uidNext, recs, fp.wired)
+	j := newUploadJob(fp, todo, uv, uidNext, recs, via)
 	fp.pr.offer(j)
 	err := j.take(ctx, send)
 	j.leave()

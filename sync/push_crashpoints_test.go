@@ -108,6 +108,18 @@ func destCount(t *testing.T, d *testenv.Dovecot) int {
 
 var pathName = map[bool]string{false: "wire", true: "plain"}
 
+// uploadCase is one way a push uploads, as a test picks it: over the
+// worker's upload session (two connections: one worker and its session),
+// go-imap's APPEND, or the folder's own session borrowed for MULTIAPPEND
+// (one connection: no room for a second).
+type uploadCase struct {
+	name  string
+	conns int
+	plain bool
+}
+
+var uploadCases = []uploadCase{{"wire", 2, false}, {"plain", 1, true}, {"borrowed", 1, false}}
+
 // reopen opens the store a killed child left in dir as e's, for the test.
 func (e *pushEnv) reopen(t *testing.T, dir string) *store.DB {
 	t.Helper()
@@ -130,15 +142,12 @@ func (e *pushEnv) reopen(t *testing.T, dir string) *store.DB {
 // bytes never left is not taken for a landed upload), uploads every
 // message not yet there once, and the destination matches the source.
 func TestPushKilledAfterIntentBeforeSending(t *testing.T) {
-	for _, plain := range []bool{false, true} {
-		t.Run(pathName[plain], func(t *testing.T) {
+	for _, uc := range uploadCases {
+		t.Run(uc.name, func(t *testing.T) {
 			e := newPushEnv(t, styleSlash, styleDot, 1)
 			dir := e.db.Dir()
 			e.db.Close()
-			conns := 2 // one worker and its upload session (MULTIAPPEND)
-			if plain {
-				conns = 1 // one worker, go-imap's APPEND
-			}
+			conns, plain := uc.conns, uc.plain
 			env := []string{"MAILSHIFT_PUSH_CONNS=" + strconv.Itoa(conns), "MAILSHIFT_PUSH_WINDOW=5", "MAILSHIFT_PUSH_PLAIN=" + map[bool]string{true: "1"}[plain]}
 			for _, die := range []string{"intent:1", "intent:4"} {
 				lines, finished := pushChildAt(t, e.dst.Addr, dir, append(env, "MAILSHIFT_PUSH_DIE="+die)...)
@@ -181,14 +190,15 @@ func TestPushKilledAfterIntentBeforeSending(t *testing.T) {
 // committed as found (never sent again) and uploads the rest once.
 func TestPushResetAroundTheTaggedOK(t *testing.T) {
 	for _, committed := range []bool{true, false} {
-		for _, plain := range []bool{false, true} {
-			name := map[bool]string{true: "committed, OK lost", false: "cut mid-literal"}[committed] + ", " + pathName[plain]
-			t.Run(name, func(t *testing.T) { pushResetAroundOK(t, plain, committed) })
+		for _, uc := range uploadCases {
+			name := map[bool]string{true: "committed, OK lost", false: "cut mid-literal"}[committed] + ", " + uc.name
+			t.Run(name, func(t *testing.T) { pushResetAroundOK(t, uc, committed) })
 		}
 	}
 }
 
-func pushResetAroundOK(t *testing.T, plain, committed bool) {
+func pushResetAroundOK(t *testing.T, uc uploadCase, committed bool) {
+	plain, conns := uc.plain, uc.conns
 	e := newPushEnv(t, styleSlash, styleDot, 1)
 	relay := &imapRelay{upstream: e.dst.Addr}
 	var (
@@ -236,10 +246,6 @@ func pushResetAroundOK(t *testing.T, plain, committed bool) {
 		if step == "intent" {
 			first.CompareAndSwap(0, int32(n))
 		}
-	}
-	conns := 2
-	if plain {
-		conns = 1
 	}
 	ep := endpointFor(e.dst, addr, store.SecurityPlain, testenv.DefaultUser)
 	ep.CommandTimeout = 10 * time.Second

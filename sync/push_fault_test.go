@@ -27,6 +27,8 @@ func TestPushThroughResetsAndCutLiterals(t *testing.T) {
 	// a cut on either fails the folder's attempt, which resolves both
 	// sessions' lost answers before sending again.
 	t.Run("wire, split", func(t *testing.T) { pushThroughCuts(t, false, 4) })
+	// One connection: the folder's own session, borrowed for MULTIAPPEND.
+	t.Run("borrowed", func(t *testing.T) { pushThroughCuts(t, false, 1) })
 }
 
 func pushThroughCuts(t *testing.T, plain bool, maxConns int) {
@@ -37,8 +39,11 @@ func pushThroughCuts(t *testing.T, plain bool, maxConns int) {
 	for round := 0; round < 14; round++ {
 		proxy.Toxics.ResetToxics(context.Background())
 		down := 6000 + round*2500 + rng.Intn(4000)
-		if !plain { // the upload session reads a few lines per window
+		switch {
+		case !plain && maxConns > 1: // the upload session reads a few lines per window
 			down = 900 + round*150 + rng.Intn(600)
+		case !plain: // the one session reads its logins, listings and a line per window
+			down = 1200 + round*120 + rng.Intn(500)
 		}
 		if round%2 == 0 { // answers cut: APPENDs committed, OKs lost
 			addToxic(t, proxy, fmt.Sprintf(`{"name":"cut","type":"limit_data","stream":"downstream","attributes":{"bytes":%d}}`, down))

@@ -9,7 +9,8 @@ import (
 // Idle workers help with other folders' uploads: when a worker has no
 // folder left to start, it joins a folder whose upload still has windows
 // to hand out, over its own upload session (or, where uploads go by
-// go-imap's APPEND, over a pool connection it can get without waiting).
+// go-imap's APPEND or a borrowed session, over a pool connection it can
+// get without waiting).
 // Every upload session belongs to one worker and every go-imap connection
 // to the pool, so helping never opens more than MaxConnections.
 
@@ -95,13 +96,14 @@ func (pr *pushRun) awaitJob(ctx context.Context, tried map[*uploadJob]bool) *upl
 }
 
 // helpWith takes windows of j over this worker's upload session, or a
-// pool connection when j goes by go-imap's APPEND. A session or link that
-// fails fails j's attempt: the folder's worker retries, and resolves the
-// windows whose answers were lost, once every participant has left.
+// pool connection when j goes by go-imap's APPEND or a borrowed session.
+// A session or link that fails fails j's attempt: the folder's worker
+// retries, and resolves the windows whose answers were lost, once every
+// participant has left.
 func (pr *pushRun) helpWith(ctx context.Context, j *uploadJob, ws *wireSlot) {
 	mb := j.fp.u.m.Box.MailboxID
-	if j.wire {
-		if ws.open(ctx, pr.eps[mb], mb) == nil || !j.join() {
+	if j.via == viaWire {
+		if ws == nil || ws.open(ctx, pr.eps[mb], mb) == nil || !j.join() {
 			return
 		}
 		defer j.leave()
@@ -119,6 +121,9 @@ func (pr *pushRun) helpWith(ctx context.Context, j *uploadJob, ws *wireSlot) {
 		return
 	}
 	err = j.take(ctx, func(ctx context.Context, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
+		if j.via == viaBorrowed {
+			return j.fp.sendBorrowed(ctx, c, win, uv)
+		}
 		return j.fp.sendWindow(ctx, c, win, uv)
 	})
 	j.leave()

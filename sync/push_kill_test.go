@@ -86,11 +86,14 @@ func atoiOr(s string, def int) int {
 // half at random moments (mid-literal included), then resumed: the
 // destination holds every message exactly once with its flags and date.
 func TestPushSurvivesTwentyKills(t *testing.T) {
-	for _, plain := range []bool{false, true} { // MULTIAPPEND windows, then go-imap's APPEND
-		t.Run(map[bool]string{false: "wire", true: "plain"}[plain], func(t *testing.T) {
-			if plain {
+	// MULTIAPPEND windows over an upload session, go-imap's APPEND (two
+	// workers), and MULTIAPPEND over one connection's own session.
+	for _, uc := range []uploadCase{{"wire", 2, false}, {"plain", 2, true}, {"borrowed", 1, false}} {
+		t.Run(uc.name, func(t *testing.T) {
+			if uc.plain {
 				t.Setenv("MAILSHIFT_PUSH_PLAIN", "1")
 			}
+			t.Setenv("MAILSHIFT_PUSH_CONNS", strconv.Itoa(uc.conns))
 			pushSurvivesTwentyKills(t)
 		})
 	}

@@ -33,23 +33,21 @@ func (ws *wireSlot) drop() {
 
 // session returns the worker's upload session for the folder's mailbox,
 // dialing one when the server offers MULTIAPPEND or LITERAL+/LITERAL-
-// (as c, the folder's go-imap connection, saw after login); nil means
-// "send with go-imap, one APPEND per message": the server offers neither,
-// the options say so, or it refused a second connection.
+// (as c, the folder's go-imap connection, saw after login); nil when the
+// server offers neither, the options say so, the worker has no room for
+// a second session, or the server refused one (upload then borrows c
+// where the wire path is worth it).
 func (fp *folderPush) session(ctx context.Context, c *Conn) *wireSession {
 	mb := fp.u.m.Box.MailboxID
-	caps := c.Caps()
-	if fp.wire == nil || fp.pr.opts.PlainAppend ||
-		!(caps.Has(imap.CapMultiAppend) || caps.Has(imap.CapLiteralPlus) || caps.Has(imap.CapLiteralMinus)) {
+	if fp.wire == nil || fp.pr.opts.PlainAppend || !wireWorthIt(c.Caps()) {
 		return nil
 	}
 	return fp.wire.open(ctx, fp.pr.eps[mb], mb)
 }
 
 // open returns the slot's session for mailbox mb, dialing ep when it has
-// none for mb; nil when the server refused one (the slot then goes on
-// with go-imap's APPEND for mb: slower, never wrong, and not an error of
-// any message).
+// none for mb; nil when the server refused one (the slot's uploads for mb
+// then borrow the folder's own session: not an error of any message).
 func (ws *wireSlot) open(ctx context.Context, ep Endpoint, mb string) *wireSession {
 	if ws.off[mb] {
 		return nil
@@ -70,15 +68,24 @@ func (ws *wireSlot) open(ctx context.Context, ep Endpoint, mb string) *wireSessi
 	return s
 }
 
-// sendWire uploads one window over the wire session: one MULTIAPPEND when
-// the server offers it (all-or-nothing: one answer for the window), else
-// pipelined single APPENDs; literals are non-synchronizing where allowed.
-// A MULTIAPPEND the server refuses is sent again message by message, so
-// that each refusal (size, quota) lands on its message. A message whose
-// answer never came has no outcome: its intent stands. On any error the
-// session is closed and dropped from its slot ws.
+// sendWire uploads one window over the worker's upload session (sendOver);
+// on any error the session is closed and dropped from its slot ws.
 func (fp *folderPush) sendWire(ctx context.Context, ws *wireSlot, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
-	s := ws.s
+	out, sent, err := fp.sendOver(ctx, ws.s, win, uv)
+	if err != nil {
+		ws.drop()
+	}
+	return out, sent, err
+}
+
+// sendOver uploads one window over s: one MULTIAPPEND when the server
+// offers it (all-or-nothing: one answer for the window), else pipelined
+// single APPENDs; literals are non-synchronizing where allowed. A
+// MULTIAPPEND the server refuses is sent again message by message, so
+// that each refusal (size, quota) lands on its message. A message whose
+// answer never came has no outcome: its intent stands. After an error s
+// is out of step (closed when ctx ended) and must not be used again.
+func (fp *folderPush) sendOver(ctx context.Context, s *wireSession, win []wantMsg, uv uint32) (map[store.PushKey]store.PushRecord, int, error) {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	out := map[store.PushKey]store.PushRecord{}
@@ -112,7 +119,6 @@ func (fp *folderPush) sendWire(ctx context.Context, ws *wireSlot, win []wantMsg,
 		err = ctx.Err()
 	}
 	if err != nil {
-		ws.drop()
 		return out, len(out), fmt.Errorf("upload to %q: %w", fp.u.dest, classify(s.ep.Addr(), err, ""))
 	}
 	return out, len(win), nil

@@ -47,7 +47,7 @@ type sendFunc func(ctx context.Context, win []wantMsg, uv uint32) (map[store.Pus
 type uploadJob struct {
 	fp      *folderPush
 	uv      uint32
-	wire    bool // the folder's worker uploads over a wire session: helpers do too
+	via     uploadPath // how the folder's worker uploads: helpers do the same
 	window  int
 	mu      gosync.Mutex
 	left    gosync.Cond // signalled when a participant leaves
@@ -59,9 +59,20 @@ type uploadJob struct {
 	closed  bool  // no one joins any more
 }
 
-func newUploadJob(fp *folderPush, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord, wire bool) *uploadJob {
-	j := &uploadJob{fp: fp, uv: uv, wire: wire, todo: todo, uidNext: uidNext, recs: recs, active: 1, window: fp.pr.opts.Window}
-	if wire {
+// uploadPath is how a folder's messages go up: go-imap's APPEND, the
+// worker's second, upload-only session, or the folder's own session
+// borrowed from go-imap. The last two write the same commands.
+type uploadPath int
+
+const (
+	viaAppend uploadPath = iota
+	viaWire
+	viaBorrowed
+)
+
+func newUploadJob(fp *folderPush, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord, via uploadPath) *uploadJob {
+	j := &uploadJob{fp: fp, uv: uv, via: via, todo: todo, uidNext: uidNext, recs: recs, active: 1, window: fp.pr.opts.Window}
+	if via != viaAppend {
 		j.window = fp.pr.opts.wireWindow
 	}
 	j.left.L = &j.mu

@@ -321,27 +321,46 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// A server that allows one connection refuses the upload session: the
-// push goes on with go-imap's APPEND, one per message, and completes.
+// A server that allows one connection, pushed with a cap of one (no room
+// for an upload session) and of two (the server refuses the second): the
+// upload borrows the folder's own session and writes MULTIAPPEND with
+// non-synchronizing literals on it, window after window (three folders,
+// windows of three: go-imap's SELECT, listing and STATUS work between and
+// after the borrows), and the push completes. A re-run sends nothing.
 func TestPushWithoutRoomForAnUploadSession(t *testing.T) {
-	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, testenv.DovecotOptions{MaxUserIPConnections: 1})}
-	var msgs []testenv.Message
-	for i := 0; i < 7; i++ {
-		msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, "one conn"), Date: time.Date(2021, 6, 1+i, 7, 0, 0, 0, time.UTC)})
+	for _, conns := range []int{1, 2} {
+		t.Run(strconv.Itoa(conns)+" conns", func(t *testing.T) {
+			e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, testenv.DovecotOptions{MaxUserIPConnections: 1})}
+			sizes := map[string]int{"Work": 7, "Home": 4, "Old/2019": 1}
+			for folder, n := range sizes {
+				var msgs []testenv.Message
+				for i := 0; i < n; i++ {
+					msgs = append(msgs, testenv.Message{Raw: testenv.SimpleMessage(i, folder), Date: time.Date(2021, 6, 1+i, 7, 0, 0, 0, time.UTC), Flags: []imap.Flag{imap.FlagSeen, "$Label1"}[:i%3]})
+				}
+				e.src.Load(t, testenv.DefaultUser, folder, msgs)
+			}
+			e.db = newStoreWithProfile(t, "p", ProfileGeneric)
+			e.box = store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+			pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+			trace := &traceLog{}
+			rep := e.push(t, PushOptions{MaxConnections: conns, Window: 3}, trace)
+			if rep.Exceptions() || rep.Totals().Uploaded != 12 {
+				t.Fatalf("push: %s", rep.Summary())
+			}
+			log := trace.all()
+			appends, nonSync, syncs := countLines(log, " APPEND "), len(nonSyncLiteral.FindAllString(log, -1)), len(syncLiteral.FindAllString(log, -1))
+			if appends != 3+2+1 || nonSync != 12 || syncs != 0 { // windows of 3 over 7, 4 and 1
+				t.Fatalf("%d APPEND commands (want 6), %d non-synchronizing and %d synchronizing literals", appends, nonSync, syncs)
+			}
+			if n := e.assertDestMatchesSource(t); n != 12 {
+				t.Fatalf("%d compared", n)
+			}
+			again := e.push(t, PushOptions{MaxConnections: conns, Window: 3}, nil)
+			if tot := again.Totals(); again.Exceptions() || tot.Uploaded != 0 || tot.Already != 12 {
+				t.Fatalf("re-run: %s", again.Summary())
+			}
+		})
 	}
-	e.src.Load(t, testenv.DefaultUser, "Work", msgs)
-	e.db = newStoreWithProfile(t, "p", ProfileGeneric)
-	e.box = store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
-	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
-	trace := &traceLog{}
-	rep := e.push(t, PushOptions{MaxConnections: 1}, trace)
-	if rep.Exceptions() || rep.Totals().Uploaded != 7 {
-		t.Fatalf("push: %s", rep.Summary())
-	}
-	if n := countLines(trace.all(), " APPEND "); n != 7 {
-		t.Fatalf("%d APPEND commands, want one per message", n)
-	}
-	e.assertDestMatchesSource(t)
 }
 
 // A server without AUTH=PLAIN gets LOGIN with quoted strings (a password

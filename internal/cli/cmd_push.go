@@ -82,7 +82,7 @@ func pushCommand() Command {
 			sf.register(fs)
 			project := fs.String("project", "", "project the mailbox was pulled into")
 			mailbox := fs.String("mailbox", "", "the project's mailbox: address or source login (default: the one whose destination login is --user)")
-			conns := fs.Int("connections", 4, "connections open at once to the destination (each with an upload session beside it where the server offers MULTIAPPEND or LITERAL+)")
+			conns := fs.Int("connections", 4, "connections open at once to the destination, upload sessions included (half of them upload where the server offers MULTIAPPEND or LITERAL+; with 1, the one connection does both)")
 			maxMB := fs.Int64("max-message-mb", 0, "your own message size limit in MB (the server's and the profile's apply too)")
 			quiet := fs.Bool("quiet", false, "no progress lines, only the report")
 			asJSON := fs.Bool("json", false, "print the report as JSON")
