@@ -24,8 +24,9 @@ type PushOptions struct {
 	// MaxThrottleWait caps the wait a throttling destination asks for
 	// ("retry in 30 seconds" in a BYE or NO); default 5 minutes.
 	MaxThrottleWait time.Duration
-	// MaxMessageBytes is the operator's own size limit; the lowest of it,
-	// the server's APPENDLIMIT and the profile's limit applies.
+	// MaxMessageBytes is the operator's own size limit. It applies over
+	// the destination's: the server's APPENDLIMIT when it announces one,
+	// else the profile's default (sizeLimit).
 	MaxMessageBytes int64
 	// MinFreeBytes is the room the store's disk must have again before a
 	// push whose journal found it full goes on; default 100 MB.
@@ -178,12 +179,14 @@ type pushRun struct {
 
 // pushUnit is one source folder going to one destination folder.
 type pushUnit struct {
-	m       PushMailbox
-	src     store.FolderState
-	dest    string
-	limit   int64 // bytes; 0 = none known
-	stopped *atomic.Bool
-	quota   *gosync.Once
+	m     PushMailbox
+	src   store.FolderState
+	dest  string
+	limit int64 // bytes; 0 = none known
+	// limitFrom says whose limit it is, for the report (sizeLimit).
+	limitFrom string
+	stopped   *atomic.Bool
+	quota     *gosync.Once
 }
 
 func (pr *pushRun) fail(mb string, err error) {
@@ -220,13 +223,8 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		pr.fail(mb, err)
 		return
 	}
-	limit := info.AppendLimit
 	p, _ := ProfileByName(mapping.Profile)
-	for _, l := range []int64{p.MaxMessageBytes, pr.opts.MaxMessageBytes} {
-		if l > 0 && (limit == 0 || l < limit) {
-			limit = l
-		}
-	}
+	limit, limitFrom := sizeLimit(info.AppendLimit, p, pr.opts.MaxMessageBytes)
 	states, err := pr.db.FolderStates(m.Box)
 	if err != nil {
 		pr.fail(mb, err)
@@ -246,7 +244,7 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		}
 		pr.planned()
 		select {
-		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, stopped: stopped, quota: quota}:
+		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, limitFrom: limitFrom, stopped: stopped, quota: quota}:
 		case <-ctx.Done():
 			pr.folderDone()
 			return
@@ -267,4 +265,22 @@ func pushMapping(db *store.DB, box store.BoxKey, dest ServerInfo) (Mapping, erro
 	}
 	m := BuildMapping(in)
 	return m, SaveMapping(db, box.ProjectID, box.MailboxID, m)
+}
+
+// sizeLimit is the message size limit a push applies, and whose it is.
+// A server that announces APPENDLIMIT knows its own limit: it wins over
+// the profile's default (a Microsoft 365 tenant may have raised the 35 MB
+// default, and would then say so). The operator's own limit applies over
+// either. 0 means none is known.
+func sizeLimit(appendLimit int64, p Profile, own int64) (limit int64, from string) {
+	switch {
+	case appendLimit > 0:
+		limit, from = appendLimit, "the server's announced limit (APPENDLIMIT)"
+	case p.MaxMessageBytes > 0:
+		limit, from = p.MaxMessageBytes, fmt.Sprintf("the %s profile's default limit", p.Name)
+	}
+	if own > 0 && (limit == 0 || own < limit) {
+		limit, from = own, "your own limit"
+	}
+	return limit, from
 }

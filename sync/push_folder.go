@@ -253,7 +253,7 @@ func (fp *folderPush) limitCheck(seg []wantMsg, res resolution, recs map[store.P
 			keep = false
 		} else if fp.u.limit > 0 && w.Rec.Size > fp.u.limit {
 			r := store.PushRecord{State: store.PushFailed, Reason: CodeTooBig, Size: w.Rec.Size, MessageID: w.Rec.MessageID, SourceUID: w.Rec.UID,
-				Text: fmt.Sprintf("%d bytes, over the destination's limit of %d bytes: not sent", w.Rec.Size, fp.u.limit), At: time.Now().UTC()}
+				Text: fmt.Sprintf("%d bytes, over %s of %d bytes: not sent", w.Rec.Size, fp.u.limitFrom, fp.u.limit), At: time.Now().UTC()}
 			over[w.Key], recs[w.Key] = r, r
 			fp.pr.opts.Progress.Problem(fp.u.m.Box.MailboxID, fp.u.src.Name, w.Rec.UID, r.Text)
 			keep = false

@@ -86,6 +86,9 @@ func dovecotConf(d *Dovecot, o DovecotOptions, acct account, ports []int) string
 	if o.MaxUserIPConnections > 0 {
 		w("  mail_max_userip_connections = %d", o.MaxUserIPConnections)
 	}
+	if o.AppendLimit > 0 {
+		w("  imap_capability = +APPENDLIMIT=%d", o.AppendLimit)
+	}
 	w("}")
 	return b.String()
 }

@@ -39,6 +39,10 @@ type DovecotOptions struct {
 	// (the quota plugin's quota_max_mail_size; 0 = none): a real
 	// per-message refusal for tests of the push's rejections.
 	MaxMailBytes int64
+	// AppendLimit advertises APPENDLIMIT=N (RFC 7889) after login. Dovecot
+	// 2.3 enforces a size (MaxMailBytes) without advertising it; this is
+	// how a server that does is made (imap_capability adds the word).
+	AppendLimit int64
 }
 
 // Dovecot is one running instance.
