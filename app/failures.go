@@ -56,10 +56,28 @@ func (a *App) Failures(ctx context.Context, projectID string) ([]Failure, error)
 	if err != nil {
 		return nil, fmt.Errorf("list the failed messages of %s: %w", projectID, err)
 	}
-	var out []Failure
-	var hashes []string // parallel to out: the message's content hash
+	rec, hasRec, err := a.lastReconciliation(projectID)
+	if err != nil {
+		return nil, err
+	}
+	// The journal's newer word on the reconciliation's messages: whether
+	// it lists them itself, and when it last confirmed one. Only these are
+	// kept of the journal's confirmations, which cover every message.
 	seen := map[failureKey]bool{}
 	doneAt := map[failureKey]time.Time{}
+	if hasRec {
+		for _, m := range rec.Mailboxes {
+			for _, f := range m.Folders {
+				for _, list := range [][]sync.Issue{f.Missing, f.Skipped, f.Mismatched} {
+					for _, is := range list {
+						doneAt[failureKey{m.Mailbox, f.Dest, is.Hash}] = time.Time{}
+					}
+				}
+			}
+		}
+	}
+	var out []Failure
+	var hashes []string // parallel to out: the message's content hash
 	for _, m := range mbs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -77,15 +95,16 @@ func (a *App) Failures(ctx context.Context, projectID string) ([]Failure, error)
 			return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
 		}
 		for _, dest := range dests {
-			_, recs, err := a.db.PushJournal(projectID, m.ID, dest)
-			if err != nil {
-				return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
-			}
-			for k, r := range recs {
+			_, err := a.db.ForEachPush(projectID, m.ID, dest, func(k store.PushKey, r store.PushRecord) error {
+				if r.State == store.PushDone && len(doneAt) == 0 {
+					return nil
+				}
 				fk := failureKey{m.ID, dest, k.Hash.String()}
 				if r.State == store.PushDone {
-					doneAt[fk] = r.At
-					continue
+					if at, listed := doneAt[fk]; listed && r.At.After(at) {
+						doneAt[fk] = r.At
+					}
+					return nil
 				}
 				code := r.Reason
 				if r.State == store.PushIntent {
@@ -95,14 +114,14 @@ func (a *App) Failures(ctx context.Context, projectID string) ([]Failure, error)
 				out = append(out, Failure{Mailbox: m.ID, Folder: sourceOf[dest], DestFolder: dest, SourceUID: r.SourceUID,
 					MessageID: r.MessageID, Size: r.Size, Code: code, Text: r.Text, At: r.At, Retryable: retryable(code)})
 				hashes = append(hashes, fk.hash)
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
 			}
 		}
 	}
-	rec, ok, err := a.lastReconciliation(projectID)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
+	if hasRec {
 		for _, m := range rec.Mailboxes {
 			for _, f := range m.Folders {
 				for _, list := range [][]sync.Issue{f.Missing, f.Skipped, f.Mismatched} {

@@ -58,17 +58,17 @@ func (a *App) MailboxCounts(ctx context.Context, projectID string) ([]MailboxCou
 			return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
 		}
 		for _, dest := range dests {
-			_, recs, err := a.db.PushJournal(projectID, m.ID, dest)
-			if err != nil {
-				return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
-			}
-			for _, r := range recs {
+			_, err := a.db.ForEachPush(projectID, m.ID, dest, func(_ store.PushKey, r store.PushRecord) error {
 				if r.State == store.PushDone {
 					c.Pushed++
 					c.PushedBytes += r.Size
 				} else {
 					c.Failed++
 				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read the push journal of %s: %w", m.ID, err)
 			}
 		}
 		out = append(out, c)

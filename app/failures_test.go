@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -110,6 +111,47 @@ func TestFailuresFromTheJournalAndTheReconciliation(t *testing.T) {
 	last, ok, err := a.LastReconciliation(ctx, p.ID)
 	if err != nil || !ok || last.Verdict() != rec.Verdict() {
 		t.Fatalf("last reconciliation: %v %v %q", ok, err, last.Verdict())
+	}
+
+	// The journal's newer word wins. A reconciliation that found bob's
+	// first INBOX message missing lists it while the journal's confirmation
+	// is older than the reconciliation, and no longer once the message
+	// was confirmed again after it.
+	missing := last
+	missing.At = last.At.Add(time.Millisecond)
+	for i, m := range missing.Mailboxes {
+		for j, f := range m.Folders {
+			if m.Mailbox == bob && f.Dest == "INBOX" {
+				missing.Mailboxes[i].Folders[j].Missing = []sync.Issue{{SourceUID: first.UID, Hash: first.Hash.String(), Size: first.Size, Code: sync.CodeNotPushed}}
+			}
+		}
+	}
+	raw, _ := json.Marshal(missing)
+	if err := a.db.AddSnapshot(p.ID, SnapshotReconcileDetail, missing.At, raw); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() bool {
+		t.Helper()
+		fs, err := a.Failures(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Mailbox == bob && f.SourceUID == first.UID && f.Code == sync.CodeNotPushed {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed() {
+		t.Fatal("a message the last reconciliation found missing, confirmed only before it, is not listed")
+	}
+	again := store.PushRecord{State: store.PushDone, UID: 999, Size: first.Size, SourceUID: first.UID, At: missing.At.Add(time.Second)}
+	if err := a.db.RecordPush(p.ID, bob, "INBOX", nil, map[store.PushKey]store.PushRecord{{Hash: first.Hash}: again}); err != nil {
+		t.Fatal(err)
+	}
+	if listed() {
+		t.Fatal("a message confirmed again after the reconciliation is still listed")
 	}
 }
 

@@ -98,10 +98,24 @@ func pushFolderBucket(tx *bolt.Tx, projectID, mailboxID, folder string, create b
 }
 
 // PushJournal returns a destination folder's state and records (empty
-// when nothing was pushed there).
+// when nothing was pushed there). It holds the whole folder's journal:
+// callers that only go through it use ForEachPush.
 func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[PushKey]PushRecord, error) {
-	var st PushFolder
 	recs := map[PushKey]PushRecord{}
+	st, err := db.ForEachPush(projectID, mailboxID, folder, func(k PushKey, r PushRecord) error {
+		recs[k] = r
+		return nil
+	})
+	return st, recs, err
+}
+
+// ForEachPush calls fn for every record of a destination folder's journal,
+// in key order, and returns the folder's state: a walk that holds one
+// record at a time, whatever the folder's size. fn runs inside a read
+// transaction: it must not write to the store. An error from fn ends the
+// walk and is returned.
+func (db *DB) ForEachPush(projectID, mailboxID, folder string, fn func(PushKey, PushRecord) error) (PushFolder, error) {
+	var st PushFolder
 	defer db.dropIndexPages() // as ForEachMessageIn does
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b, err := pushFolderBucket(tx, projectID, mailboxID, folder, false)
@@ -122,11 +136,10 @@ func (db *DB) PushJournal(projectID, mailboxID, folder string) (PushFolder, map[
 			var pk PushKey
 			copy(pk.Hash[:], k[:32])
 			pk.Ordinal = binary.BigEndian.Uint32(k[32:])
-			recs[pk] = r
-			return nil
+			return fn(pk, r)
 		})
 	})
-	return st, recs, err
+	return st, err
 }
 
 // PushFolderState returns a destination folder's state alone (zero when
