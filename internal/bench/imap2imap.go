@@ -141,6 +141,11 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		note: fmt.Sprintf("one new message in each of the %d folders: pull delta %v + push %v (every folder changed: no no-change shortcut); %s",
 			added, newDelta.wall.Round(time.Millisecond), newPush.wall.Round(time.Millisecond), newPush.note)})
 	msgs += added
+	rec, err := runReconcileChild(data, src.Addr, dst.Addr, testenv.DefaultUser)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, rec)
 	printTable(rows, msgs, size)
 	vsMbsync := "not run"
 	if mb.msgsPerSec() > 0 {

@@ -35,6 +35,8 @@ func main() {
 	pushChild := flag.String("push-child", "", "internal: run one push from this data folder")
 	user := flag.String("user", "", "internal: destination login for -push-child")
 	plainAppend := flag.Bool("plain-append", false, "internal: -push-child with go-imap's APPEND")
+	reconcileChild := flag.String("reconcile-child", "", "internal: run one reconciliation of this data folder (destination -addr, source -src-addr)")
+	srcAddr := flag.String("src-addr", "", "internal: source server for -reconcile-child")
 	only := flag.String("only", "", "run only this benchmark: pull, imap or pst (PST export against a plain copy)")
 	pstChildIn := flag.String("pst-child", "", "internal: export this corpus file to a PST")
 	pstIndex := flag.String("pst-index", "", "internal: corpus index for -pst-child")
@@ -54,6 +56,9 @@ func main() {
 	}
 	if *pushChild != "" {
 		os.Exit(childPush(*pushChild, *addr, *user, *conns, *plainAppend))
+	}
+	if *reconcileChild != "" {
+		os.Exit(childReconcile(*reconcileChild, *srcAddr, *addr, *user))
 	}
 	if *only == "" || *only == "pull" {
 		if err := run(*n, *conns, *keep, *withMbsync); err != nil {
