@@ -21,6 +21,7 @@ import (
 var destUsers = map[string]string{
 	testenv.DefaultUser: testenv.DefaultPassword, // Mailshift, wire path
 	"plain":             "plain-Pw-1",            // Mailshift, -plain-append
+	"one":               "one-Pw-1",              // Mailshift, one connection (the loader's)
 	"mbsync":            "mbsync-Pw-1",
 	"loader":            "loader-Pw-1",
 }
@@ -83,9 +84,12 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	// gets its own copy of the store.
 	withPlain := msgs <= plainAppendMax
 	plainData := filepath.Join(work, "mailshift-plain")
+	oneData := filepath.Join(work, "mailshift-one")
 	if withPlain {
-		if err := os.CopyFS(plainData, os.DirFS(data)); err != nil {
-			return err
+		for _, copyTo := range []string{plainData, oneData} {
+			if err := os.CopyFS(copyTo, os.DirFS(data)); err != nil {
+				return err
+			}
 		}
 	}
 	push, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
@@ -98,6 +102,15 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	rows := []row{raw, loader, pull, push, both}
 	wireVsPlain := fmt.Sprintf("not run above %d messages", plainAppendMax)
 	if withPlain {
+		// One connection, as the loader has: the upload borrows the
+		// folder's session for MULTIAPPEND (no room for a second one).
+		one, err := runPushChild(oneData, dst.Addr, "one", 1, false)
+		if err != nil {
+			return err
+		}
+		one.name = "Mailshift push (1 conn, wire)"
+		one.note = "the loader's one connection: " + one.note
+		rows = append(rows, one)
 		plain, err := runPushChild(plainData, dst.Addr, "plain", conns, true)
 		if err != nil {
 			return err
