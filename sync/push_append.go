@@ -15,15 +15,15 @@ import (
 // upload sends todo in windows over the folder's upload session (or c's
 // own, borrowed: push_borrow.go; or c by go-imap's APPEND where the
 // server offers nothing better or the options ask for it) and, at the
-// same time, over the sessions of idle
-// workers that join (uploadJob, whose comment argues why several sessions
-// appending to one folder keep each message exactly once). Each window's
-// intents (destination UIDVALIDITY, a lower bound of its UIDNEXT, hash,
-// size, Message-ID) are durable before its first byte is sent. A crash
-// anywhere leaves intents, which the next run resolves by searching the
-// destination before it sends anything again. upload returns only when
-// no session is sending for the folder any more, with the UIDNEXT lower
-// bound raised past the UIDs the server reported (for the next segment).
+// same time, over the sessions of idle workers that join (uploadJob,
+// whose comment argues why several sessions appending to one folder keep
+// each message exactly once). Each window's intents (destination
+// UIDVALIDITY, a lower bound of its UIDNEXT, hash, size, Message-ID) are
+// durable before its first byte is sent. A crash anywhere leaves intents,
+// which the next run resolves by searching the destination before it
+// sends anything again. upload returns only when no session is sending
+// for the folder any more, with the UIDNEXT lower bound raised past the
+// UIDs the server reported (for the next segment).
 func (fp *folderPush) upload(ctx context.Context, c *Conn, todo []wantMsg, uv, uidNext uint32, recs map[store.PushKey]store.PushRecord) (uint32, error) {
 	if len(todo) == 0 {
 		return uidNext, nil
