@@ -111,6 +111,9 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		one.name = "Mailshift push (1 conn, wire)"
 		one.note = "the loader's one connection: " + one.note
 		rows = append(rows, one)
+		if err := destFidelity(src, dst, oneData, "one", msgs); err != nil {
+			return err
+		}
 		plain, err := runPushChild(plainData, dst.Addr, "plain", conns, true)
 		if err != nil {
 			return err
@@ -169,7 +172,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	printFloor(raw, loader, both, mb)
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
-	return destFidelity(src, dst, data, msgs)
+	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
 }
 
 // plainAppendMax is the largest corpus the plain-APPEND push row runs on:

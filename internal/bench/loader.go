@@ -191,9 +191,10 @@ func folderKeys(c *imapclient.Client, mailbox string) (map[string]int, error) {
 }
 
 // destFidelity compares every source folder with the destination folder
-// Mailshift mapped it to: the same messages, byte for byte, with their
-// flags, keywords and INTERNALDATE, each exactly once.
-func destFidelity(src, dst *testenv.Dovecot, data string, want int) error {
+// Mailshift mapped it to, in user's mailbox on dst: the same messages,
+// byte for byte, with their flags, keywords and INTERNALDATE, each
+// exactly once.
+func destFidelity(src, dst *testenv.Dovecot, data, user string, want int) error {
 	db, err := store.Open(data, store.Options{ReadOnly: true})
 	if err != nil {
 		return err
@@ -208,7 +209,7 @@ func destFidelity(src, dst *testenv.Dovecot, data string, want int) error {
 		return err
 	}
 	defer sc.Close()
-	dc, err := login(dst, testenv.DefaultUser, testenv.DefaultPassword)
+	dc, err := login(dst, user, destUsers[user])
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func destFidelity(src, dst *testenv.Dovecot, data string, want int) error {
 			}
 		}
 	}
-	fmt.Printf("fidelity (destination): %d of %d source messages on the destination exactly once, byte-identical, with flags, keywords and INTERNALDATE (corpus %d)\n", same, total, want)
+	fmt.Printf("fidelity (destination %s): %d of %d source messages on the destination exactly once, byte-identical, with flags, keywords and INTERNALDATE (corpus %d)\n", user, same, total, want)
 	for i, d := range diffs {
 		if i == 10 {
 			fmt.Printf("  ... and %d more\n", len(diffs)-10)
