@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -213,23 +210,23 @@ type pushResult struct {
 	Err      string
 }
 
+// destEndpoint is user's login on the destination server at addr.
+func destEndpoint(addr, user string) sync.Endpoint {
+	ep := endpoint(addr)
+	ep.Username, ep.Password = user, []byte(destUsers[user])
+	return ep
+}
+
 // childPush is the push child: one push of the bench mailbox to user on
 // addr, its result as JSON on stdout.
 func childPush(data, addr, user string, conns int, plain bool) int {
-	db, err := store.Open(data, store.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	db, done, ok := openChildStore(data)
+	if !ok {
 		return 1
 	}
-	defer db.Close()
-	defer cpuProfile()()
-	if os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE") != "" {
-		runtime.MemProfileRate = 4096 // as in childPull
-	}
+	defer done()
 	split := residentSplit()
-	ep := endpoint(addr)
-	ep.Username, ep.Password = user, []byte(destUsers[user])
-	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: ep}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
+	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: destEndpoint(addr, user)}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
 	t := rep.Totals()
 	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
 	res.AnonKB, res.FileKB, res.LiveKB = split()
@@ -242,22 +239,15 @@ func childPush(data, addr, user string, conns int, plain bool) int {
 
 // runPushChild runs a push in a child process (wall time, peak RSS).
 func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
-	cmd := exec.Command(os.Args[0], "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start, busy := time.Now(), cpuClock()
-	if err := cmd.Run(); err != nil {
-		return row{}, fmt.Errorf("push child: %v: %s", err, out.String())
-	}
-	wall, allCPU := time.Since(start), cpuClock()-busy
 	var res pushResult
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return row{}, fmt.Errorf("push child said %q", out.String())
+	wall, own, all, err := runJSONChild("push", &res, "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
+	if err != nil {
+		return row{}, err
 	}
 	if res.Err != "" {
 		return row{}, fmt.Errorf("push: %s", res.Err)
 	}
-	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
-		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files",
-			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.LiveKB)/1024, float64(res.FileKB)/1024)}, nil
+	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
+		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; %s",
+			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), residentNote(res.AnonKB, res.LiveKB, res.FileKB))}, nil
 }

@@ -44,16 +44,11 @@ type childResult struct {
 
 // childPull is the child process: one pull, its result as JSON on stdout.
 func childPull(data, addr string, conns int) int {
-	if os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE") != "" {
-		runtime.MemProfileRate = 4096 // the default samples one allocation per 512 KB: too coarse for a heap of a few MB
-	}
-	db, err := store.Open(data, store.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	db, done, ok := openChildStore(data)
+	if !ok {
 		return 1
 	}
-	defer db.Close()
-	defer cpuProfile()()
+	defer done()
 	defer execTrace()()
 	split := residentSplit()
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
@@ -67,28 +62,62 @@ func childPull(data, addr string, conns int) int {
 	return 0
 }
 
+// openChildStore opens a child's store and starts the profiles asked for
+// (MAILSHIFT_BENCH_CPUPROFILE, finer heap sampling with
+// MAILSHIFT_BENCH_HEAPPROFILE); done stops them and closes the store. A
+// store that does not open is reported on stderr (ok false).
+func openChildStore(data string) (db *store.DB, done func(), ok bool) {
+	if os.Getenv("MAILSHIFT_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 4096 // the default samples one allocation per 512 KB: too coarse for a heap of a few MB
+	}
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return nil, nil, false
+	}
+	stop := cpuProfile()
+	return db, func() { stop(); db.Close() }, true
+}
+
 // runChild runs a pull in a child process and measures its wall time and
 // peak RSS.
 func runChild(data, addr string, conns int) (row, error) {
-	cmd := exec.Command(os.Args[0], "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start, busy := time.Now(), cpuClock()
-	if err := cmd.Run(); err != nil {
-		return row{}, fmt.Errorf("pull child: %v: %s", err, out.String())
-	}
-	wall, allCPU := time.Since(start), cpuClock()-busy
 	var res childResult
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return row{}, fmt.Errorf("pull child said %q", out.String())
+	wall, own, all, err := runJSONChild("pull", &res, "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
+	if err != nil {
+		return row{}, err
 	}
 	if res.Err != "" {
 		return row{}, fmt.Errorf("pull: %s", res.Err)
 	}
-	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: ownCPU(cmd), allCPU: allCPU,
-		note: fmt.Sprintf("engine time %v (the rest is process start and store open); at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files",
-			time.Duration(res.Elapsed).Round(time.Millisecond), float64(res.AnonKB)/1024, float64(res.LiveKB)/1024, float64(res.FileKB)/1024)}
+	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
+		note: fmt.Sprintf("engine time %v (the rest is process start and store open); %s",
+			time.Duration(res.Elapsed).Round(time.Millisecond), residentNote(res.AnonKB, res.LiveKB, res.FileKB))}
 	return r, nil
+}
+
+// runJSONChild runs this program again with args (one of its -*-child
+// modes), decodes the JSON the child prints into res, and measures the
+// child's wall time, its own CPU and the whole machine's meanwhile.
+func runJSONChild(what string, res any, args ...string) (wall, own, all time.Duration, err error) {
+	cmd := exec.Command(os.Args[0], args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	start, busy := time.Now(), cpuClock()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, 0, fmt.Errorf("%s child: %v: %s", what, err, out.String())
+	}
+	wall, all = time.Since(start), cpuClock()-busy
+	if err := json.Unmarshal(out.Bytes(), res); err != nil {
+		return 0, 0, 0, fmt.Errorf("%s child said %q", what, out.String())
+	}
+	return wall, ownCPU(cmd), all, nil
+}
+
+// residentNote is a child's memory at its peak, split as residentSplit
+// measures it, for a row's note.
+func residentNote(anonKB, liveKB, fileKB int64) string {
+	return fmt.Sprintf("at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files", float64(anonKB)/1024, float64(liveKB)/1024, float64(fileKB)/1024)
 }
 
 // rawBound streams every folder's UID FETCH 1:* BODY.PEEK[] to nowhere on
