@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -25,39 +24,23 @@ func wireWorthIt(caps imap.CapSet) bool {
 	return caps.Has(imap.CapMultiAppend) || caps.Has(imap.CapLiteralPlus) || caps.Has(imap.CapLiteralMinus)
 }
 
-// borrowWire lends c's session to the upload path as a wireSession.
-// go-imap must have no command in flight (as for fetchWire). done(true)
-// gives the session back after the last command's tagged answer, with
-// what was read past it; done(false) closes c, whose session is then out
-// of step. The session's tags go on from the Conn's own counter, so no
-// two commands of one session ever share a tag.
+// borrowWire lends c's session (Conn.lend) to the upload path as a
+// wireSession; done gives it back, healthy after the last command's tagged
+// answer. The session's tags go on from the Conn's own counter, so no two
+// commands of one session ever share a tag.
 func (c *Conn) borrowWire() (s *wireSession, done func(healthy bool), err error) {
-	caps := c.Caps() // waits for go-imap's own CAPABILITY, if one is in flight
-	if c.ended() {
-		return nil, nil, io.ErrUnexpectedEOF
-	}
-	g := c.wire.gate
-	if err := g.borrow(c.ep.CommandTimeout); err != nil {
-		c.Close()
+	back, err := c.lend()
+	if err != nil {
 		return nil, nil, err
 	}
-	giveBack := c.tap.lend()
 	s = &wireSession{ep: c.ep, caps: map[string]bool{}, tag: c.wire.tag}
-	for cp := range caps {
+	for cp := range c.Caps() {
 		s.caps[strings.ToUpper(string(cp))] = true
 	}
-	s.setConn(g.under)
+	s.setConn(c.wire.gate.under)
 	return s, func(healthy bool) {
 		c.wire.tag = s.tag
-		if !healthy {
-			giveBack(nil)
-			c.raw.Close()
-			c.Close()
-			return
-		}
-		unread, _ := s.br.Peek(s.br.Buffered())
-		giveBack(unread) // before go-imap reads again
-		g.release(unread)
+		back(s.br, healthy)
 	}, nil
 }
 

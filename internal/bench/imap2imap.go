@@ -127,11 +127,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		}
 		rows = append(rows, mb)
 	}
-	delta, err := runChild(data, src.Addr, conns)
-	if err != nil {
-		return err
-	}
-	again, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	delta, again, err := deltaThenPush(data, src, dst, conns)
 	if err != nil {
 		return err
 	}
@@ -142,11 +138,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	if err != nil {
 		return fmt.Errorf("new mail: %w", err)
 	}
-	newDelta, err := runChild(data, src.Addr, conns)
-	if err != nil {
-		return err
-	}
-	newPush, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	newDelta, newPush, err := deltaThenPush(data, src, dst, conns)
 	if err != nil {
 		return err
 	}
@@ -170,6 +162,17 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
+}
+
+// deltaThenPush runs Mailshift's pull delta of the bench mailbox from src,
+// then its push to dst (the main destination login), as `mailshift delta`
+// does.
+func deltaThenPush(data string, src, dst *testenv.Dovecot, conns int) (delta, push row, err error) {
+	if delta, err = runChild(data, src.Addr, conns); err != nil {
+		return delta, push, err
+	}
+	push, err = runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+	return delta, push, err
 }
 
 // plainAppendMax is the largest corpus the plain-APPEND push row runs on:
@@ -203,11 +206,8 @@ type pushResult struct {
 	Found    int   `json:"found"`
 	Bytes    int64 `json:"bytes"`
 	Elapsed  int64 `json:"elapsed_ns"`
-	PeakKB   int64 `json:"peak_kb"`
-	AnonKB   int64 `json:"anon_kb"` // as in childResult
-	LiveKB   int64 `json:"live_kb"`
-	FileKB   int64 `json:"file_kb"`
-	Err      string
+	childMemory
+	Err string
 }
 
 // destEndpoint is user's login on the destination server at addr.
@@ -228,8 +228,7 @@ func childPush(data, addr, user string, conns int, plain bool) int {
 	split := residentSplit()
 	rep, err := sync.Push(context.Background(), db, []sync.PushMailbox{{Box: benchBox, Endpoint: destEndpoint(addr, user)}}, sync.PushOptions{MaxConnections: conns, PlainAppend: plain})
 	t := rep.Totals()
-	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
-	res.AnonKB, res.FileKB, res.LiveKB = split()
+	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), childMemory: split()}
 	if err != nil || rep.Exceptions() {
 		res.Err = fmt.Sprint(err, " ", rep.Summary())
 	}
@@ -249,5 +248,5 @@ func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 	}
 	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
 		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; %s",
-			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), residentNote(res.AnonKB, res.LiveKB, res.FileKB))}, nil
+			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}, nil
 }

@@ -35,11 +35,8 @@ type childResult struct {
 	Stored  int   `json:"stored"`
 	Bytes   int64 `json:"bytes"`
 	Elapsed int64 `json:"elapsed_ns"`
-	PeakKB  int64 `json:"peak_kb"` // VmHWM of the child itself
-	AnonKB  int64 `json:"anon_kb"` // peak anonymous resident memory
-	LiveKB  int64 `json:"live_kb"` // peak live heap (after a GC)
-	FileKB  int64 `json:"file_kb"` // peak file-backed resident memory (the mapped index)
-	Err     string
+	childMemory
+	Err string
 }
 
 // childPull is the child process: one pull, its result as JSON on stdout.
@@ -53,8 +50,7 @@ func childPull(data, addr string, conns int) int {
 	split := residentSplit()
 	rep, err := sync.Pull(context.Background(), db, []sync.PullMailbox{{Box: benchBox, Endpoint: endpoint(addr)}}, sync.PullOptions{MaxConnections: conns})
 	stored, _, _, _, _ := rep.Counts()
-	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), PeakKB: vmHWM("self")}
-	res.AnonKB, res.FileKB, res.LiveKB = split()
+	res := childResult{Stored: stored, Bytes: rep.Bytes, Elapsed: int64(rep.Elapsed), childMemory: split()}
 	if err != nil || rep.Exceptions() {
 		res.Err = fmt.Sprint(err, " ", rep.Summary())
 	}
@@ -92,7 +88,7 @@ func runChild(data, addr string, conns int) (row, error) {
 	}
 	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
 		note: fmt.Sprintf("engine time %v (the rest is process start and store open); %s",
-			time.Duration(res.Elapsed).Round(time.Millisecond), residentNote(res.AnonKB, res.LiveKB, res.FileKB))}
+			time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}
 	return r, nil
 }
 
@@ -112,12 +108,6 @@ func runJSONChild(what string, res any, args ...string) (wall, own, all time.Dur
 		return 0, 0, 0, fmt.Errorf("%s child said %q", what, out.String())
 	}
 	return wall, ownCPU(cmd), all, nil
-}
-
-// residentNote is a child's memory at its peak, split as residentSplit
-// measures it, for a row's note.
-func residentNote(anonKB, liveKB, fileKB int64) string {
-	return fmt.Sprintf("at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files", float64(anonKB)/1024, float64(liveKB)/1024, float64(fileKB)/1024)
 }
 
 // rawBound streams every folder's UID FETCH 1:* BODY.PEEK[] to nowhere on

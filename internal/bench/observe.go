@@ -37,6 +37,20 @@ func procStatus(pid string, keys ...string) []int64 {
 	return out
 }
 
+// childMemory is a child's memory as it reports it: its peak resident set
+// and residentSplit's peaks.
+type childMemory struct {
+	PeakKB int64 `json:"peak_kb"` // VmHWM of the child itself
+	AnonKB int64 `json:"anon_kb"` // peak anonymous resident memory
+	LiveKB int64 `json:"live_kb"` // peak live heap (after a GC)
+	FileKB int64 `json:"file_kb"` // peak file-backed resident memory (the mapped index)
+}
+
+// note words m for a row's note.
+func (m childMemory) note() string {
+	return fmt.Sprintf("at most %.1f MB anonymous (live heap %.1f MB), %.1f MB mapped files", float64(m.AnonKB)/1024, float64(m.LiveKB)/1024, float64(m.FileKB)/1024)
+}
+
 // residentSplit samples this process's memory every 10 ms until stop is
 // called, and returns the peaks of the two parts of its resident set —
 // anonymous memory (heap, stacks) and file-backed pages (the bbolt index,
@@ -44,7 +58,7 @@ func procStatus(pid string, keys ...string) []int64 {
 // with the index touched, not with what is held) — and of its live heap
 // (as of the last GC: what the program holds; anonymous memory adds the
 // GC's headroom). VmHWM counts all of it; the split says what grows.
-func residentSplit() (stop func() (anonKB, fileKB, liveKB int64)) {
+func residentSplit() (stop func() childMemory) {
 	done := make(chan struct{})
 	out := make(chan [3]int64, 1)
 	go func() {
@@ -69,10 +83,10 @@ func residentSplit() (stop func() (anonKB, fileKB, liveKB int64)) {
 			}
 		}
 	}()
-	return func() (int64, int64, int64) {
+	return func() childMemory {
 		close(done)
 		v := <-out
-		return v[0], v[1], v[2]
+		return childMemory{PeakKB: vmHWM("self"), AnonKB: v[0], FileKB: v[1], LiveKB: v[2]}
 	}
 }
 

@@ -17,11 +17,8 @@ type reconcileResult struct {
 	Verdict string `json:"verdict"`
 	OK      bool   `json:"ok"`
 	Elapsed int64  `json:"elapsed_ns"`
-	PeakKB  int64  `json:"peak_kb"`
-	AnonKB  int64  `json:"anon_kb"` // as in childResult
-	LiveKB  int64  `json:"live_kb"`
-	FileKB  int64  `json:"file_kb"`
-	Err     string
+	childMemory
+	Err string
 }
 
 // childReconcile is the reconcile child: one reconciliation of the bench
@@ -40,8 +37,7 @@ func childReconcile(data, srcAddr, dstAddr, user string) int {
 	rec, err := sync.Reconcile(context.Background(), db, mbs, sync.ReconcileOptions{})
 	t := rec.Totals()
 	res := reconcileResult{Matched: t.Matched, Missing: t.Missing, Sampled: t.Sampled, Verdict: rec.Verdict(), OK: rec.OK(),
-		Elapsed: int64(time.Since(start)), PeakKB: vmHWM("self")}
-	res.AnonKB, res.FileKB, res.LiveKB = split()
+		Elapsed: int64(time.Since(start)), childMemory: split()}
 	if err != nil {
 		res.Err = err.Error()
 	}
@@ -61,5 +57,5 @@ func runReconcileChild(data, srcAddr, dstAddr, user string) (row, error) {
 		return row{}, fmt.Errorf("reconcile: %s (%s)", res.Verdict, res.Err)
 	}
 	return row{name: "Mailshift reconcile", messages: res.Matched, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
-		note: fmt.Sprintf("%s; engine time %v; %s", res.Verdict, time.Duration(res.Elapsed).Round(time.Millisecond), residentNote(res.AnonKB, res.LiveKB, res.FileKB))}, nil
+		note: fmt.Sprintf("%s; engine time %v; %s", res.Verdict, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}, nil
 }
