@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -46,7 +47,12 @@ func TestPushCarriesAFolderOverSegments(t *testing.T) {
 		if i == 1 || i == 6 || i == 14 { // segments 1, 2 and 4 of four messages
 			raw = twin
 		}
-		msgs = append(msgs, testenv.Message{Raw: raw, Flags: []imap.Flag{imap.FlagSeen}})
+		// One fixed INTERNALDATE: the destination's copies of messages 6
+		// and 18 are loaded later, and the check below compares dates; the
+		// server's clock would split them when the loads straddle a second.
+		// (The twins share it, so which copy is found does not matter.)
+		date := time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
+		msgs = append(msgs, testenv.Message{Raw: raw, Flags: []imap.Flag{imap.FlagSeen}, Date: date})
 	}
 	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
 	e.src.Load(t, testenv.DefaultUser, "Work", msgs)
