@@ -79,13 +79,13 @@ func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
 	}
 }
 
-// The same for a push, whose only writes are its journal's: with the
-// store's disk full to the last byte the push waits (the journal cannot
-// record an intent, so nothing is sent), and once space is freed every
-// message reaches the destination exactly once.
-func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
-	e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
-	loadDemo(t, e.src, testenv.DefaultUser, 1)
+// A pull that starts on a full disk waits at its first write (the source's
+// folder listing), not only at a folder's: it does not fail the mailbox,
+// and once space is freed it stores everything.
+func TestPullStartedOnAFullDiskWaitsAndGoesOn(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	loadMixed(t, d, testenv.DefaultUser, 20)
+	src := snapshot(t, d, testenv.DefaultUser)
 	disk := testenv.SmallDisk(t, 16<<20, 0)
 	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
 	if err != nil {
@@ -95,31 +95,134 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 	if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
 		t.Fatal(err)
 	}
-	e.db, e.box = db, store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
-	pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
 	filler := filepath.Join(disk, "filler")
-	free, err := db.FreeBytes()
-	if err != nil {
+	if err := fillStoreDisk(db, filler); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filler, make([]byte, free), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
 	events := &eventLog{}
-	var rep PushReport
+	var rep Report
 	var err2 error
 	pausedOnFullDisk(t, events, filler, func() string {
-		rep, err2 = Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: e.dstEndpoint()}},
-			PushOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
+		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+		rep, err2 = Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+			PullOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
 		return fmt.Sprint(err2, " ", rep.Summary())
 	}, nil)
 	if err2 != nil || rep.Exceptions() {
-		t.Fatalf("push after the disk was freed: %v %s", err2, rep.Summary())
+		t.Fatalf("pull after the disk was freed: %v %s", err2, rep.Summary())
 	}
-	if n := e.assertDestMatchesSource(t); n < 90 {
-		t.Fatalf("only %d messages compared", n)
+	want := 0
+	for _, msgs := range src {
+		want += len(msgs)
 	}
+	if n := compareStore(t, db, testenv.DefaultUser, src); n != want || want < 20 {
+		t.Fatalf("%d of %d messages stored as on the source", n, want)
+	}
+}
+
+// The same for a push, whose only writes are its plan's (the destination
+// inventory, the mapping) and its journal's: with the store's disk full to
+// the last byte the push waits, whether the disk fills before it plans or
+// after it planned a folder and before its first intent (a message whose
+// intent the journal cannot record is not sent), and once space is freed
+// every message reaches the destination exactly once.
+func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
+	for _, when := range []string{"before planning", "before the first intent"} {
+		t.Run(when, func(t *testing.T) {
+			e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
+			loadDemo(t, e.src, testenv.DefaultUser, 1)
+			disk := testenv.SmallDisk(t, 16<<20, 0)
+			db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
+				t.Fatal(err)
+			}
+			e.db, e.box = db, store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+			pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
+			filler := filepath.Join(disk, "filler")
+			events := &eventLog{}
+			if when == "before planning" {
+				if err := fillStoreDisk(db, filler); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				events.onPlanned = func() {
+					if err := fillStoreDisk(db, filler); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			var rep PushReport
+			var err2 error
+			pausedOnFullDisk(t, events, filler, func() string {
+				rep, err2 = Push(context.Background(), e.db, []PushMailbox{{Box: e.box, Endpoint: e.dstEndpoint()}},
+					PushOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
+				return fmt.Sprint(err2, " ", rep.Summary())
+			}, func() {
+				// bbolt may still find a freed page for a write or two:
+				// whatever went out had its intent recorded first.
+				for folder, msgs := range snapshot(t, e.dst, testenv.DefaultUser) {
+					journaled := 0
+					if _, err := db.ForEachPush("p", testenv.DefaultUser, folder, func(store.PushKey, store.PushRecord) error {
+						journaled++
+						return nil
+					}); err != nil {
+						t.Fatal(err)
+					}
+					if len(msgs) > journaled {
+						t.Fatalf("%d messages in %q and %d in its journal while the store's disk was full", len(msgs), folder, journaled)
+					}
+				}
+			})
+			if err2 != nil || rep.Exceptions() {
+				t.Fatalf("push after the disk was freed: %v %s", err2, rep.Summary())
+			}
+			if n := e.assertDestMatchesSource(t); n < 90 {
+				t.Fatalf("only %d messages compared", n)
+			}
+		})
+	}
+}
+
+// fillStoreDisk fills the store's disk to the last byte: a file as big as
+// the free space, then tiny records until the store can write no more,
+// because bbolt reuses the pages its earlier writes freed and would go on
+// writing into them on a disk with no block left. The records stay; the
+// file is the one to remove to free the disk.
+func fillStoreDisk(db *store.DB, filler string) error {
+	free, err := db.FreeBytes()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filler, make([]byte, free), 0o600); err != nil && !store.IsDiskFull(err) {
+		return err
+	}
+	// Big records first, then smaller ones, for the freed runs of every
+	// size; each size until it failed three times in a row (a failed write
+	// may still have taken the disk's last blocks for pages a later one
+	// reuses).
+	for _, size := range []int{16 << 10, 4 << 10, 1 << 10, 64, 1} {
+		for i, full := 0, 0; full < 3; i++ {
+			if i == 100000 {
+				return fmt.Errorf("the store still writes after 100,000 records on a full disk")
+			}
+			// Each in a kind of its own: a write into a small new bucket
+			// may find room that one into a big bucket does not.
+			err := db.AddSnapshot("p", fmt.Sprint("filler-", size, "-", i), time.Now(), make([]byte, size))
+			switch {
+			case store.IsDiskFull(err):
+				full++
+			case err != nil:
+				return err
+			default:
+				full = 0
+			}
+		}
+	}
+	return nil
 }
 
 // A write that fails with room on the disk, for want of something free

@@ -47,12 +47,17 @@ func addToxic(t *testing.T, p *toxiproxy.Proxy, json string) {
 // onStored and onWaiting, when set, run once at the first such event.
 type eventLog struct {
 	traceLog
-	onStored, onWaiting  func()
-	storedOnce, waitOnce gosync.Once
+	onStored, onWaiting, onPlanned    func()
+	storedOnce, waitOnce, plannedOnce gosync.Once
 }
 
-func (e *eventLog) Planned(mb string, n int, b int64) { e.add(fmt.Sprint("planned ", mb, n, b)) }
-func (e *eventLog) Folder(mb, f string)               { e.add("folder " + mb + " " + f) }
+func (e *eventLog) Planned(mb string, n int, b int64) {
+	e.add(fmt.Sprint("planned ", mb, n, b))
+	if e.onPlanned != nil {
+		e.plannedOnce.Do(e.onPlanned)
+	}
+}
+func (e *eventLog) Folder(mb, f string) { e.add("folder " + mb + " " + f) }
 func (e *eventLog) Stored(mb string, n int, b int64) {
 	e.add(fmt.Sprint("stored ", mb, n, b))
 	if e.onStored != nil {

@@ -98,15 +98,15 @@ func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions
 	var planners, workers gosync.WaitGroup
 	for _, m := range mbs {
 		r.reports[m.Box.MailboxID] = &MailboxReport{Mailbox: m.Box.MailboxID}
-		// Known to verification from now on, even if its source cannot
-		// be listed: a mailbox never read is not a verified one.
-		if err := db.StartPull(m.Box); err != nil {
-			r.fail(m.Box.MailboxID, err)
-			continue
-		}
 		planners.Add(1)
 		go func(m PullMailbox) {
 			defer planners.Done()
+			// Known to verification from now on, even if its source cannot
+			// be listed: a mailbox never read is not a verified one.
+			if err := r.whenRoom(ctx, m.Box.MailboxID, func() error { return db.StartPull(m.Box) }); err != nil {
+				r.fail(m.Box.MailboxID, err)
+				return
+			}
 			r.plan(ctx, m, units)
 		}(m)
 	}

@@ -33,7 +33,7 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 			listing.Folders = append(listing.Folders, f.Name)
 		}
 	}
-	if err := r.db.SaveSourceListing(m.Box, listing); err != nil {
+	if err := r.whenRoom(ctx, mb, func() error { return r.db.SaveSourceListing(m.Box, listing) }); err != nil {
 		r.fail(mb, err)
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"mailshift/store"
 )
 
 // awaitSpace pauses after a write failed on a full disk (RELIABILITY.md:
@@ -31,6 +33,26 @@ func (r *run) awaitSpace(ctx context.Context, mb string) (waited bool, err error
 		case <-time.After(r.opts.spacePoll):
 		case <-ctx.Done():
 			return true, ctx.Err()
+		}
+	}
+}
+
+// whenRoom runs one store write made outside a retried folder (a plan's
+// listing, snapshot or mapping): one that fails on a full disk waits for
+// space, as retry does, and is made again, instead of failing the whole
+// mailbox. A write that fails with room on the disk returns its error.
+func (r *run) whenRoom(ctx context.Context, mb string, write func() error) error {
+	for {
+		err := write()
+		if !store.IsDiskFull(err) {
+			return err
+		}
+		waited, werr := r.awaitSpace(ctx, mb)
+		if werr != nil {
+			return werr
+		}
+		if !waited {
+			return err
 		}
 	}
 }

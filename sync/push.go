@@ -214,11 +214,13 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		return
 	}
 	raw, _ := json.Marshal(info)
-	if err := pr.db.AddSnapshot(m.Box.ProjectID, SnapshotDestInventory+mb, time.Now().UTC(), raw); err != nil {
+	at := time.Now().UTC()
+	if err := pr.retrier.whenRoom(ctx, mb, func() error { return pr.db.AddSnapshot(m.Box.ProjectID, SnapshotDestInventory+mb, at, raw) }); err != nil {
 		pr.fail(mb, err)
 		return
 	}
-	mapping, err := pushMapping(pr.db, m.Box, info)
+	var mapping Mapping
+	err = pr.retrier.whenRoom(ctx, mb, func() (err error) { mapping, err = pushMapping(pr.db, m.Box, info); return })
 	if err != nil {
 		pr.fail(mb, err)
 		return
