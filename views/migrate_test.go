@@ -72,6 +72,13 @@ func TestMigrateScreenRunsTheDemoToTheEnd(t *testing.T) {
 	if len(d.Rows()) != 3 || d.Pause.Disabled() == false || d.Pull.Disabled() {
 		t.Fatalf("before the pull: rows %v, pause enabled %v", d.Rows(), !d.Pause.Disabled())
 	}
+	// A mailbox never read has no progress to show, and nothing is being
+	// counted while no job runs.
+	for _, row := range d.Rows() {
+		if row[1] != "not started" || row[2] != "" || row[3] != "" || row[4] != "" {
+			t.Fatalf("before the pull: %q", row)
+		}
+	}
 	if !strings.HasPrefix(m.Errors.Summary.Text, "No failed messages") {
 		t.Fatalf("errors before anything ran: %q", m.Errors.Summary.Text)
 	}

@@ -132,16 +132,27 @@ func (d *DashboardTab) cellText(i, col int) string {
 	case 1:
 		return d.mailboxState(r)
 	case 2:
-		if r.partial {
+		switch {
+		case r.partial && d.holds(r):
 			return "counting folders"
+		case r.partial && r.total > 0:
+			return "not all folders counted"
+		case r.partial:
+			return "" // never read: nothing to count yet
 		}
 		return fmt.Sprintf("%.0f%%", fraction(r)*100)
 	case 3:
+		if r.partial && r.total == 0 && r.done == 0 && !d.holds(r) {
+			return ""
+		}
 		if r.partial {
 			return fmt.Sprintf("%d / %d so far", r.done, r.total)
 		}
 		return fmt.Sprintf("%d / %d", r.done, r.total)
 	case 4:
+		if r.partial && r.total == 0 && r.done == 0 && !d.holds(r) {
+			return ""
+		}
 		if r.partial {
 			return fmt.Sprintf("%.1f so far", mb(r.doneBytes))
 		}
@@ -160,6 +171,13 @@ func (d *DashboardTab) cellText(i, col int) string {
 		return fmt.Sprint(r.c.Failed)
 	}
 	return ""
+}
+
+// holds says the current job, running or paused, works on r's mailbox:
+// its counts are still growing.
+func (d *DashboardTab) holds(r mailboxRow) bool {
+	j := d.jobs[d.current]
+	return (j.State == app.JobRunning || j.State == app.JobPaused) && (j.Mailbox == "" || j.Mailbox == r.c.Mailbox)
 }
 
 // mailboxState words where a mailbox stands: the folder being copied when
