@@ -28,8 +28,9 @@ func (ProjectChanged) isEvent()   {}
 func (MailboxesChanged) isEvent() {}
 
 // Bus fans events out to subscribers. Publish never blocks: a subscriber
-// that falls behind its buffer misses events (it re-reads state on the next
-// one it gets), so the engine is never slowed by a slow UI.
+// that falls behind its buffer misses its oldest events, never the newest
+// (a job's final report, the last state of anything), so the engine is
+// never slowed by a slow UI and a slow UI still ends up showing the truth.
 type Bus struct {
 	mu   gosync.Mutex
 	subs map[int]chan Event
@@ -46,7 +47,7 @@ func (b *Bus) Subscribe(buffer int) (<-chan Event, func()) {
 	}
 	id := b.next
 	b.next++
-	ch := make(chan Event, buffer)
+	ch := make(chan Event, max(buffer, 1)) // Publish needs room to make
 	b.subs[id] = ch
 	var once gosync.Once
 	return ch, func() {
@@ -59,14 +60,22 @@ func (b *Bus) Subscribe(buffer int) (<-chan Event, func()) {
 	}
 }
 
-// Publish delivers e to every subscriber that has room.
+// Publish delivers e to every subscriber; one whose buffer is full loses
+// its oldest pending event to make room. (Publish is the channels' only
+// sender, under mu, so the room it makes stays free for e.)
 func (b *Bus) Publish(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, ch := range b.subs {
 		select {
 		case ch <- e:
+			continue
 		default:
 		}
+		select {
+		case <-ch:
+		default: // the subscriber took one meanwhile
+		}
+		ch <- e
 	}
 }

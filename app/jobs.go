@@ -121,12 +121,17 @@ func (js *Jobs) run(j *job) {
 	j.mu.Unlock()
 	js.publish(j)
 	js.wg.Add(2)
-	go js.ticker(ctx, j)
+	ticking := make(chan struct{})
+	go func() { defer close(ticking); js.ticker(ctx, j) }()
 	go func() {
 		defer js.wg.Done()
 		defer close(j.done)
 		msg, exceptions, err := j.fn(ctx, j)
 		cancel(nil)
+		// The ticker may hold a snapshot taken while the job ran: were it
+		// published after the final report, a subscriber would be left
+		// with "running" for ever. It ends first.
+		<-ticking
 		j.mu.Lock()
 		j.info.Ended = js.now()
 		switch cause := context.Cause(ctx); {
@@ -146,6 +151,10 @@ func (js *Jobs) run(j *job) {
 	}()
 }
 
+// afterTickSnapshot lets a test hold the ticker between its snapshot and
+// its publishing, where a scheduler may hold it too.
+var afterTickSnapshot = func() {}
+
 // ticker publishes the job's progress while it changes, PublishEvery.
 func (js *Jobs) ticker(ctx context.Context, j *job) {
 	defer js.wg.Done()
@@ -161,7 +170,9 @@ func (js *Jobs) ticker(ctx context.Context, j *job) {
 			j.dirty = false
 			j.mu.Unlock()
 			if dirty {
-				js.publish(j)
+				info := j.snapshot()
+				afterTickSnapshot()
+				js.bus.Publish(JobChanged{Job: info})
 			}
 		}
 	}
