@@ -35,9 +35,10 @@ type DB struct {
 
 	packs   packs
 	reading readFiles // packs open for reading (packs_read.go)
-	// blobHint is the generation of the hash index the last lookup found
-	// its blob in (msgindex_blobs.go): where the next one looks first.
-	blobHint atomic.Int64
+	// blobHints are the generations of the hash index recent lookups
+	// found their blobs in (msgindex_blobs.go): where the next ones look
+	// first.
+	blobHints blobHints
 	// journalDropped is when a push journal commit last released the
 	// index pages (Unix nanoseconds; see RecordPush).
 	journalDropped atomic.Int64

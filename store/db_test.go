@@ -15,7 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func openTemp(t *testing.T) *DB {
+func openTemp(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(t.TempDir(), Options{})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,13 +31,15 @@ import (
 // message in two folders); each entry names complete bytes of that
 // content, so whichever a lookup finds first is right.
 
-// blobGenSize is how many blobs one generation holds: about 100 leaf
+// blobGenSize is how many blobs one generation holds: about 25 leaf
 // pages, the most one commit may touch of the hash index. Measured on the
-// 100,000-message bench, 16,384 left a pull's peak RSS at 35 MB and 4,096
-// at 27 MB (a 10,000-message pull: 24 MB); lookups cost one seek either
-// way (lookupBlob's hint). A variable only so tests can make generations
-// small; lookups do not depend on it.
-var blobGenSize uint64 = 4096
+// 100,000-message bench, 16,384 left a pull's peak RSS at 35 MB, 4,096 at
+// 26-27 MB and 1,024 at 23 MB (a 10,000-message pull: 20-23 MB). A lookup
+// costs one seek when a recent one found its blob in the same generation
+// (blobHints), and one per generation otherwise: more, smaller
+// generations make only those dearer. A variable only so tests can make
+// generations small; lookups do not depend on it.
+var blobGenSize uint64 = 1024
 
 var bucketBlobGens = []byte("blobgens")
 
@@ -46,8 +50,11 @@ func blobGenKey(gen uint32, h Hash) []byte {
 	return k
 }
 
-// putBlobs indexes a batch's blobs in the current generation.
-func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob) error {
+// putBlobs indexes a batch's blobs in the current generation, in the
+// order of its messages (then any blob no message names): a generation
+// then holds a run of consecutive UIDs, which readers walking a folder in
+// UID order find one after the other (lookupBlob's hints).
+func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob, msgs []MessageRecord) error {
 	if len(blobs) == 0 {
 		return nil
 	}
@@ -56,24 +63,38 @@ func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob) error {
 		return err
 	}
 	seq := gb.Sequence()
-	for h, bl := range blobs {
-		if err := gb.Put(blobGenKey(uint32(seq/blobGenSize), h), bl.encode()); err != nil {
-			return err
-		}
+	put := func(h Hash, bl Blob) error {
 		seq++
+		return gb.Put(blobGenKey(uint32((seq-1)/blobGenSize), h), bl.encode())
+	}
+	done := make(map[Hash]bool, len(blobs))
+	for _, m := range msgs {
+		if bl, ok := blobs[m.Hash]; ok && !done[m.Hash] {
+			done[m.Hash] = true
+			if err := put(m.Hash, bl); err != nil {
+				return err
+			}
+		}
+	}
+	for h, bl := range blobs {
+		if !done[h] {
+			if err := put(h, bl); err != nil {
+				return err
+			}
+		}
 	}
 	return gb.SetSequence(seq)
 }
 
-// lookupBlob finds a hash's bytes: in generation hint first, then its
-// neighbours, then every other generation newest first, then the schema-1
-// bucket. It returns the generation it was found in (-1: schema 1 or not
-// found), a good hint for the next lookup: readers walk a folder in UID
-// order, which is about the order it was pulled in, so consecutive
-// messages sit in the same generation and a lookup costs one seek rather
-// than one per generation. The returned Blob is decoded (copied), so it
-// outlives tx.
-func lookupBlob(tx *bolt.Tx, h Hash, hint int64) (Blob, int64, bool) {
+// lookupBlob finds a hash's bytes: in the generations hints name first
+// (each, then its neighbours), then every other generation newest first,
+// then the schema-1 bucket. It returns the generation it was found in (-1:
+// schema 1 or not found), a good hint for the next lookup: readers walk a
+// folder in UID order, which is about the order it was pulled in, so
+// consecutive messages sit in the same generation and a lookup costs one
+// seek rather than one per generation. The returned Blob is decoded
+// (copied), so it outlives tx.
+func lookupBlob(tx *bolt.Tx, h Hash, hints ...int64) (Blob, int64, bool) {
 	mail := tx.Bucket(bucketMail)
 	if gb := mail.Bucket(bucketBlobGens); gb != nil {
 		c := gb.Cursor()
@@ -91,16 +112,23 @@ func lookupBlob(tx *bolt.Tx, h Hash, hint int64) (Blob, int64, bool) {
 				}
 				return Blob{}, false
 			}
-			tried := func(gen int64) bool { return gen >= hint-1 && gen <= hint+1 }
-			for _, gen := range [3]int64{hint, hint - 1, hint + 1} {
-				if gen >= 0 && gen <= newest {
+			var tried [3 * len(blobHints{}.gens)]int64 // the hinted generations looked in
+			n := 0
+			for _, step := range [3]int64{0, -1, 1} {
+				for _, hint := range hints {
+					gen := hint + step
+					if gen < 0 || gen > newest || slices.Contains(tried[:n], gen) || n == len(tried) {
+						continue
+					}
+					tried[n] = gen
+					n++
 					if bl, ok := in(gen); ok {
 						return bl, gen, true
 					}
 				}
 			}
 			for gen := newest; gen >= 0; gen-- {
-				if !tried(gen) {
+				if !slices.Contains(tried[:n], gen) {
 					if bl, ok := in(gen); ok {
 						return bl, gen, true
 					}
@@ -149,13 +177,45 @@ func (db *DB) HasBlob(h Hash) (Blob, bool) {
 	var ok bool
 	db.bolt.View(func(tx *bolt.Tx) error {
 		var gen int64
-		bl, gen, ok = lookupBlob(tx, h, db.blobHint.Load())
+		bl, gen, ok = lookupBlob(tx, h, db.blobHints.get()...)
 		if gen >= 0 {
-			db.blobHint.Store(gen)
+			db.blobHints.found(gen)
 		}
 		return nil
 	})
 	return bl, ok
+}
+
+// blobHints are the generations recent lookups found their blobs in, for
+// the next ones to look in first. Several, because readers work side by
+// side (a push's workers read different folders, each pulled into its own
+// generations): with one hint they took it from each other, and each
+// lookup then searched generation after generation. Races between readers
+// only cost a lookup more seeks.
+type blobHints struct {
+	gens [4]atomic.Int64 // +1, so that the zero value means none
+	next atomic.Uint32
+}
+
+func (b *blobHints) get() []int64 {
+	out := make([]int64, 0, len(b.gens))
+	for i := range b.gens {
+		if g := b.gens[i].Load(); g > 0 {
+			out = append(out, g-1)
+		}
+	}
+	return out
+}
+
+// found records a generation a lookup found its blob in, replacing the
+// oldest one recorded unless it is there already.
+func (b *blobHints) found(gen int64) {
+	for i := range b.gens {
+		if b.gens[i].Load() == gen+1 {
+			return
+		}
+	}
+	b.gens[b.next.Add(1)%uint32(len(b.gens))].Store(gen + 1)
 }
 
 // OpenMessage returns a stored message's bytes by hash.

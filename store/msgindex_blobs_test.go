@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -175,4 +176,71 @@ func TestBlobLookupFindsEveryBlobFromAnyHint(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// twoFolders indexes n messages of folder A, then n of folder B, in
+// batches of 100: their blobs lie in generations far apart.
+func twoFolders(t testing.TB, db *DB, n int) (a, b []Hash) {
+	box := BoxKey{ProjectID: "p", MailboxID: "m"}
+	for _, f := range []string{"A", "B"} {
+		for uid := uint32(1); uid <= uint32(n); uid += 100 {
+			batch := randomBatch(box, f, uid, 100)
+			if err := db.CommitPulled(batch); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range batch.Messages {
+				if f == "A" {
+					a = append(a, m.Hash)
+				} else {
+					b = append(b, m.Hash)
+				}
+			}
+		}
+	}
+	return a, b
+}
+
+// Two readers side by side (a push's workers on two folders) each keep
+// the generation they read in as a hint, instead of taking the one hint
+// from each other: after a lookup in each folder, both generations are
+// where the next lookups look first, and every blob is found.
+func TestBlobLookupsSideBySideKeepBothGenerationsAsHints(t *testing.T) {
+	defer func(n uint64) { blobGenSize = n }(blobGenSize)
+	blobGenSize = 16
+	db := openTemp(t)
+	a, b := twoFolders(t, db, 400)
+	for i := range a {
+		for _, h := range []Hash{a[i], b[i]} {
+			if _, ok := db.HasBlob(h); !ok {
+				t.Fatalf("blob %d not found", i)
+			}
+		}
+		if i%16 != 15 {
+			continue // at a generation's end the next lookup is in the next one
+		}
+		var genA, genB int64
+		db.bolt.View(func(tx *bolt.Tx) error {
+			_, genA, _ = lookupBlob(tx, a[i])
+			_, genB, _ = lookupBlob(tx, b[i])
+			return nil
+		})
+		hints := db.blobHints.get()
+		if !slices.Contains(hints, genA) || !slices.Contains(hints, genB) || genA == genB {
+			t.Fatalf("after message %d of each folder: hints %v, generations %d and %d", i, hints, genA, genB)
+		}
+	}
+}
+
+// Lookups alternating between two folders pulled one after the other
+// (go test -bench BlobLookup ./store): about 2 µs each with the recent
+// generations as hints; 19 µs at generations of 1,024 blobs with one hint.
+func BenchmarkBlobLookupSideBySide(b *testing.B) {
+	db := openTemp(b)
+	x, y := twoFolders(b, db, 50000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := i % len(x)
+		db.HasBlob(x[j])
+		db.HasBlob(y[len(y)-1-j])
+	}
 }

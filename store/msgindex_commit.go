@@ -59,7 +59,7 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 	if err != nil {
 		return err
 	}
-	if err := putBlobs(tx, b.Blobs); err != nil {
+	if err := putBlobs(tx, b.Blobs, b.Messages); err != nil {
 		return err
 	}
 	msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
