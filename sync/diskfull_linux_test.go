@@ -86,15 +86,7 @@ func TestPullStartedOnAFullDiskWaitsAndGoesOn(t *testing.T) {
 	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
 	loadMixed(t, d, testenv.DefaultUser, 20)
 	src := snapshot(t, d, testenv.DefaultUser)
-	disk := testenv.SmallDisk(t, 16<<20, 0)
-	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
-		t.Fatal(err)
-	}
+	db, disk := storeOnSmallDisk(t)
 	filler := filepath.Join(disk, "filler")
 	if err := fillStoreDisk(db, filler); err != nil {
 		t.Fatal(err)
@@ -131,15 +123,7 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 		t.Run(when, func(t *testing.T) {
 			e := &pushEnv{src: testenv.StartDovecot(t, styleSlash), dst: testenv.StartDovecot(t, styleDot)}
 			loadDemo(t, e.src, testenv.DefaultUser, 1)
-			disk := testenv.SmallDisk(t, 16<<20, 0)
-			db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
-				t.Fatal(err)
-			}
+			db, disk := storeOnSmallDisk(t)
 			e.db, e.box = db, store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
 			pullOnce(t, e.db, e.src, testenv.DefaultUser, nil)
 			filler := filepath.Join(disk, "filler")
@@ -185,6 +169,20 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storeOnSmallDisk is a store with project "p" on a 16 MB disk of its own.
+func storeOnSmallDisk(t *testing.T) (db *store.DB, disk string) {
+	disk = testenv.SmallDisk(t, 16<<20, 0)
+	db, err := store.Open(filepath.Join(disk, "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.CreateProject(store.Project{Name: "p", Profile: ProfileGeneric}); err != nil {
+		t.Fatal(err)
+	}
+	return db, disk
 }
 
 // fillStoreDisk fills the store's disk to the last byte: a file as big as
