@@ -28,6 +28,10 @@ type App struct {
 	demoMu        gosync.Mutex
 	demoPasswords map[string]string // this run's demo credentials, never stored
 
+	// stepsMu keeps a step's saves and their StepChanged events in one
+	// order: screens paint the event's step as it comes.
+	stepsMu gosync.Mutex
+
 	dnsMu      gosync.Mutex
 	demoDNS    *domain.Config // the demo domain's loopback DNS, started on first use
 	stopDNS    func()

@@ -157,6 +157,10 @@ type saveOpt func(*store.AuditRecord)
 
 func withActor(who string) saveOpt { return func(r *store.AuditRecord) { r.Actor = actorOr(who) } }
 
+// afterStepSaved lets a test hold a save between its write and its event,
+// where a scheduler may hold it too.
+var afterStepSaved = func() {}
+
 func (a *App) saveStep(projectID string, s Step, kind, detail string, opts ...saveOpt) error {
 	rec := store.AuditRecord{At: s.At, Actor: actorOr(s.By), Kind: kind, Subject: s.ID, Detail: detail}
 	if rec.At.IsZero() {
@@ -165,11 +169,14 @@ func (a *App) saveStep(projectID string, s Step, kind, detail string, opts ...sa
 	for _, o := range opts {
 		o(&rec)
 	}
+	a.stepsMu.Lock()
+	defer a.stepsMu.Unlock()
 	_, err := a.db.SetStep(projectID, store.StepState{StepID: s.ID, Status: string(s.Status), By: s.By, At: s.At,
 		Note: s.Note, Reason: s.Reason, Override: s.Override, Check: s.Check}, rec)
 	if err != nil {
 		return fmt.Errorf("save step %s: %w", s.ID, err)
 	}
+	afterStepSaved()
 	a.Events.Publish(StepChanged{ProjectID: projectID, Step: s})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -71,5 +72,60 @@ func TestJobFinalReportIsTheLastEventPublished(t *testing.T) {
 		default:
 			return
 		}
+	}
+}
+
+// Two saves of one step at once (a person ticking while the cutover's
+// checks record their results), the first held between its write and its
+// event: the last StepChanged event a screen gets is still the step as
+// stored, because a save and its event are made in one order.
+func TestStepEventsComeInTheOrderOfTheSaves(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	steps, err := a.Checklist(ctx, "acme")
+	if err != nil || len(steps) == 0 {
+		t.Fatalf("checklist: %v", err)
+	}
+	id := steps[0].ID
+	events, stop := a.Events.Subscribe(100)
+	defer stop()
+	held := make(chan struct{})
+	var first atomic.Bool
+	afterStepSaved = func() {
+		if first.CompareAndSwap(false, true) { // not a sync.Once: the second save must not wait on it
+			close(held)
+			time.Sleep(200 * time.Millisecond) // the second save would go past here
+		}
+	}
+	t.Cleanup(func() { afterStepSaved = func() {} })
+	var wg gosync.WaitGroup
+	for _, note := range []string{"first", "second"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := a.Annotate(ctx, "acme", id, "Tess", note); err != nil {
+				t.Error(err)
+			}
+		}()
+		<-held // the first save is written and held before the second starts
+	}
+	wg.Wait()
+	last := ""
+	for more := true; more; {
+		select {
+		case ev := <-events:
+			if sc, ok := ev.(StepChanged); ok && sc.Step.ID == id {
+				last = sc.Step.Note
+			}
+		default:
+			more = false
+		}
+	}
+	stored, err := a.step("acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != stored.Note || last != "second" {
+		t.Fatalf("the last event says %q, the store %q", last, stored.Note)
 	}
 }
