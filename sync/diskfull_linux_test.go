@@ -186,10 +186,10 @@ func storeOnSmallDisk(t *testing.T) (db *store.DB, disk string) {
 }
 
 // fillStoreDisk fills the store's disk to the last byte: a file as big as
-// the free space, then tiny records until the store can write no more,
-// because bbolt reuses the pages its earlier writes freed and would go on
-// writing into them on a disk with no block left. The records stay; the
-// file is the one to remove to free the disk.
+// the free space, then records of falling sizes until the store can write
+// no more, because bbolt reuses the pages its earlier writes freed and
+// would go on writing into them on a disk with no block left. The records
+// stay; the file is the one to remove to free the disk.
 func fillStoreDisk(db *store.DB, filler string) error {
 	free, err := db.FreeBytes()
 	if err != nil {
