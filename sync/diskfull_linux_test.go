@@ -47,14 +47,7 @@ func TestPullWaitsOnAFullDiskAndGoesOnWhenSpaceIsFreed(t *testing.T) {
 	}
 
 	events := &eventLog{}
-	var rep Report
-	var err2 error
-	pausedOnFullDisk(t, events, filler, func() string {
-		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-		rep, err2 = Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
-			PullOptions{BatchSize: 10, Retries: 1, MinFreeBytes: 8 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
-		return fmt.Sprint(err2, " ", rep.Summary())
-	}, func() {
+	rep, err2 := pullPausedOnFullDisk(t, d, db, filler, events, PullOptions{BatchSize: 10, MinFreeBytes: 8 << 20}, func() {
 		// What the paused pull indexed so far is sound.
 		check, err := db.Check(context.Background(), nil)
 		if err != nil || len(check.Problems) != 0 || check.Records >= len(msgs) {
@@ -91,15 +84,7 @@ func TestPullStartedOnAFullDiskWaitsAndGoesOn(t *testing.T) {
 	if err := fillStoreDisk(db, filler); err != nil {
 		t.Fatal(err)
 	}
-	events := &eventLog{}
-	var rep Report
-	var err2 error
-	pausedOnFullDisk(t, events, filler, func() string {
-		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-		rep, err2 = Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
-			PullOptions{Retries: 1, MinFreeBytes: 1 << 20, spacePoll: 20 * time.Millisecond, Progress: events})
-		return fmt.Sprint(err2, " ", rep.Summary())
-	}, nil)
+	rep, err2 := pullPausedOnFullDisk(t, d, db, filler, &eventLog{}, PullOptions{MinFreeBytes: 1 << 20}, nil)
 	if err2 != nil || rep.Exceptions() {
 		t.Fatalf("pull after the disk was freed: %v %s", err2, rep.Summary())
 	}
@@ -169,6 +154,21 @@ func TestPushWaitsOnAFullDiskAndDeliversEachMessageOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pullPausedOnFullDisk pulls d's mailbox into db (one retry, the disk
+// polled every 20 ms) through pausedOnFullDisk.
+func pullPausedOnFullDisk(t *testing.T, d *testenv.Dovecot, db *store.DB, filler string, events *eventLog, opts PullOptions, whilePaused func()) (Report, error) {
+	t.Helper()
+	opts.Retries, opts.spacePoll, opts.Progress = 1, 20*time.Millisecond, events
+	var rep Report
+	var err error
+	pausedOnFullDisk(t, events, filler, func() string {
+		ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+		rep, err = Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}}, opts)
+		return fmt.Sprint(err, " ", rep.Summary())
+	}, whilePaused)
+	return rep, err
 }
 
 // storeOnSmallDisk is a store with project "p" on a 16 MB disk of its own.
