@@ -142,7 +142,7 @@ func (d *DashboardTab) cellText(i, col int) string {
 		}
 		return fmt.Sprintf("%.0f%%", fraction(r)*100)
 	case 3:
-		if r.partial && r.total == 0 && r.done == 0 && !d.holds(r) {
+		if d.neverRead(r) {
 			return ""
 		}
 		if r.partial {
@@ -150,7 +150,7 @@ func (d *DashboardTab) cellText(i, col int) string {
 		}
 		return fmt.Sprintf("%d / %d", r.done, r.total)
 	case 4:
-		if r.partial && r.total == 0 && r.done == 0 && !d.holds(r) {
+		if d.neverRead(r) {
 			return ""
 		}
 		if r.partial {
@@ -178,6 +178,12 @@ func (d *DashboardTab) cellText(i, col int) string {
 func (d *DashboardTab) holds(r mailboxRow) bool {
 	j := d.jobs[d.current]
 	return (j.State == app.JobRunning || j.State == app.JobPaused) && (j.Mailbox == "" || j.Mailbox == r.c.Mailbox)
+}
+
+// neverRead says r's mailbox has no counts to show: nothing of it is
+// known yet and no job is counting it.
+func (d *DashboardTab) neverRead(r mailboxRow) bool {
+	return r.partial && r.total == 0 && r.done == 0 && !d.holds(r)
 }
 
 // mailboxState words where a mailbox stands: the folder being copied when
