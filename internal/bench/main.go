@@ -159,9 +159,12 @@ func run(n, conns int, keep, withMbsync bool) error {
 			few = f
 		}
 	}
+	keepCost, err := measureKeepCost(work, bytes)
+	if err != nil {
+		return fmt.Errorf("hash and write cost: %w", err)
+	}
 	mb := row{name: "mbsync (not run: -mbsync=false)"}
 	if withMbsync {
-		var err error
 		if mb, err = runMbsync(d, filepath.Join(work, "mbsync")); err != nil {
 			return fmt.Errorf("mbsync: %w", err)
 		}
@@ -192,6 +195,7 @@ func run(n, conns int, keep, withMbsync bool) error {
 	}
 	fmt.Printf("best of %d: pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %s (target >= 4)   delta: %v, %v without CONDSTORE (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
 		benchRounds, pull.msgsPerSec()/raw.msgsPerSec(), vsMbsync, delta.wall.Round(time.Millisecond), scan.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
+	printPullFloor(raw, pull, keepCost)
 	if few.messages > 0 {
 		fmt.Printf("with %d connections instead of %d: pull / raw bound: %.2f, peak RSS %.0f MB (not the default: see the README)\n",
 			fewConns, conns, few.msgsPerSec()/raw.msgsPerSec(), float64(few.rssKB)/1024)
