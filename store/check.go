@@ -21,6 +21,11 @@ type CheckResult struct {
 	Blobs, Records int
 	Bytes          int64
 	Problems       []CheckProblem
+	// Unreferenced is how many bytes of the packs no indexed copy covers:
+	// what an interrupted run left (the next pull's first writer gives
+	// back what lies at packs' ends: trimPackTails) and literals cut off
+	// mid-message. Not a problem: no message is missing for it.
+	Unreferenced int64
 }
 
 // Check re-reads every stored message, recomputes its SHA-256 and checks
@@ -74,6 +79,11 @@ func (db *DB) Check(ctx context.Context, progress func(done, total int)) (CheckR
 		return res, err
 	}
 	res.Blobs = len(copies)
+	blobs := make([]Blob, len(copies))
+	for i, c := range copies {
+		blobs[i] = c.bl
+	}
+	res.Unreferenced = db.unreferencedBytes(blobs)
 	done := 0
 	buf := make([]byte, 256<<10)
 	for _, c := range copies {

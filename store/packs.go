@@ -71,6 +71,7 @@ func (db *DB) nextPack() (uint32, error) {
 			p.err = err
 			return
 		}
+		db.trimPackTails(entries)
 		var max uint32
 		for _, e := range entries {
 			var n uint32

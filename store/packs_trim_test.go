@@ -1,0 +1,197 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// appendMsg appends body to pw and returns its record and blob.
+func appendMsg(t *testing.T, pw *PackWriter, uid uint32, body []byte) (MessageRecord, Hash, Blob) {
+	t.Helper()
+	h, bl, err := pw.Append(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return MessageRecord{UIDValidity: 7, UID: uid, Hash: h, Size: int64(len(body)), InternalDate: time.Unix(1700000000, 0).UTC()}, h, bl
+}
+
+func packSize(t *testing.T, db *DB, n uint32) int64 {
+	t.Helper()
+	st, err := os.Stat(db.packPath(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
+
+// A run that stops between making bytes durable and indexing them (a
+// crash, a cancelled fetch, a failed commit) leaves them at a pack's end.
+// The next process's first writer gives that space back, and only that:
+// indexed bytes, before and after a gap of unindexed ones, read back whole.
+func TestFirstWriterTrimsWhatNoRecordReaches(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := BoxKey{"p", "ann@x.test"}
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[uint32][]byte{}
+	batch := PulledBatch{Box: box, Folder: FolderState{Name: "INBOX", UIDValidity: 7, HighWater: 2}, Blobs: map[Hash]Blob{}}
+	for uid := uint32(1); uid <= 2; uid++ {
+		bodies[uid] = []byte(fmt.Sprintf("Subject: %d\r\n\r\n%s\r\n", uid, strings.Repeat("x", 1000*int(uid))))
+		rec, h, bl := appendMsg(t, pw, uid, bodies[uid])
+		batch.Messages, batch.Blobs[h] = append(batch.Messages, rec), bl
+		if uid == 1 { // a literal cut short between the two: bytes no record reaches, in the middle
+			pw.Append(strings.NewReader("Subject: cut"), 4096)
+		}
+	}
+	if err := pw.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CommitPulled(batch); err != nil {
+		t.Fatal(err)
+	}
+	indexedEnd := batch.Blobs[batch.Messages[1].Hash].Offset + uint64(len(bodies[2]))
+	// Two more made durable and never indexed: the crash came first.
+	appendMsg(t, pw, 3, []byte("Subject: 3\r\n\r\nlost in the crash\r\n"))
+	appendMsg(t, pw, 4, bytes.Repeat([]byte("y"), 64<<10))
+	durable, err := pw.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := durable(); err != nil {
+		t.Fatal(err)
+	}
+	first := pw.pack
+	// A second writer's pack holds only unindexed bytes.
+	pw2, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMsg(t, pw2, 5, []byte("Subject: 5\r\n\r\nnever indexed\r\n"))
+	pw2.Sync()
+	second := pw2.pack
+	// A third writer had just created its pack.
+	pw3, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := pw3.pack
+	// The process dies: files stay as they are.
+	pw.f.Close()
+	pw2.f.Close()
+	pw3.f.Close()
+	db.Close()
+
+	db, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Check(context.Background(), nil)
+	if err != nil || len(res.Problems) != 0 {
+		t.Fatalf("check before the trim: %+v %v", res, err)
+	}
+	before := packSize(t, db, first)
+	cut := int64(len("Subject: cut"))
+	if want := before - int64(indexedEnd) + cut + packSize(t, db, second); res.Unreferenced != want {
+		t.Errorf("the check counts %d bytes no message covers, want %d (the cut literal, pack %d's tail and pack %d)", res.Unreferenced, want, first, second)
+	}
+	if before <= int64(indexedEnd) {
+		t.Fatalf("set-up: pack %d is %d bytes, indexed up to %d: no tail to trim", first, before, indexedEnd)
+	}
+	next, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if got := packSize(t, db, first); got != int64(indexedEnd) {
+		t.Errorf("pack %d is %d bytes after the first writer opened (was %d), want %d: the end of its last indexed message", first, got, before, indexedEnd)
+	}
+	if _, err := os.Stat(db.packPath(second)); !os.IsNotExist(err) {
+		t.Errorf("pack %d, which no record reaches, is still there (%v)", second, err)
+	}
+	if _, err := os.Stat(db.packPath(third)); !os.IsNotExist(err) {
+		t.Errorf("empty pack %d is still there (%v)", third, err)
+	}
+	if next.pack <= third {
+		t.Errorf("the new writer took pack %d, not past %d: a number must not come back", next.pack, third)
+	}
+	for _, m := range batch.Messages {
+		rc, err := db.OpenMessage(m.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(b, bodies[m.UID]) {
+			t.Fatalf("uid %d reads back %d bytes, want its %d", m.UID, len(b), len(bodies[m.UID]))
+		}
+	}
+	res, err = db.Check(context.Background(), nil)
+	if err != nil || len(res.Problems) != 0 || res.Records != 2 {
+		t.Fatalf("check after the trim: %+v %v", res, err)
+	}
+	if res.Unreferenced != cut {
+		t.Errorf("after the trim the check counts %d bytes no message covers, want %d: the cut literal between two messages, which only a rewrite could give back", res.Unreferenced, cut)
+	}
+}
+
+// Only the first writer of a DB trims: later ones must leave alone the
+// bytes earlier writers of the same process have not indexed yet (their
+// commit may be on its way).
+func TestLaterWritersLeaveUnindexedBytesAlone(t *testing.T) {
+	db := openTemp(t)
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	appendMsg(t, pw, 1, []byte("Subject: 1\r\n\r\nin flight\r\n"))
+	if err := pw.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	size := packSize(t, db, pw.pack)
+	pw2, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw2.Close()
+	if got := packSize(t, db, pw.pack); got != size {
+		t.Fatalf("a second writer cut the first one's pack from %d to %d bytes", size, got)
+	}
+}
+
+// Files that are not packs are never touched, whatever their names.
+func TestTrimLeavesOtherFilesAlone(t *testing.T) {
+	db := openTemp(t)
+	if err := os.MkdirAll(db.packDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"00000001.pack.bak", "0000001.pack", "notes.txt"}
+	for _, name := range names {
+		if err := os.WriteFile(db.packDir()+"/"+name, []byte("keep me"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	for _, name := range names {
+		if b, err := os.ReadFile(db.packDir() + "/" + name); err != nil || string(b) != "keep me" {
+			t.Errorf("%s: %q %v", name, b, err)
+		}
+	}
+}
