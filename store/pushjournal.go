@@ -70,6 +70,10 @@ type PushFolder struct {
 	Wanted      int       `json:"wanted"`   // messages meant for it then
 	Complete    bool      `json:"complete"` // every wanted message done or failed for good
 	At          time.Time `json:"at"`
+	// LastIntent is when intents were last recorded for the folder
+	// (RecordPush keeps it). Later than At, some uploads may have had no
+	// answer: a push waits for the server to finish them before it looks.
+	LastIntent time.Time `json:"last_intent,omitzero"`
 }
 
 func pushFolderBucket(tx *bolt.Tx, projectID, mailboxID, folder string, create bool) (*bolt.Bucket, error) {
@@ -198,16 +202,40 @@ func (db *DB) RecordPush(projectID, mailboxID, folder string, st *PushFolder, re
 		if err != nil {
 			return err
 		}
+		var lastIntent time.Time
 		for k, r := range recs {
 			if err := b.Put(k.bytes(), r.encode()); err != nil {
 				return err
 			}
+			if r.State == PushIntent && r.At.After(lastIntent) {
+				lastIntent = r.At
+			}
 		}
+		if st == nil && lastIntent.IsZero() {
+			return nil
+		}
+		// The folder's state keeps the latest intent time whoever writes
+		// it: a worker's intents and another's end of the folder.
+		var meta PushFolder
+		if v := b.Get(keyPushMeta); v != nil {
+			if err := decode(v, &meta); err != nil {
+				return err
+			}
+		}
+		lastIntent = latest(lastIntent, meta.LastIntent)
 		if st != nil {
-			return putJSON(b, keyPushMeta, st)
+			meta = *st
 		}
-		return nil
+		meta.LastIntent = latest(meta.LastIntent, lastIntent)
+		return putJSON(b, keyPushMeta, &meta)
 	})
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // journalDropInterval is how often journal commits release the index

@@ -40,6 +40,14 @@ type PushOptions struct {
 	// a server may refuse it: the upload then borrows the folder's own
 	// session for the same commands (push_borrow.go).
 	PlainAppend bool
+	// SettleTime is how long after an upload's intent was recorded a push
+	// waits before it looks for that upload on the destination; default
+	// SettleTime. A session that ended with a command on its way (a crash,
+	// a reset connection) can leave the server still storing it: Dovecot
+	// finishes a MULTIAPPEND whose bytes it has, then sees the session
+	// gone. Looked for too soon, those messages seem missing, are sent
+	// again, and land twice.
+	SettleTime time.Duration
 	// CrashHook, when set, is called at each journal step ("intent",
 	// "sent", "recorded") with the number of messages in the window; tests
 	// kill the process there.
@@ -48,6 +56,12 @@ type PushOptions struct {
 	wireWindow int           // Window on the wire path
 	spacePoll  time.Duration // see PullOptions
 }
+
+// SettleTime is PushOptions.SettleTime's default: well over what a server
+// needs to store a window it has whole, and short next to restarting a
+// program that died. A variable so the tests, which resume at once after
+// a kill, can shorten it.
+var SettleTime = 10 * time.Second
 
 func (o *PushOptions) defaults() {
 	if o.MaxConnections <= 0 {
@@ -69,6 +83,9 @@ func (o *PushOptions) defaults() {
 	}
 	if o.MaxThrottleWait <= 0 {
 		o.MaxThrottleWait = 5 * time.Minute
+	}
+	if o.SettleTime <= 0 {
+		o.SettleTime = SettleTime
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}

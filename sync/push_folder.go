@@ -90,6 +90,9 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 			return err
 		}
 	}
+	if err := fp.settle(ctx, jst); err != nil {
+		return err
+	}
 	if !exists {
 		if err := c.createFolder(ctx, dest); err != nil {
 			return err
@@ -277,3 +280,27 @@ func (fp *folderPush) limitCheck(seg []wantMsg, res resolution, recs map[store.P
 }
 
 var errQuotaStop = errors.New("the destination mailbox is over its quota")
+
+// settle waits, before the folder is listed, until the uploads last
+// intended for it have had SettleTime to land: when intents were recorded
+// after the folder was last complete, some may have had no answer, and a
+// server may still be storing them (PushOptions.SettleTime). A push that
+// resumes long after its last run does not wait.
+func (fp *folderPush) settle(ctx context.Context, jst store.PushFolder) error {
+	if !jst.LastIntent.After(jst.At) {
+		return nil
+	}
+	wait := time.Until(jst.LastIntent.Add(fp.pr.opts.SettleTime))
+	if wait <= 0 {
+		return nil
+	}
+	fp.pr.opts.Progress.Waiting(fp.u.m.Box.MailboxID, fmt.Sprintf("giving the destination %v to finish storing the uploads of %q that were interrupted, before looking for them", wait.Round(time.Second), fp.u.dest))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
