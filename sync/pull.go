@@ -161,10 +161,12 @@ func (r *run) step(name string) {
 
 // unit is one folder of one mailbox to copy.
 type unit struct {
-	m         PullMailbox
-	folder    FolderInfo
-	state     store.FolderState
-	condstore bool
+	m          PullMailbox
+	folder     FolderInfo
+	state      store.FolderState
+	condstore  bool
+	expect     int // messages the folder should bring (expectedNew)
+	mailboxNew int // the same, summed over the mailbox's folders to copy
 }
 
 func (r *run) fail(mailbox string, err error) {

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -42,6 +43,7 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 		r.fail(mb, err)
 		return
 	}
+	var todo []unit
 	for _, f := range info.Folders {
 		if f.NoSelect {
 			continue
@@ -59,12 +61,36 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 		} else if st.UIDValidity != f.UIDValidity {
 			r.opts.Progress.Planned(mb, f.Messages, f.Bytes)
 		}
+		todo = append(todo, unit{m: m, folder: f, state: st, condstore: info.CondStore, expect: expectedNew(st, f)})
+	}
+	// The largest folders first, so that the small ones even out the end,
+	// and every folder's ranges sized on what the whole mailbox brings.
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].expect > todo[j].expect })
+	total := 0
+	for _, u := range todo {
+		total += u.expect
+	}
+	for _, u := range todo {
+		u.mailboxNew = total
 		select {
-		case units <- unit{m: m, folder: f, state: st, condstore: info.CondStore}:
+		case units <- u:
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// expectedNew is about how many messages a folder will bring, from its
+// STATUS: the count, or the UID window past what is stored, whichever is
+// smaller (a plan, not a promise: the folder is listed again when opened).
+func expectedNew(st store.FolderState, f FolderInfo) int {
+	if st.UIDValidity != f.UIDValidity || st.HighWater <= 1 {
+		return f.Messages
+	}
+	if f.UIDNext <= st.HighWater {
+		return 0
+	}
+	return min(f.Messages, int(f.UIDNext-st.HighWater))
 }
 
 // unchanged is the no-change test: same UIDVALIDITY, UIDNEXT, count and

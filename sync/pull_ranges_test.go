@@ -183,13 +183,16 @@ func TestRangeHighWaterIsThePrefixDealtWith(t *testing.T) {
 	if hw := f.highWater(); hw != 23 {
 		t.Fatalf("uid 23 failed: %d", hw)
 	}
-	if n := chunkSize(40000, 4, 500); n != 5000 {
-		t.Fatalf("chunk of a 40,000-message folder: %d", n)
+	if n := chunkSize(40000, 40000, 4, 500); n != 5000 {
+		t.Fatalf("chunk of a folder that is the whole mailbox: %d, want two ranges per connection", n)
 	}
-	if n := chunkSize(400000, 4, 500); n != 8000 {
-		t.Fatalf("chunk of a 400,000-message folder (the cap, 16 group commits): %d", n)
+	if n := chunkSize(15000, 100000, 4, 500); n != 12500 {
+		t.Fatalf("chunk of a folder in a 100,000-message mailbox: %d, want a share of the mailbox's", n)
 	}
-	if n := chunkSize(30, 4, 500); n != 500 {
+	if n := chunkSize(4000000, 4000000, 4, 500); n != 50000 {
+		t.Fatalf("chunk of a 4,000,000-message folder (the cap, 100 group commits): %d", n)
+	}
+	if n := chunkSize(30, 30, 4, 500); n != 500 {
 		t.Fatalf("chunk of a small folder: %d", n)
 	}
 }
@@ -203,7 +206,7 @@ func TestFailedRangeCommitLeavesTheMarkAlone(t *testing.T) {
 	box := store.BoxKey{ProjectID: "p", MailboxID: "m"}
 	var rep FolderReport
 	f := newFolderFetch(r, box,
-		store.FolderState{Name: "INBOX", UIDValidity: 7, HighWater: 1}, []uint32{1, 2, 3, 4}, &rep, nil)
+		store.FolderState{Name: "INBOX", UIDValidity: 7, HighWater: 1}, []uint32{1, 2, 3, 4}, 4, &rep, nil)
 	bad := pendingBatch{chunk: 0, upTo: 2, done: true, batch: store.PulledBatch{Box: box,
 		Messages: []store.MessageRecord{{UIDValidity: 7, UID: 1}}}} // no bytes stored for it
 	if err := f.commit(bad); err == nil {

@@ -49,7 +49,7 @@ func TestARangeIsOneFetchCommittedInGroups(t *testing.T) {
 			fetches++
 		}
 	}
-	if want := 120 / chunkSize(120, 1, 10); fetches != want {
+	if want := 120 / chunkSize(120, 120, 1, 10); fetches != want {
 		t.Errorf("%d FETCHes of bodies, want one per range: %d\n%s", fetches, want, trace.all())
 	}
 	total := 0

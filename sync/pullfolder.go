@@ -83,7 +83,7 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 	}
 	var newHW uint32
 	if len(todo) > 0 {
-		ff := newFolderFetch(r, box, st, todo, &rep, &imap.SelectOptions{ReadOnly: true, CondStore: u.condstore})
+		ff := newFolderFetch(r, box, st, todo, u.mailboxNew, &rep, &imap.SelectOptions{ReadOnly: true, CondStore: u.condstore})
 		if err := ff.run(ctx, c); err != nil {
 			return rep, err
 		}
