@@ -66,3 +66,59 @@ func TestARangeIsOneFetchCommittedInGroups(t *testing.T) {
 		t.Fatalf("%d of 120 messages stored byte for byte", n)
 	}
 }
+
+// Ranges are sized on the whole mailbox and the largest folder goes first:
+// with one connection and 83 messages to bring, ranges hold up to 41, so
+// the 60-message folder is two FETCHes and the 20- and 3-message folders
+// one each (cut folder by folder they would be two, two and one), and the
+// folders are opened largest first. Every message is still stored.
+func TestRangesAreSizedOnTheMailboxLargestFolderFirst(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"Small", 3}, {"Big", 60}, {"Middle", 20}} {
+		d.MustDoveadm(t, "mailbox", "create", "-u", testenv.DefaultUser, f.name)
+		d.Load(t, testenv.DefaultUser, f.name, testenv.SimpleMessages(f.n, f.name))
+	}
+	src := snapshot(t, d, testenv.DefaultUser)
+	db := tempStore(t)
+	var trace traceLog
+	var events eventLog
+	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+	ep.Trace = trace.add
+	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+		PullOptions{BatchSize: 10, MaxConnections: 1, Progress: &events})
+	if err != nil || rep.Mailboxes[0].Err != "" {
+		t.Fatalf("pull: %v %s", err, rep.Mailboxes[0].Err)
+	}
+	fetches := map[string]int{}
+	folder := ""
+	for _, line := range strings.Split(trace.all(), "\n") {
+		if strings.Contains(line, "EXAMINE") || strings.Contains(line, "SELECT") {
+			folder = line
+		}
+		if strings.Contains(line, "FETCH") && strings.Contains(line, "BODY.PEEK[]") {
+			for _, name := range []string{"Small", "Big", "Middle"} {
+				if strings.Contains(folder, name) {
+					fetches[name]++
+				}
+			}
+		}
+	}
+	if fetches["Big"] != 2 || fetches["Middle"] != 1 || fetches["Small"] != 1 {
+		t.Errorf("FETCHes of bodies per folder %v, want Big 2, Middle 1, Small 1\n%s", fetches, trace.all())
+	}
+	var order []string
+	for _, line := range strings.Split(events.all(), "\n") {
+		if name, ok := strings.CutPrefix(line, "folder "+testenv.DefaultUser+" "); ok && name != "INBOX" { // empty: last
+			order = append(order, name)
+		}
+	}
+	if strings.Join(order, ",") != "Big,Middle,Small" {
+		t.Errorf("folders opened in the order %v, want the largest first: Big, Middle, Small", order)
+	}
+	if n := compareStore(t, db, testenv.DefaultUser, src); n != 83 {
+		t.Fatalf("%d of 83 messages stored byte for byte", n)
+	}
+}
