@@ -35,12 +35,12 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	if !keep {
 		defer os.RemoveAll(work)
 	}
-	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50})
+	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
 	if err != nil {
 		return err
 	}
 	defer src.Stop()
-	dst, err := testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50})
+	dst, err := testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50, InMemory: true})
 	if err != nil {
 		return err
 	}

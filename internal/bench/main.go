@@ -91,7 +91,7 @@ func run(n, conns int, keep, withMbsync bool) error {
 	if !keep {
 		defer os.RemoveAll(work)
 	}
-	d, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50})
+	d, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
 	if err != nil {
 		return err
 	}
