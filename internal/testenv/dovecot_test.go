@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -148,5 +150,36 @@ func TestLoadMaildirKeepsBytesFlagsKeywordsAndDates(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// An in-memory server keeps its files under /dev/shm (where the machine
+// has it), serves what was loaded, and leaves nothing there once stopped.
+func TestInMemoryServerLivesOnTmpfsAndCleansUp(t *testing.T) {
+	d := StartDovecot(t, DovecotOptions{InMemory: true})
+	want := serverTempRoot(true)
+	if want == "" {
+		want = os.TempDir()
+	}
+	if filepath.Dir(d.dir) != filepath.Clean(want) {
+		t.Fatalf("server folder %s, want one under %s", d.dir, want)
+	}
+	d.Load(t, DefaultUser, "INBOX", SimpleMessages(3, "shm"))
+	c, err := imapclient.DialInsecure(d.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(DefaultUser, DefaultPassword).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || st.NumMessages == nil || *st.NumMessages != 3 {
+		t.Fatalf("INBOX status %+v, %v: want 3 messages", st, err)
+	}
+	dir := d.dir
+	d.Stop()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s still there after Stop: %v", dir, err)
 	}
 }
