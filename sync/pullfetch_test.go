@@ -33,16 +33,8 @@ func TestARangeIsOneFetchCommittedInGroups(t *testing.T) {
 	msgs := testenv.SimpleMessages(120, "ranges")
 	d.Load(t, testenv.DefaultUser, "INBOX", msgs)
 	src := snapshot(t, d, testenv.DefaultUser)
-	db := tempStore(t)
-	var trace traceLog
 	var commits commitCounter
-	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-	ep.Trace = trace.add
-	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
-		PullOptions{BatchSize: 10, MaxConnections: 1, Progress: &commits})
-	if err != nil || rep.Mailboxes[0].Err != "" {
-		t.Fatalf("pull: %v %s", err, rep.Mailboxes[0].Err)
-	}
+	db, trace := tracedPull(t, d, &commits)
 	fetches := 0
 	for _, line := range strings.Split(trace.all(), "\n") {
 		if strings.Contains(line, "FETCH") && strings.Contains(line, "BODY.PEEK[]") {
@@ -82,16 +74,8 @@ func TestRangesAreSizedOnTheMailboxLargestFolderFirst(t *testing.T) {
 		d.Load(t, testenv.DefaultUser, f.name, testenv.SimpleMessages(f.n, f.name))
 	}
 	src := snapshot(t, d, testenv.DefaultUser)
-	db := tempStore(t)
-	var trace traceLog
 	var events eventLog
-	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
-	ep.Trace = trace.add
-	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
-		PullOptions{BatchSize: 10, MaxConnections: 1, Progress: &events})
-	if err != nil || rep.Mailboxes[0].Err != "" {
-		t.Fatalf("pull: %v %s", err, rep.Mailboxes[0].Err)
-	}
+	db, trace := tracedPull(t, d, &events)
 	fetches := map[string]int{}
 	folder := ""
 	for _, line := range strings.Split(trace.all(), "\n") {
@@ -121,4 +105,20 @@ func TestRangesAreSizedOnTheMailboxLargestFolderFirst(t *testing.T) {
 	if n := compareStore(t, db, testenv.DefaultUser, src); n != 83 {
 		t.Fatalf("%d of 83 messages stored byte for byte", n)
 	}
+}
+
+// tracedPull pulls d's mailbox into a new store on one connection, in
+// group commits of 10, and returns the store and the commands sent.
+func tracedPull(t *testing.T, d *testenv.Dovecot, progress Progress) (*store.DB, *traceLog) {
+	t.Helper()
+	db := tempStore(t)
+	trace := &traceLog{}
+	ep := endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser)
+	ep.Trace = trace.add
+	rep, err := Pull(context.Background(), db, []PullMailbox{{Box: store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}, Endpoint: ep}},
+		PullOptions{BatchSize: 10, MaxConnections: 1, Progress: progress})
+	if err != nil || rep.Mailboxes[0].Err != "" {
+		t.Fatalf("pull: %v %s", err, rep.Mailboxes[0].Err)
+	}
+	return db, trace
 }
