@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -9,30 +11,51 @@ import (
 )
 
 // cpuClock is the CPU time the whole machine has spent busy (user, nice,
-// system, interrupts, steal) since boot, from /proc/stat. Two readings
-// around a run say how much CPU the run took on every side — the servers
-// included, whose IMAP processes come and go with their connections —
-// and, set against the wall time on this 2-core machine, whether the run
-// was bound by CPU at all. Zero where /proc/stat cannot be read.
-func cpuClock() time.Duration {
+// system, interrupts) since boot, from /proc/stat. Two readings around a
+// run say how much CPU the run took on every side — the servers included,
+// whose IMAP processes come and go with their connections — and, set
+// against the wall time on this 2-core machine, whether the run was bound
+// by CPU at all. Zero where /proc/stat cannot be read.
+func cpuClock() time.Duration { busy, _ := machineClocks(); return busy }
+
+// stolenClock is the time the virtual machine's host ran something else
+// while this machine had work for its cores (steal), since boot. On this
+// project's VMs it went from nothing to half of the cores' time within an
+// hour, and every figure of a run with much of it is slower for reasons
+// outside the benchmark: the table shows each run's share.
+func stolenClock() time.Duration { _, steal := machineClocks(); return steal }
+
+func machineClocks() (busy, steal time.Duration) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	var busyTicks, stealTicks int64
+	for i, v := range f[1:9] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch i {
+		case 3, 4: // idle, iowait
+		case 7:
+			stealTicks = n
+		default:
+			busyTicks += n
+		}
+	}
+	tick := time.Second / 100 // USER_HZ is 100 on Linux
+	return time.Duration(busyTicks) * tick, time.Duration(stealTicks) * tick
+}
+
+// stolenShare is steal as a share of every core's time over wall.
+func stolenShare(steal, wall time.Duration) float64 {
+	if wall <= 0 {
 		return 0
 	}
-	var ticks int64
-	for i, v := range f[1:9] {
-		if i == 3 || i == 4 { // idle, iowait
-			continue
-		}
-		n, _ := strconv.ParseInt(v, 10, 64)
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on Linux
+	return steal.Seconds() / (wall.Seconds() * float64(runtime.NumCPU()))
 }
 
 // selfCPU is this process's own CPU time so far (user + system): taken
@@ -44,4 +67,15 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// warnStolen says which of the compared runs lost more than a twentieth of
+// the cores' time to the VM's host: their ratios say more about the host's
+// load than about the contenders.
+func warnStolen(rows ...row) {
+	for _, r := range rows {
+		if share := stolenShare(r.steal, r.wall); share > 0.05 {
+			fmt.Printf("warning: the VM's host took %.0f %% of the cores' time during %q: figures that use it are not comparable with a quiet machine's\n", 100*share, r.name)
+		}
+	}
 }

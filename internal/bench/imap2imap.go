@@ -95,7 +95,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
 	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
-		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, note: "the first pass, end to end"}
+		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, steal: pull.steal + push.steal, note: "the first pass, end to end"}
 	rows := []row{raw, loader, pull, push, both}
 	wireVsPlain := fmt.Sprintf("not run above %d messages", plainAppendMax)
 	if withPlain {
@@ -159,6 +159,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("push / loader: %.2f (target >= 0.7)   pull+push / loader: %.2f   pull+push / mbsync: %s (target >= 3)   push wire / plain APPEND: %s\n",
 		push.msgsPerSec()/loader.msgsPerSec(), both.msgsPerSec()/loader.msgsPerSec(), vsMbsync, wireVsPlain)
 	printFloor(raw, loader, both, mb)
+	warnStolen(loader, pull, push, mb)
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
@@ -239,14 +240,15 @@ func childPush(data, addr, user string, conns int, plain bool) int {
 // runPushChild runs a push in a child process (wall time, peak RSS).
 func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 	var res pushResult
-	wall, own, all, err := runJSONChild("push", &res, "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
+	r, err := runJSONChild("push", &res, "-push-child", data, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns), "-plain-append="+strconv.FormatBool(plain))
 	if err != nil {
 		return row{}, err
 	}
 	if res.Err != "" {
 		return row{}, fmt.Errorf("push: %s", res.Err)
 	}
-	return row{messages: res.Uploaded, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
-		note: fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; %s",
-			res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}, nil
+	r.messages, r.bytes, r.rssKB = res.Uploaded, res.Bytes, res.PeakKB
+	r.note = fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; %s",
+		res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())
+	return r, nil
 }

@@ -63,7 +63,7 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 	const chunk = 2000
 	for start := 0; start < n; start += chunk {
 		part := corpusRange(n, start, min(start+chunk, n))
-		t0, busy, self := time.Now(), cpuClock(), selfCPU()
+		t0, busy, steal, self := time.Now(), cpuClock(), stolenClock(), selfCPU()
 		for _, f := range benchFolders {
 			msgs := part[f.name]
 			if len(msgs) == 0 {
@@ -100,6 +100,7 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 		}
 		r.wall += time.Since(t0)
 		r.allCPU += cpuClock() - busy
+		r.steal += stolenClock() - steal
 		r.cpu += selfCPU() - self
 	}
 	return r, nil

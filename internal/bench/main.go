@@ -196,6 +196,7 @@ func run(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("best of %d: pull / raw bound: %.2f (target >= 0.7)   pull / mbsync: %s (target >= 4)   delta: %v, %v without CONDSTORE (target < 1 s)   peak RSS %.0f MB (target < 80)\n",
 		benchRounds, pull.msgsPerSec()/raw.msgsPerSec(), vsMbsync, delta.wall.Round(time.Millisecond), scan.wall.Round(time.Millisecond), float64(pull.rssKB)/1024)
 	printPullFloor(raw, pull, keepCost)
+	warnStolen(raw, pull, mb)
 	if few.messages > 0 {
 		fmt.Printf("with %d connections instead of %d: pull / raw bound: %.2f, peak RSS %.0f MB (not the default: see the README)\n",
 			fewConns, conns, few.msgsPerSec()/raw.msgsPerSec(), float64(few.rssKB)/1024)
@@ -232,6 +233,7 @@ type row struct {
 	rssKB    int64
 	cpu      time.Duration // the contender's own CPU (user + system)
 	allCPU   time.Duration // the whole machine's busy CPU meanwhile, servers included
+	steal    time.Duration // the time the VM's host took from the cores meanwhile
 	note     string
 }
 
@@ -251,15 +253,20 @@ func seconds(d time.Duration) string {
 }
 
 func printTable(rows []row, msgs int, bytes int64) {
-	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s %8s %8s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "own CPU", "all CPU", "note")
+	fmt.Printf("\n%-34s %9s %10s %9s %8s %10s %8s %8s %7s  %s\n", "run", "messages", "time", "msgs/s", "MB/s", "peak RSS", "own CPU", "all CPU", "stolen", "note")
 	for _, r := range rows {
 		rss := "-"
 		if r.rssKB > 0 {
 			rss = fmt.Sprintf("%.0f MB", float64(r.rssKB)/1024)
 		}
-		fmt.Printf("%-34s %9d %10v %9.0f %8.1f %10s %8s %8s  %s\n", r.name, r.messages, r.wall.Round(time.Millisecond),
-			r.msgsPerSec(), float64(r.bytes)/1e6/r.wall.Seconds(), rss, seconds(r.cpu), seconds(r.allCPU), r.note)
+		stolen := "-"
+		if r.allCPU > 0 {
+			stolen = fmt.Sprintf("%.0f %%", 100*stolenShare(r.steal, r.wall))
+		}
+		fmt.Printf("%-34s %9d %10v %9.0f %8.1f %10s %8s %8s %7s  %s\n", r.name, r.messages, r.wall.Round(time.Millisecond),
+			r.msgsPerSec(), float64(r.bytes)/1e6/r.wall.Seconds(), rss, seconds(r.cpu), seconds(r.allCPU), stolen, r.note)
 	}
-	fmt.Println("(own CPU: the contender's user + system time; all CPU: the whole machine's, servers included, out of 2 x the time)")
+	fmt.Println("(own CPU: the contender's user + system time; all CPU: the whole machine's, servers included, out of 2 x the time;")
+	fmt.Println(" stolen: the share of the cores' time the VM's host took meanwhile — a run with much of it is slow for reasons outside the benchmark)")
 	fmt.Println(strings.Repeat("-", 100))
 }

@@ -79,35 +79,36 @@ func openChildStore(data string) (db *store.DB, done func(), ok bool) {
 // peak RSS.
 func runChild(data, addr string, conns int) (row, error) {
 	var res childResult
-	wall, own, all, err := runJSONChild("pull", &res, "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
+	r, err := runJSONChild("pull", &res, "-child", data, "-addr", addr, "-connections", strconv.Itoa(conns))
 	if err != nil {
 		return row{}, err
 	}
 	if res.Err != "" {
 		return row{}, fmt.Errorf("pull: %s", res.Err)
 	}
-	r := row{messages: res.Stored, bytes: res.Bytes, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
-		note: fmt.Sprintf("engine time %v (the rest is process start and store open); %s",
-			time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}
+	r.messages, r.bytes, r.rssKB = res.Stored, res.Bytes, res.PeakKB
+	r.note = fmt.Sprintf("engine time %v (the rest is process start and store open); %s",
+		time.Duration(res.Elapsed).Round(time.Millisecond), res.note())
 	return r, nil
 }
 
 // runJSONChild runs this program again with args (one of its -*-child
 // modes), decodes the JSON the child prints into res, and measures the
-// child's wall time, its own CPU and the whole machine's meanwhile.
-func runJSONChild(what string, res any, args ...string) (wall, own, all time.Duration, err error) {
+// child's wall time, its own CPU, the whole machine's and the host's steal
+// meanwhile (the returned row's other fields are the caller's to fill).
+func runJSONChild(what string, res any, args ...string) (row, error) {
 	cmd := exec.Command(os.Args[0], args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start, busy := time.Now(), cpuClock()
+	start, busy, steal := time.Now(), cpuClock(), stolenClock()
 	if err := cmd.Run(); err != nil {
-		return 0, 0, 0, fmt.Errorf("%s child: %v: %s", what, err, out.String())
+		return row{}, fmt.Errorf("%s child: %v: %s", what, err, out.String())
 	}
-	wall, all = time.Since(start), cpuClock()-busy
+	r := row{wall: time.Since(start), allCPU: cpuClock() - busy, steal: stolenClock() - steal, cpu: ownCPU(cmd)}
 	if err := json.Unmarshal(out.Bytes(), res); err != nil {
-		return 0, 0, 0, fmt.Errorf("%s child said %q", what, out.String())
+		return row{}, fmt.Errorf("%s child said %q", what, out.String())
 	}
-	return wall, ownCPU(cmd), all, nil
+	return r, nil
 }
 
 // rawBound streams every folder's UID FETCH 1:* BODY.PEEK[] to nowhere on
@@ -116,8 +117,8 @@ func runJSONChild(what string, res any, args ...string) (wall, own, all time.Dur
 // counts its process start and store open).
 func rawBound(d *testenv.Dovecot) (r row, err error) {
 	r = row{name: "raw UID FETCH 1:* BODY.PEEK[] (1 conn)"}
-	start, busy, self := time.Now(), cpuClock(), selfCPU()
-	defer func() { r.allCPU, r.cpu = cpuClock()-busy, selfCPU()-self }()
+	start, busy, steal, self := time.Now(), cpuClock(), stolenClock(), selfCPU()
+	defer func() { r.allCPU, r.steal, r.cpu = cpuClock()-busy, stolenClock()-steal, selfCPU()-self }()
 	c, err := imapclient.DialInsecure(d.Addr, nil)
 	if err != nil {
 		return r, err
@@ -209,7 +210,7 @@ SyncState *
 func runMeasured(cmd *exec.Cmd, r *row) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	start, busy := time.Now(), cpuClock()
+	start, busy, steal := time.Now(), cpuClock(), stolenClock()
 	err := cmd.Start()
 	if err == nil {
 		stop := make(chan struct{})
@@ -218,7 +219,7 @@ func runMeasured(cmd *exec.Cmd, r *row) {
 		close(stop)
 		r.rssKB = <-peak
 	}
-	r.wall, r.allCPU, r.cpu = time.Since(start), cpuClock()-busy, ownCPU(cmd)
+	r.wall, r.allCPU, r.steal, r.cpu = time.Since(start), cpuClock()-busy, stolenClock()-steal, ownCPU(cmd)
 	if err != nil {
 		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
 	}

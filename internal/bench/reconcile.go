@@ -49,13 +49,14 @@ func childReconcile(data, srcAddr, dstAddr, user string) int {
 // peak RSS); a verdict other than "all on the destination" is an error.
 func runReconcileChild(data, srcAddr, dstAddr, user string) (row, error) {
 	var res reconcileResult
-	wall, own, all, err := runJSONChild("reconcile", &res, "-reconcile-child", data, "-src-addr", srcAddr, "-addr", dstAddr, "-user", user)
+	r, err := runJSONChild("reconcile", &res, "-reconcile-child", data, "-src-addr", srcAddr, "-addr", dstAddr, "-user", user)
 	if err != nil {
 		return row{}, err
 	}
 	if res.Err != "" || !res.OK {
 		return row{}, fmt.Errorf("reconcile: %s (%s)", res.Verdict, res.Err)
 	}
-	return row{name: "Mailshift reconcile", messages: res.Matched, wall: wall, rssKB: res.PeakKB, cpu: own, allCPU: all,
-		note: fmt.Sprintf("%s; engine time %v; %s", res.Verdict, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())}, nil
+	r.name, r.messages, r.rssKB = "Mailshift reconcile", res.Matched, res.PeakKB
+	r.note = fmt.Sprintf("%s; engine time %v; %s", res.Verdict, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())
+	return r, nil
 }
