@@ -33,7 +33,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		return err
 	}
 	if !keep {
-		defer os.RemoveAll(work)
+		defer removeOnInterrupt(work)()
 	}
 	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
 	if err != nil {

@@ -42,6 +42,7 @@ func main() {
 	pstIndex := flag.String("pst-index", "", "internal: corpus index for -pst-child")
 	pstOut := flag.String("pst-out", "", "internal: PST path for -pst-child")
 	flag.Parse()
+	cleanUpOnInterrupt()
 	if *pstChildIn != "" {
 		os.Exit(pstChild(*pstChildIn, *pstIndex, *pstOut))
 	}
@@ -89,7 +90,7 @@ func run(n, conns int, keep, withMbsync bool) error {
 		return err
 	}
 	if !keep {
-		defer os.RemoveAll(work)
+		defer removeOnInterrupt(work)()
 	}
 	d, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
 	if err != nil {

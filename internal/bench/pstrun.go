@@ -43,7 +43,7 @@ func runPST(n int, keep bool) error {
 		return err
 	}
 	if !keep {
-		defer os.RemoveAll(work)
+		defer removeOnInterrupt(work)()
 	}
 	small := max(n/5, 1)
 	t0 := time.Now()

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -69,6 +70,7 @@ type Dovecot struct {
 	maildirSeq atomic.Int64 // LoadMaildir's file numbering
 	cmd        *exec.Cmd
 	exited     chan error
+	stopOnce   gosync.Once
 }
 
 // DefaultUser and DefaultPassword are the login of an instance started
@@ -109,7 +111,11 @@ func Start(opts DovecotOptions) (*Dovecot, error) {
 			return nil, fmt.Errorf("%s is not installed: install dovecot-imapd (`make test` does this on Debian/Ubuntu)", bin)
 		}
 	}
-	return startDovecot(opts)
+	d, err := startDovecot(opts)
+	if err == nil {
+		remember(d)
+	}
+	return d, err
 }
 
 func startDovecot(opts DovecotOptions) (*Dovecot, error) {
@@ -267,8 +273,14 @@ func waitGreeting(addr string, exited chan error, limit time.Duration) error {
 }
 
 // Stop ends the instance (only the master this package started, which
-// takes its children with it) and removes its directory. Safe to call twice.
+// takes its children with it) and removes its directory. Safe to call
+// twice, and from two goroutines (a second call waits for the first).
 func (d *Dovecot) Stop() {
+	d.stopOnce.Do(d.stop)
+	forget(d)
+}
+
+func (d *Dovecot) stop() {
 	if d.cmd != nil && d.cmd.Process != nil {
 		d.cmd.Process.Signal(syscall.SIGTERM)
 		select {

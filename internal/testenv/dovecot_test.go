@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -182,4 +183,26 @@ func TestInMemoryServerLivesOnTmpfsAndCleansUp(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("%s still there after Stop: %v", dir, err)
 	}
+}
+
+// StopAll (a program's interrupt handler) stops what Start started: the
+// server no longer answers and its files are gone; Stop afterwards is
+// harmless.
+func TestStopAllStopsWhatStartStarted(t *testing.T) {
+	RequireDovecot(t)
+	d, err := Start(DovecotOptions{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	dir := d.dir
+	StopAll()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s still there after StopAll: %v", dir, err)
+	}
+	if c, err := net.DialTimeout("tcp", d.Addr, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("%s still answers after StopAll", d.Addr)
+	}
+	d.Stop()
 }
