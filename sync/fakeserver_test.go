@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"runtime"
 	"strconv"
@@ -24,6 +25,9 @@ type fakeServer struct {
 	fetch string // the UID FETCH reply lines (before the tagged OK)
 	hang  bool   // close the connection right after the fetch reply
 	flood *flood // answers one command with a reply without end
+	// esearch, when set, makes the server offer ESEARCH and answer UID
+	// SEARCH with these UIDs as one ESEARCH ALL set ("1:3").
+	esearch string
 
 	// tls, when set, secures the sessions: from the first byte (IMAPS)
 	// with implicit, else after STARTTLS, which is then offered.
@@ -54,6 +58,9 @@ func (f *fakeServer) serve(c net.Conn) {
 	r := bufio.NewReader(c)
 	send := func(s string) { w.WriteString(s); w.Flush() }
 	caps := "IMAP4rev1 AUTH=PLAIN"
+	if f.esearch != "" {
+		caps += " ESEARCH"
+	}
 	if f.tls != nil && !f.implicit {
 		caps += " STARTTLS"
 	}
@@ -76,7 +83,7 @@ func (f *fakeServer) serve(c net.Conn) {
 		}
 		switch verb {
 		case "CAPABILITY":
-			send("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+			send("* CAPABILITY " + caps + "\r\n")
 		case "STARTTLS":
 			send(tag + " OK begin TLS now\r\n")
 			c = tls.Server(c, f.tls)
@@ -92,7 +99,9 @@ func (f *fakeServer) serve(c net.Conn) {
 			send(tag + " OK [READ-ONLY] examined\r\n")
 			continue
 		case "UID SEARCH":
-			if strings.Contains(line, "1:*") {
+			if f.esearch != "" && strings.Contains(line, "RETURN (ALL)") {
+				send("* ESEARCH (TAG \"" + tag + "\") UID ALL " + f.esearch + "\r\n")
+			} else if strings.Contains(line, "1:*") {
 				send("* SEARCH 1 2 3\r\n")
 			} else {
 				send("* SEARCH 2 3\r\n") // the messages still exist
@@ -202,4 +211,40 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Where the server offers ESEARCH the new messages are listed as ranges
+// (RETURN (ALL)), and the pull stores every one of them.
+func TestNewMessagesListedByESearchRanges(t *testing.T) {
+	body := func(uid int) string {
+		return fmt.Sprintf("* %d FETCH (UID %d FLAGS () %s BODY[] {6}\r\nhello\n)\r\n", uid, uid, fakeDate)
+	}
+	ep := startFake(t, &fakeServer{esearch: "1:3", fetch: body(1) + body(2) + body(3)})
+	var trace traceLog
+	ep.Trace = trace.add
+	rep, _, _ := pullFake(t, ep)
+	if f := folderReport(rep, "INBOX"); f.Stored != 3 || f.Failed != 0 {
+		t.Fatalf("report %+v, want 3 stored\n%s", f, trace.all())
+	}
+	if !strings.Contains(trace.all(), "UID SEARCH RETURN (ALL)") {
+		t.Fatalf("no ESEARCH asked of a server that offers it:\n%s", trace.all())
+	}
+}
+
+// A server that lists far more UIDs than the folder holds (one range of
+// four billion, a few bytes on the wire) is refused with a clear error,
+// not expanded into gigabytes.
+func TestHostileESearchRangeIsRefused(t *testing.T) {
+	ep := startFake(t, &fakeServer{esearch: "1:4294967295"})
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep, _, _ := pullFake(t, ep)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if got := rep.Mailboxes[0].Err; !strings.Contains(got, "refusing so long a list") {
+		t.Fatalf("mailbox error %q, want the refusal of the listing", got)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("the pull allocated %d MB for a hostile listing", grew>>20)
+	}
 }

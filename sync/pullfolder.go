@@ -3,7 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +64,7 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 	hw := max(st.HighWater, 1)
 	var todo []uint32
 	if sel.NumMessages > 0 {
-		if todo, err = c.uidsFrom(ctx, hw); err != nil {
+		if todo, err = c.uidsFrom(ctx, hw, int(sel.NumMessages)); err != nil {
 			return rep, fmt.Errorf("list new messages of %q: %w", name, err)
 		}
 	}
@@ -105,27 +105,53 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 }
 
 // uidsFrom lists the UIDs at or above from (UID SEARCH UID from:*; a
-// server answers n:* with the last message even when n is past it).
-func (c *Conn) uidsFrom(ctx context.Context, from uint32) ([]uint32, error) {
+// server answers n:* with the last message even when n is past it) in a
+// folder the server said holds exists messages. Where the server offers
+// ESEARCH (RFC 4731) the answer is ranges ("1:40000"), not one number per
+// message, and the list is built at its final size: what a large folder's
+// listing holds for a moment is 4 bytes a message. A listing of more than
+// exists + maxListedArrivals UIDs is refused, so a hostile range cannot
+// make the client allocate gigabytes.
+func (c *Conn) uidsFrom(ctx context.Context, from uint32, exists int) ([]uint32, error) {
 	var data *imap.SearchData
+	var opts *imap.SearchOptions
+	if c.Caps().Has(imap.CapESearch) {
+		opts = &imap.SearchOptions{ReturnAll: true}
+	}
 	err := c.do(ctx, func() (err error) {
 		var set imap.UIDSet
 		set.AddRange(imap.UID(from), 0)
-		data, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+		data, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, opts).Wait()
 		return
 	})
 	if err != nil {
 		return nil, classify(c.ep.Addr(), err, "")
 	}
-	var out []uint32
-	for _, u := range data.AllUIDs() {
-		if uint32(u) >= from {
+	ranges, _ := data.All.(imap.UIDSet)
+	n := uint64(0)
+	for _, r := range ranges {
+		lo, hi := uint64(max(uint32(r.Start), from)), uint64(r.Stop)
+		if r.Stop != 0 && hi >= lo { // 0 is "*", which an answer never holds
+			n += hi - lo + 1
+		}
+	}
+	if limit := uint64(max(exists, 0)) + maxListedArrivals; n > limit {
+		return nil, fmt.Errorf("the server listed %d messages at or above UID %d in a folder it said holds %d: refusing so long a list", n, from, exists)
+	}
+	out := make([]uint32, 0, n)
+	for _, r := range ranges {
+		lo, hi := uint64(max(uint32(r.Start), from)), uint64(r.Stop)
+		for u := lo; r.Stop != 0 && u <= hi; u++ {
 			out = append(out, uint32(u))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out, nil
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
+
+// maxListedArrivals is how many more UIDs than the folder's count a
+// listing may hold: mail that arrived between SELECT and SEARCH.
+const maxListedArrivals = 1_000_000
 
 // missing returns those of uids that no longer exist in the selected folder.
 func (c *Conn) missing(ctx context.Context, uids map[uint32]string) (map[uint32]bool, error) {

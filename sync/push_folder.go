@@ -106,7 +106,7 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	d := &destIndex{}
 	lost := map[store.PushKey]bool{}
 	if sel.NumMessages > 0 {
-		if d.uids, err = c.uidsFrom(ctx, 1); err != nil {
+		if d.uids, err = c.uidsFrom(ctx, 1, int(sel.NumMessages)); err != nil {
 			return fmt.Errorf("list destination folder %q: %w", dest, err)
 		}
 		if err := fp.resolveListed(ctx, c, snap, d, sel.UIDValidity, lost); err != nil {

@@ -105,7 +105,7 @@ func (r *reconcileFolderState) lateAtSource(ctx context.Context, sc *Conn) ([]Is
 	if r.stored {
 		from = max(r.st.HighWater, 1)
 	}
-	uids, err := sc.uidsFrom(ctx, from)
+	uids, err := sc.uidsFrom(ctx, from, int(sel.NumMessages))
 	if err != nil {
 		return nil, err
 	}
