@@ -28,6 +28,9 @@ type fakeServer struct {
 	// esearch, when set, makes the server offer ESEARCH and answer UID
 	// SEARCH with these UIDs as one ESEARCH ALL set ("1:3").
 	esearch string
+	// esearchNoUID leaves out the UID marker of the ESEARCH answer, as a
+	// broken server might: read as message numbers.
+	esearchNoUID bool
 
 	// tls, when set, secures the sessions: from the first byte (IMAPS)
 	// with implicit, else after STARTTLS, which is then offered.
@@ -100,7 +103,11 @@ func (f *fakeServer) serve(c net.Conn) {
 			continue
 		case "UID SEARCH":
 			if f.esearch != "" && strings.Contains(line, "RETURN (ALL)") {
-				send("* ESEARCH (TAG \"" + tag + "\") UID ALL " + f.esearch + "\r\n")
+				marker := " UID"
+				if f.esearchNoUID {
+					marker = ""
+				}
+				send("* ESEARCH (TAG \"" + tag + "\")" + marker + " ALL " + f.esearch + "\r\n")
 			} else if strings.Contains(line, "1:*") {
 				send("* SEARCH 1 2 3\r\n")
 			} else {
@@ -246,5 +253,25 @@ func TestHostileESearchRangeIsRefused(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
 		t.Fatalf("the pull allocated %d MB for a hostile listing", grew>>20)
+	}
+}
+
+// An ESEARCH answer without its UID marker is read as message numbers; the
+// pull asks again with a plain UID SEARCH instead of taking it as "nothing
+// new", and stores every message.
+func TestESearchWithoutUIDMarkerFallsBackToPlainSearch(t *testing.T) {
+	body := func(uid int) string {
+		return fmt.Sprintf("* %d FETCH (UID %d FLAGS () %s BODY[] {6}\r\nhello\n)\r\n", uid, uid, fakeDate)
+	}
+	ep := startFake(t, &fakeServer{esearch: "1:3", esearchNoUID: true, fetch: body(1) + body(2) + body(3)})
+	var trace traceLog
+	ep.Trace = trace.add
+	rep, _, _ := pullFake(t, ep)
+	if f := folderReport(rep, "INBOX"); f.Stored != 3 || f.Failed != 0 {
+		t.Fatalf("report %+v, want 3 stored\n%s", f, trace.all())
+	}
+	all := trace.all()
+	if !strings.Contains(all, "UID SEARCH RETURN (ALL)") || !strings.Contains(all, "UID SEARCH UID 1:*") {
+		t.Fatalf("want an ESEARCH, then a plain UID SEARCH:\n%s", all)
 	}
 }

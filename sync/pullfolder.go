@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,21 +114,15 @@ func (r *run) pullFolder(ctx context.Context, c *Conn, u unit) (FolderReport, er
 // exists + maxListedArrivals UIDs is refused, so a hostile range cannot
 // make the client allocate gigabytes.
 func (c *Conn) uidsFrom(ctx context.Context, from uint32, exists int) ([]uint32, error) {
-	var data *imap.SearchData
-	var opts *imap.SearchOptions
-	if c.Caps().Has(imap.CapESearch) {
-		opts = &imap.SearchOptions{ReturnAll: true}
+	ranges, err := c.searchUIDsFrom(ctx, from, c.Caps().Has(imap.CapESearch))
+	if errors.Is(err, errSearchNotUIDs) {
+		// An ESEARCH answer without its UID marker lists message numbers
+		// (or so go-imap must read it): ask again the plain way.
+		ranges, err = c.searchUIDsFrom(ctx, from, false)
 	}
-	err := c.do(ctx, func() (err error) {
-		var set imap.UIDSet
-		set.AddRange(imap.UID(from), 0)
-		data, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, opts).Wait()
-		return
-	})
 	if err != nil {
-		return nil, classify(c.ep.Addr(), err, "")
+		return nil, err
 	}
-	ranges, _ := data.All.(imap.UIDSet)
 	n := uint64(0)
 	for _, r := range ranges {
 		lo, hi := uint64(max(uint32(r.Start), from)), uint64(r.Stop)
@@ -147,6 +142,41 @@ func (c *Conn) uidsFrom(ctx context.Context, from uint32, exists int) ([]uint32,
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// errSearchNotUIDs is an answer to UID SEARCH that go-imap read as message
+// sequence numbers.
+var errSearchNotUIDs = errors.New("the server answered UID SEARCH with message numbers")
+
+// searchUIDsFrom asks UID SEARCH UID from:* (with RETURN (ALL) when
+// esearch) and returns the UIDs as ranges. An answer that is not UIDs is
+// errSearchNotUIDs, never an empty list: that would read as "nothing new".
+func (c *Conn) searchUIDsFrom(ctx context.Context, from uint32, esearch bool) (imap.UIDSet, error) {
+	var data *imap.SearchData
+	var opts *imap.SearchOptions
+	if esearch {
+		opts = &imap.SearchOptions{ReturnAll: true}
+	}
+	err := c.do(ctx, func() (err error) {
+		var set imap.UIDSet
+		set.AddRange(imap.UID(from), 0)
+		data, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, opts).Wait()
+		return
+	})
+	if err != nil {
+		return nil, classify(c.ep.Addr(), err, "")
+	}
+	switch all := data.All.(type) {
+	case nil:
+		return nil, nil // an ESEARCH answer with no match names no set
+	case imap.UIDSet:
+		return all, nil
+	case imap.SeqSet:
+		if len(all) == 0 {
+			return nil, nil
+		}
+	}
+	return nil, errSearchNotUIDs
 }
 
 // maxListedArrivals is how many more UIDs than the folder's count a
