@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPackWriteIndexReadAndCheck(t *testing.T) {
@@ -27,12 +26,10 @@ func TestPackWriteIndexReadAndCheck(t *testing.T) {
 	for uid := uint32(1); uid <= 3; uid++ {
 		body := []byte(fmt.Sprintf("Subject: %d\r\n\r\nbody %d\r\n", uid, uid))
 		bodies[uid] = body
-		h, bl, err := pw.Append(bytes.NewReader(body), int64(len(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec, h, bl := appendMsg(t, pw, uid, body)
+		rec.Flags = []string{`\Seen`}
 		batch.Blobs[h] = bl
-		batch.Messages = append(batch.Messages, MessageRecord{UIDValidity: 7, UID: uid, Hash: h, Size: int64(len(body)), InternalDate: time.Unix(1700000000, 0).UTC(), Flags: []string{`\Seen`}})
+		batch.Messages = append(batch.Messages, rec)
 	}
 	// A short read never becomes a record.
 	if _, _, err := pw.Append(strings.NewReader("short"), 99); err == nil {

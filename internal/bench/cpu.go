@@ -16,24 +16,31 @@ import (
 // whose IMAP processes come and go with their connections — and, set
 // against the wall time on this 2-core machine, whether the run was bound
 // by CPU at all. Zero where /proc/stat cannot be read.
-func cpuClock() time.Duration { busy, _ := machineClocks(); return busy }
+func cpuClock() time.Duration { return readMachine().busy }
 
-// stolenClock is the time the virtual machine's host ran something else
-// while this machine had work for its cores (steal), since boot. On this
-// project's VMs it went from nothing to half of the cores' time within an
-// hour, and every figure of a run with much of it is slower for reasons
-// outside the benchmark: the table shows each run's share.
-func stolenClock() time.Duration { _, steal := machineClocks(); return steal }
+// machine is one reading of /proc/stat: busy is cpuClock's; steal is the
+// time the virtual machine's host ran something else while this machine
+// had work for its cores. On this project's VMs steal went from nothing to
+// half of the cores' time within an hour, and every figure of a run with
+// much of it is slower for reasons outside the benchmark: the table shows
+// each run's share.
+type machine struct{ busy, steal time.Duration }
 
-func machineClocks() (busy, steal time.Duration) {
+// since is what the machine spent from m to now.
+func (m machine) since() machine {
+	now := readMachine()
+	return machine{busy: now.busy - m.busy, steal: now.steal - m.steal}
+}
+
+func readMachine() machine {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0
+		return machine{}
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, 0
+		return machine{}
 	}
 	var busyTicks, stealTicks int64
 	for i, v := range f[1:9] {
@@ -47,7 +54,7 @@ func machineClocks() (busy, steal time.Duration) {
 		}
 	}
 	tick := time.Second / 100 // USER_HZ is 100 on Linux
-	return time.Duration(busyTicks) * tick, time.Duration(stealTicks) * tick
+	return machine{busy: time.Duration(busyTicks) * tick, steal: time.Duration(stealTicks) * tick}
 }
 
 // stolenShare is steal as a share of every core's time over wall.

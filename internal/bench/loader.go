@@ -63,7 +63,7 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 	const chunk = 2000
 	for start := 0; start < n; start += chunk {
 		part := corpusRange(n, start, min(start+chunk, n))
-		t0, busy, steal, self := time.Now(), cpuClock(), stolenClock(), selfCPU()
+		t0, m0, self := time.Now(), readMachine(), selfCPU()
 		for _, f := range benchFolders {
 			msgs := part[f.name]
 			if len(msgs) == 0 {
@@ -99,8 +99,9 @@ func loadWithMultiappend(d *testenv.Dovecot, n int) (row, error) {
 			}
 		}
 		r.wall += time.Since(t0)
-		r.allCPU += cpuClock() - busy
-		r.steal += stolenClock() - steal
+		spent := m0.since()
+		r.allCPU += spent.busy
+		r.steal += spent.steal
 		r.cpu += selfCPU() - self
 	}
 	return r, nil

@@ -100,11 +100,12 @@ func runJSONChild(what string, res any, args ...string) (row, error) {
 	cmd := exec.Command(os.Args[0], args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	start, busy, steal := time.Now(), cpuClock(), stolenClock()
+	start, m0 := time.Now(), readMachine()
 	if err := cmd.Run(); err != nil {
 		return row{}, fmt.Errorf("%s child: %v: %s", what, err, out.String())
 	}
-	r := row{wall: time.Since(start), allCPU: cpuClock() - busy, steal: stolenClock() - steal, cpu: ownCPU(cmd)}
+	spent := m0.since()
+	r := row{wall: time.Since(start), allCPU: spent.busy, steal: spent.steal, cpu: ownCPU(cmd)}
 	if err := json.Unmarshal(out.Bytes(), res); err != nil {
 		return row{}, fmt.Errorf("%s child said %q", what, out.String())
 	}
@@ -117,8 +118,11 @@ func runJSONChild(what string, res any, args ...string) (row, error) {
 // counts its process start and store open).
 func rawBound(d *testenv.Dovecot) (r row, err error) {
 	r = row{name: "raw UID FETCH 1:* BODY.PEEK[] (1 conn)"}
-	start, busy, steal, self := time.Now(), cpuClock(), stolenClock(), selfCPU()
-	defer func() { r.allCPU, r.steal, r.cpu = cpuClock()-busy, stolenClock()-steal, selfCPU()-self }()
+	start, m0, self := time.Now(), readMachine(), selfCPU()
+	defer func() {
+		spent := m0.since()
+		r.allCPU, r.steal, r.cpu = spent.busy, spent.steal, selfCPU()-self
+	}()
 	c, err := imapclient.DialInsecure(d.Addr, nil)
 	if err != nil {
 		return r, err
@@ -210,7 +214,7 @@ SyncState *
 func runMeasured(cmd *exec.Cmd, r *row) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	start, busy, steal := time.Now(), cpuClock(), stolenClock()
+	start, m0 := time.Now(), readMachine()
 	err := cmd.Start()
 	if err == nil {
 		stop := make(chan struct{})
@@ -219,7 +223,8 @@ func runMeasured(cmd *exec.Cmd, r *row) {
 		close(stop)
 		r.rssKB = <-peak
 	}
-	r.wall, r.allCPU, r.steal, r.cpu = time.Since(start), cpuClock()-busy, stolenClock()-steal, ownCPU(cmd)
+	spent := m0.since()
+	r.wall, r.allCPU, r.steal, r.cpu = time.Since(start), spent.busy, spent.steal, ownCPU(cmd)
 	if err != nil {
 		r.note = fmt.Sprintf("exit %v: %.200s", err, out.String())
 	}
