@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"mailshift/internal/testenv"
 	"mailshift/store"
@@ -311,5 +314,119 @@ func pausedOnFullDisk(t *testing.T, events *eventLog, filler string, job func() 
 	case <-done:
 	case <-time.After(time.Minute):
 		t.Fatalf("space was freed a minute ago and the job has not ended:\n%s", events.all())
+	}
+}
+
+// A full disk breaks a connection's pack in the middle of a range, after
+// some of the range's group commits were handed over: the connection hands
+// back only what it had not handed over, so the connection that takes the
+// rest (here on a fresh pack once space is back) stores each message once
+// and the report counts it once. It used to hand back the whole range:
+// another connection fetched its start again, and a pull reported 130 of
+// 120 messages stored.
+func TestRangeBrokenByAFullDiskHandsBackOnlyWhatWasNotCommitted(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{})
+	var msgs []testenv.Message
+	for i := 0; i < 6; i++ { // about 100 KB each
+		pad := bytes.Repeat([]byte(fmt.Sprintf("%04d a line of the attachment of the broken range\r\n", i)), 1800)
+		msgs = append(msgs, testenv.Message{Raw: append(testenv.SimpleMessage(i, "broken range"), pad...)})
+	}
+	d.Load(t, testenv.DefaultUser, "INBOX", msgs)
+	src := snapshot(t, d, testenv.DefaultUser)
+
+	// The index on a roomy disk, the packs on a small one with room for
+	// three and a half messages.
+	dir := t.TempDir()
+	disk := testenv.SmallDisk(t, 1<<20, 0)
+	if err := os.Symlink(disk, filepath.Join(dir, "packs")); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(disk, &fs); err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(disk, "filler")
+	if err := os.WriteFile(filler, make([]byte, int64(fs.Bavail)*fs.Bsize-350<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	var sel *imap.SelectData
+	open := func() *Conn { // a connection on the folder, as a helper's
+		c, err := Dial(ctx, endpointFor(d, d.Addr, store.SecurityPlain, testenv.DefaultUser))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if sel, err = c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open()
+	todo, err := c.uidsFrom(ctx, 1, int(sel.NumMessages))
+	if err != nil || len(todo) != len(msgs) {
+		t.Fatalf("listing: %v %v", todo, err)
+	}
+	// One range (a batch of ten), a group commit after every message.
+	opts := PullOptions{MaxConnections: 1, BatchSize: 10, CommitBytes: 50 << 10}
+	opts.defaults()
+	r := &run{db: db, ix: newIndexWriter(db), opts: opts}
+	defer r.ix.close()
+	box := store.BoxKey{ProjectID: "p", MailboxID: testenv.DefaultUser}
+	var rep FolderReport
+	f := newFolderFetch(r, box, store.FolderState{Name: "INBOX", UIDValidity: sel.UIDValidity, HighWater: 1}, todo, len(todo), &rep, nil)
+	w, _ := f.next(true)
+	if len(w.todo) != len(todo) {
+		t.Fatalf("the folder was cut into ranges: %v", w.todo)
+	}
+
+	fetch := func(c *Conn) ([]uint32, error) {
+		pw, err := db.NewPackWriter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pw.Close()
+		cm := newCommitter(f.commit, f.committed, r.step)
+		rest, err := f.fetchChunk(ctx, c, pw, cm, w)
+		if ferr := cm.finish(); ferr != nil {
+			t.Fatalf("a batch handed over was not indexed: %v", ferr)
+		}
+		return rest, err
+	}
+	rest, err := fetch(c)
+	if !store.IsDiskFull(err) {
+		t.Fatalf("the range did not break on the full disk: %v (rest %v, %d stored)", err, rest, rep.Stored)
+	}
+	indexed, err := db.StoredUIDsFrom(box, "INBOX", sel.UIDValidity, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(indexed) == 0 || len(rest) == 0 || len(indexed)+len(rest) != len(todo) || rep.Stored != len(indexed) {
+		t.Fatalf("the broken range indexed %v (counted %d) and handed back %v of %v", indexed, rep.Stored, rest, todo)
+	}
+	for _, u := range rest {
+		if indexed[u] {
+			t.Fatalf("uid %d was indexed and handed back too: %v", u, rest)
+		}
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	w.todo = rest
+	if rest, err := fetch(open()); err != nil || len(rest) != 0 {
+		t.Fatalf("the rest of the range once space was back: %v, left %v", err, rest)
+	}
+	if rep.Stored != len(msgs) {
+		t.Fatalf("the range counted %d of %d messages stored", rep.Stored, len(msgs))
+	}
+	if n := compareStore(t, db, testenv.DefaultUser, src); n != len(msgs) {
+		t.Fatalf("%d of %d messages stored as on the source", n, len(msgs))
 	}
 }

@@ -35,8 +35,11 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 			}
 			pb := pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: upTo, done: done, failed: failed,
 				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}
+			if err := cm.submit(pb); err != nil {
+				return err // not handed over: its records are still unsent
+			}
 			res.recs, res.blobs, res.bytes = nil, map[store.Hash]store.Blob{}, 0
-			return cm.submit(pb)
+			return nil
 		}
 		// part is a group commit in the middle of the FETCH: the mark goes
 		// only as far as every UID is stored (an unanswered UID may still
@@ -55,7 +58,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 			// looks like: ask whether those messages still exist.
 			gone, serr := c.missing(ctx, res.failed)
 			if serr != nil {
-				return todo, fmt.Errorf("re-check messages of %q: %w", name, serr)
+				return unsent(todo, &res), fmt.Errorf("re-check messages of %q: %w", name, serr)
 			}
 			for u := range gone {
 				delete(res.failed, u)
@@ -74,7 +77,7 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 		}
 		rest := remaining(todo, len(span), seenUpTo, &res)
 		if cerr := commit(seenUpTo, len(rest) == 0, failed, vanished); cerr != nil {
-			return todo, cerr
+			return unsent(todo, &res), cerr
 		}
 		if err != nil {
 			return rest, fmt.Errorf("fetch from %q: %w", name, classify(c.ep.Addr(), err, ""))

@@ -22,6 +22,27 @@ func remaining(todo []uint32, batchLen int, upTo uint32, res *batchResult) []uin
 	return append(again, todo[batchLen:]...)
 }
 
+// unsent is what of a range's todo a failing FETCH round hands back: every
+// UID not handed to the committer. A batch handed over is indexed, or its
+// failure stops the whole folder, so its UIDs must not be handed back too:
+// fetched again by another connection they were stored and counted twice
+// (seen when a full disk broke a pack in the middle of a range, and the
+// space its cut tail gave back let another connection fetch the range
+// again from its start). What waits in res.recs was never handed over.
+func unsent(todo []uint32, res *batchResult) []uint32 {
+	pending := make(map[uint32]bool, len(res.recs))
+	for _, m := range res.recs {
+		pending[m.UID] = true
+	}
+	var out []uint32
+	for _, u := range todo {
+		if !res.got.has(u) || pending[u] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // answeredUpTo is the UID up to which a batch has been dealt with. A FETCH
 // that finished answered everything it will ever answer: UIDs it skipped
 // were expunged. A FETCH cut short (error, byte threshold) only vouches for
