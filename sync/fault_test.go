@@ -25,6 +25,7 @@ import (
 // engine and upstream, and returns it with the endpoint to use.
 func startProxy(t *testing.T, upstream string) (*toxiproxy.Proxy, int) {
 	t.Helper()
+	zerolog.SetGlobalLevel(zerolog.Disabled) // the toxics log through the global logger, into the test's output
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	p := toxiproxy.NewProxy(srv, "imap", "127.0.0.1:0", upstream)
 	if err := p.Start(); err != nil {
