@@ -87,6 +87,13 @@ func MappingFor(db *store.DB, projectID, mailboxID string) (m Mapping, notes []s
 }
 
 func mappingInput(db *store.DB, projectID, mailboxID string) (in MapInput, notes []string, err error) {
+	return mappingInputFrom(db, projectID, mailboxID, nil)
+}
+
+// mappingInputFrom is mappingInput with the source as listed: listed, when not
+// nil, stands in for the newest kept inventory (a push beside the pull
+// that just listed the source maps every folder of that listing).
+func mappingInputFrom(db *store.DB, projectID, mailboxID string, listed *ServerInfo) (in MapInput, notes []string, err error) {
 	p, err := db.Project(projectID)
 	if err != nil {
 		return in, nil, err
@@ -97,6 +104,9 @@ func mappingInput(db *store.DB, projectID, mailboxID string) (in MapInput, notes
 	src, ok, err := LatestInventory(db, projectID, SnapshotSourceInventory, mailboxID)
 	if err != nil {
 		return in, nil, err
+	}
+	if listed != nil {
+		src, ok = *listed, true
 	}
 	stored, err := FoldersFromStore(db, store.BoxKey{ProjectID: projectID, MailboxID: store.MailboxID(mailboxID)})
 	if err != nil {

@@ -30,6 +30,9 @@ type PullOptions struct {
 	// "synced" (synced, not yet indexed) and "indexed", with how many
 	// batches of the run reached that step; tests kill the process there.
 	CrashHook func(step string, n int)
+	// Follow, when set, tells a push running beside the pull (see Copy)
+	// which folders are finished; Pull ends it when it returns.
+	Follow *Follow
 
 	spacePoll time.Duration // how often a run waiting for disk space looks; default 2 s
 }
@@ -83,6 +86,7 @@ type PullMailbox struct {
 // committed so far kept; the report always says what was done.
 func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions) (Report, error) {
 	opts.defaults()
+	defer opts.Follow.end()
 	start := time.Now()
 	eps := map[string]Endpoint{}
 	for _, m := range mbs {

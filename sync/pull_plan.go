@@ -67,9 +67,12 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 	// and every folder's ranges sized on what the whole mailbox brings.
 	sort.SliceStable(todo, func(i, j int) bool { return todo[i].expect > todo[j].expect })
 	total := 0
-	for _, u := range todo {
+	pending := make([]string, len(todo))
+	for i, u := range todo {
 		total += u.expect
+		pending[i] = u.folder.Name
 	}
+	r.opts.Follow.listed(mb, info, pending)
 	for _, u := range todo {
 		u.mailboxNew = total
 		select {
@@ -173,7 +176,9 @@ func (r *run) copyFolder(ctx context.Context, u unit) {
 		rep = rep.then(got)
 		return err
 	}, func() bool { return progressed })
-	if err != nil {
+	if err == nil {
+		r.opts.Follow.finished(mb, u.folder.Name)
+	} else {
 		rep.Folder = u.folder.Name
 		rep.Problems = append(rep.Problems, err.Error())
 		r.opts.Progress.Problem(mb, u.folder.Name, 0, err.Error())

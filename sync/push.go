@@ -52,6 +52,9 @@ type PushOptions struct {
 	// "sent", "recorded") with the number of messages in the window; tests
 	// kill the process there.
 	CrashHook func(step string, n int)
+	// Follow, when set, runs the push beside a pull given the same Follow
+	// (see Copy): each folder is pushed once the pull has finished it.
+	Follow *Follow
 
 	wireWindow int           // Window on the wire path
 	spacePoll  time.Duration // see PullOptions
@@ -236,23 +239,48 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		pr.fail(mb, err)
 		return
 	}
+	follow := pr.opts.Follow
+	var listed *ServerInfo // the pull's listing of the source, when beside one
+	if follow != nil {
+		var ok bool
+		if listed, ok = follow.source(ctx, mb); !ok {
+			return
+		}
+	}
 	var mapping Mapping
-	err = pr.retrier.whenRoom(ctx, mb, func() (err error) { mapping, err = pushMapping(pr.db, m.Box, info); return })
+	err = pr.retrier.whenRoom(ctx, mb, func() (err error) { mapping, err = pushMapping(pr.db, m.Box, info, listed); return })
 	if err != nil {
 		pr.fail(mb, err)
 		return
 	}
 	p, _ := ProfileByName(mapping.Profile)
 	limit, limitFrom := sizeLimit(info.AppendLimit, p, pr.opts.MaxMessageBytes)
-	states, err := pr.db.FolderStates(m.Box)
-	if err != nil {
-		pr.fail(mb, err)
-		return
-	}
-	stopped, quota := &atomic.Bool{}, &gosync.Once{}
+	var folders []FolderMap
 	for _, fm := range mapping.Folders {
+		if !fm.Container {
+			folders = append(folders, fm)
+		}
+	}
+	var states map[string]store.FolderState
+	stopped, quota := &atomic.Bool{}, &gosync.Once{}
+	for len(folders) > 0 {
+		// Beside a pull, the first folder it has finished; alone, in order.
+		i := 0
+		if follow != nil {
+			if i = follow.next(ctx, mb, folderSources(folders)); i < 0 {
+				return
+			}
+		}
+		fm := folders[i]
+		folders = append(folders[:i:i], folders[i+1:]...)
+		if states == nil || follow != nil { // beside a pull, the folder's state as the pull left it
+			if states, err = pr.db.FolderStates(m.Box); err != nil {
+				pr.fail(mb, err)
+				return
+			}
+		}
 		st, stored := states[fm.Source]
-		if !stored || fm.Container {
+		if !stored {
 			continue
 		}
 		if fm.Excluded {
@@ -271,10 +299,19 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 	}
 }
 
+func folderSources(fms []FolderMap) []string {
+	out := make([]string, len(fms))
+	for i, fm := range fms {
+		out[i] = fm.Source
+	}
+	return out
+}
+
 // pushMapping rebuilds the mailbox's mapping against the probed
-// destination (keeping the saved names and choices) and saves it.
-func pushMapping(db *store.DB, box store.BoxKey, dest ServerInfo) (Mapping, error) {
-	in, _, err := mappingInput(db, box.ProjectID, box.MailboxID)
+// destination (keeping the saved names and choices) and saves it. listed,
+// when not nil, is the source as a pull beside the push just listed it.
+func pushMapping(db *store.DB, box store.BoxKey, dest ServerInfo, listed *ServerInfo) (Mapping, error) {
+	in, _, err := mappingInputFrom(db, box.ProjectID, box.MailboxID, listed)
 	if err != nil {
 		return Mapping{}, err
 	}

@@ -177,18 +177,33 @@ func printPush(env *Env, rep sync.PushReport) {
 }
 
 func deltaCommand() Command {
+	return copyingCommand("delta", "final delta: pull what is new on the source and push it to the destination, together",
+		"Pulls only what arrived (and flag changes) since the last pull and pushes only\n"+
+			"what the destination lacks, each folder as soon as its pull is done.")
+}
+
+func copyCommand() Command {
+	return copyingCommand("copy", "copy a mailbox from the source to the destination: pull and push together, exactly once",
+		"Pulls the mailbox into project P and pushes each folder to the destination as\n"+
+			"soon as its pull is done, so the two servers work at once. Run it again (or\n"+
+			"delta) for what arrived since: only that is copied.")
+}
+
+// copyingCommand is copy and delta: one pull and one push at once
+// (sync.Copy), with the same guarantees as pull then push.
+func copyingCommand(name, summary, about string) Command {
 	return Command{
-		Name:    "delta",
-		Summary: "final delta: pull what is new on the source, then push it to the destination",
+		Name:    name,
+		Summary: summary,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			fs := NewFlagSet(env, "delta", "delta --source SRC --source-user U --dest DST --dest-user V --project P [--connections N]\n"+
-				"Pulls only what arrived (and flag changes) since the last pull, then pushes only\n"+
-				"what the destination lacks. Passwords: --source-password-file / --dest-password-file\n"+
-				"or MAILSHIFT_SOURCE_PASSWORD / MAILSHIFT_DEST_PASSWORD. Exit 1 unless both are clean.")
+			fs := NewFlagSet(env, name, name+" --source SRC --source-user U --dest DST --dest-user V --project P [--connections N]\n"+about+"\n"+
+				"Interrupt it at any time: the next run resumes both. Passwords: --source-password-file /\n"+
+				"--dest-password-file or MAILSHIFT_SOURCE_PASSWORD / MAILSHIFT_DEST_PASSWORD. Exit 1 unless\n"+
+				"both are clean.")
 			var src, dst sideFlags
 			src.register(fs, "source")
 			dst.register(fs, "dest")
-			project := fs.String("project", "", "project the mailbox was pulled into")
+			project := fs.String("project", "", "project to copy the mailbox into")
 			conns := fs.Int("connections", 4, "connections open at once to each server")
 			timeout := fs.Duration("timeout", 30*time.Second, "limit for connecting and for each command")
 			quiet := fs.Bool("quiet", false, "no progress lines")
@@ -212,17 +227,38 @@ func deltaCommand() Command {
 				return err
 			}
 			box := mailboxKey(a.Store(), *project, sep.Username, sourceLogin)
-			prep, err := sync.Pull(ctx, a.Store(), []sync.PullMailbox{{Box: box, Endpoint: sep}}, sync.PullOptions{MaxConnections: *conns})
+			prep, rep, err := runCopy(ctx, env, a.Store(), []sync.CopyMailbox{{Box: box, Source: sep, Dest: dep}}, *conns, *quiet)
 			fmt.Fprintln(env.Stdout, "pull: "+prep.Summary())
 			if err != nil {
-				return fmt.Errorf("delta interrupted during the pull (%v): run it again to resume", err)
+				printPush(env, rep)
+				return fmt.Errorf("%s interrupted (%v): run it again to resume", name, err)
 			}
-			rep, err := runPush(ctx, env, a.Store(), []sync.PushMailbox{{Box: box, Endpoint: dep}}, sync.PushOptions{MaxConnections: *conns}, *quiet)
-			perr := reportPush(env, rep, err, false)
+			perr := reportPush(env, rep, nil, false)
 			if perr == nil && prep.Exceptions() {
 				return ErrExitStatus
 			}
 			return perr
 		},
 	}
+}
+
+// runCopy runs sync.Copy with one progress line on stderr about once a
+// second: what the pull stored and what the push sent.
+func runCopy(ctx context.Context, env *Env, db *store.DB, mbs []sync.CopyMailbox, conns int, quiet bool) (sync.Report, sync.PushReport, error) {
+	pulled, pushed := sync.NewMeter(), sync.NewMeter()
+	paintCtx, stopPaint := context.WithCancel(ctx)
+	painted := make(chan struct{})
+	go func() {
+		defer close(painted)
+		pushed.Publish(paintCtx, time.Second, func(s sync.Snapshot) {
+			if p := pulled.Snapshot(); !quiet && !s.Final {
+				fmt.Fprintf(env.Stderr, "pulled %d/%d, sent %d/%d messages, %.1f MB sent, %.0f msg/s %s%s\n",
+					p.Stored, max(p.Planned, p.Stored), s.Stored, s.Planned, float64(s.Bytes)/1e6, s.MessagesPerSec, p.Waiting, s.Waiting)
+			}
+		})
+	}()
+	prep, rep, err := sync.Copy(ctx, db, mbs, sync.PullOptions{MaxConnections: conns, Progress: pulled}, sync.PushOptions{MaxConnections: conns, Progress: pushed})
+	stopPaint()
+	<-painted
+	return prep, rep, err
 }

@@ -89,6 +89,33 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 	}
 }
 
+// copy on a fresh project pulls and pushes the whole mailbox in one run;
+// reconcile finds it all on the destination; a second copy moves nothing.
+func TestCopyCommandPullsAndPushesTogether(t *testing.T) {
+	users := map[string]string{"ann": mappingPw}
+	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
+	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
+	msgs := testenv.SimpleMessages(30, "cli copy")
+	src.Load(t, "ann", "INBOX", msgs)
+	src.Load(t, "ann", "Clients/ACME", msgs[:12])
+	data := t.TempDir()
+	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test", "--profile", "generic"); r.code != 0 {
+		t.Fatalf("project new: %+v", r)
+	}
+	srcURL, dstURL := "imap://"+src.Addr, "imap://"+dst.Addr
+	both := []string{"--source", srcURL, "--source-user", "ann", "--source-allow-plaintext", "--dest", dstURL, "--dest-user", "ann", "--dest-allow-plaintext", "--project", "acme"}
+	out, errOut, err := runMapping(t, copyCommand(), data, both...)
+	if err != nil || !strings.Contains(out, "42 message(s) stored") || !strings.Contains(out, "42 message(s) uploaded") || !strings.Contains(out, "INBOX.Clients.ACME") {
+		t.Fatalf("copy: %v\n%s\n%s", err, out, errOut)
+	}
+	if out, _, err = runMapping(t, reconcileCommand(), data, append(both, "--sample", "all")...); err != nil || !strings.Contains(out, "all 42 messages are on the destination; 42 compared byte for byte") {
+		t.Fatalf("reconcile after the copy: %v\n%s", err, out)
+	}
+	if out, _, err = runMapping(t, copyCommand(), data, append(both, "--quiet")...); err != nil || !strings.Contains(out, "0 message(s) uploaded") {
+		t.Fatalf("second copy: %v\n%s", err, out)
+	}
+}
+
 func TestPushCommandsRejectBadInput(t *testing.T) {
 	data := t.TempDir()
 	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test"); r.code != 0 {
@@ -104,6 +131,7 @@ func TestPushCommandsRejectBadInput(t *testing.T) {
 		{pushCommand(), []string{"imaps://mail.example.test", "--user", "ann", "--project", "nope"}, false, "project new"},
 		{pushCommand(), []string{"--user", "ann", "--project", "acme"}, true, "give the server"},
 		{deltaCommand(), []string{"--source", "imaps://a.test", "--source-user", "ann", "--project", "acme"}, true, "give --dest SERVER"},
+		{copyCommand(), []string{"--source", "imaps://a.test", "--source-user", "ann", "--dest", "imaps://b.test", "--dest-user", "ann"}, true, "give --project"},
 		{reconcileCommand(), []string{"--dest", "imaps://a.test", "--dest-user", "ann", "--project", "acme", "--sample", "0"}, true, "--sample"},
 		{reconcileCommand(), []string{"--dest", "ftp://a.test", "--dest-user", "ann", "--project", "acme"}, true, "--dest"},
 	} {
@@ -112,7 +140,7 @@ func TestPushCommandsRejectBadInput(t *testing.T) {
 			t.Errorf("%s %v: %v, want usage=%v error saying %q", tc.cmd.Name, tc.args, err, tc.usage, tc.want)
 		}
 	}
-	for _, c := range []Command{pushCommand(), deltaCommand(), reconcileCommand()} {
+	for _, c := range []Command{pushCommand(), deltaCommand(), copyCommand(), reconcileCommand()} {
 		if _, errOut, err := runMapping(t, c, data, "--help"); !errors.Is(err, errHelpShown) || !strings.Contains(errOut, "--project") {
 			t.Errorf("%s --help: %v %s", c.Name, err, errOut)
 		}

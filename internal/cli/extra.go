@@ -11,6 +11,7 @@ func extraCommands() []Command {
 		mappingCommand(),
 		pushCommand(),
 		deltaCommand(),
+		copyCommand(),
 		reconcileCommand(),
 		exportCommand(),
 		dnsCommand(),
