@@ -123,8 +123,8 @@ type prefixedLog struct {
 }
 
 func (p *prefixedLog) Planned(mb string, n int, b int64) {}
-func (p *prefixedLog) Folder(mb, f string)              { p.log.add(p.prefix + "folder " + mb + " " + f) }
-func (p *prefixedLog) Stored(mb string, n int, b int64) {}
+func (p *prefixedLog) Folder(mb, f string)               { p.log.add(p.prefix + "folder " + mb + " " + f) }
+func (p *prefixedLog) Stored(mb string, n int, b int64)  {}
 func (p *prefixedLog) Problem(mb, f string, uid uint32, why string) {
 	p.log.add(fmt.Sprint(p.prefix, "problem ", mb, " ", f, " ", uid, " ", why))
 }
