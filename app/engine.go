@@ -134,6 +134,13 @@ func (a *App) StartPull(ctx context.Context, projectID string, mailboxIDs []stri
 // Pull runs a pull in the caller's goroutine (the CLI), reporting progress
 // to sink, and returns the engine's report.
 func (a *App) Pull(ctx context.Context, projectID string, mailboxIDs []string, maxConns int, sink ProgressSink) (sync.Report, error) {
+	return a.pull(ctx, projectID, mailboxIDs, maxConns, sink, nil)
+}
+
+// pull is Pull reporting to follow (a push beside it), which it ends
+// whatever happens.
+func (a *App) pull(ctx context.Context, projectID string, mailboxIDs []string, maxConns int, sink ProgressSink, follow *sync.Follow) (sync.Report, error) {
+	defer follow.End()
 	p, mbs, err := a.pullTargets(ctx, projectID, mailboxIDs)
 	if err != nil {
 		return sync.Report{}, err
@@ -150,7 +157,7 @@ func (a *App) Pull(ctx context.Context, projectID string, mailboxIDs []string, m
 	for _, m := range mbs {
 		targets = append(targets, m.PullMailbox)
 	}
-	rep, err := sync.Pull(ctx, a.db, targets, sync.PullOptions{MaxConnections: maxConns, Progress: adapt(sink)})
+	rep, err := sync.Pull(ctx, a.db, targets, sync.PullOptions{MaxConnections: maxConns, Progress: adapt(sink), Follow: follow})
 	for _, m := range mbs {
 		m.Mailbox.Status = store.MailboxPulled
 		for _, r := range rep.Mailboxes {

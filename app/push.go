@@ -35,6 +35,11 @@ func (a *App) StartPush(ctx context.Context, projectID string, mailboxIDs []stri
 // progress to sink. maxConns 0 means the destination server's setting.
 // A mailbox pushed without exceptions gets status "pushed".
 func (a *App) Push(ctx context.Context, projectID string, mailboxIDs []string, maxConns int, sink ProgressSink) (sync.PushReport, error) {
+	return a.push(ctx, projectID, mailboxIDs, maxConns, sink, nil)
+}
+
+// push is Push beside a pull reporting to follow, when not nil.
+func (a *App) push(ctx context.Context, projectID string, mailboxIDs []string, maxConns int, sink ProgressSink, follow *sync.Follow) (sync.PushReport, error) {
 	targets, err := a.pushTargets(ctx, projectID, mailboxIDs)
 	if err != nil {
 		return sync.PushReport{}, err
@@ -52,7 +57,7 @@ func (a *App) Push(ctx context.Context, projectID string, mailboxIDs []string, m
 		mbs = append(mbs, sync.PushMailbox{Box: store.BoxKey{ProjectID: projectID, MailboxID: t.ID}, Endpoint: ep})
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "push.started", Subject: projectID, Detail: fmt.Sprintf("%d mailbox(es)", len(mbs))})
-	rep, err := sync.Push(ctx, a.db, mbs, sync.PushOptions{MaxConnections: maxConns, Progress: adapt(sink)})
+	rep, err := sync.Push(ctx, a.db, mbs, sync.PushOptions{MaxConnections: maxConns, Progress: adapt(sink), Follow: follow})
 	for _, t := range targets {
 		for _, r := range rep.Mailboxes {
 			if r.Mailbox == t.ID && err == nil && mailboxClean(r) {
@@ -147,9 +152,10 @@ func (a *App) SetMapping(ctx context.Context, projectID, mailboxID string, o syn
 func DeltaJobID(projectID string) string { return "delta:" + projectID }
 
 // StartDelta runs the cutover day's final delta as a background job: a
-// pull of what is new on the old host (and flag changes), then a push of
-// what the new host lacks. Both are resumable; running it again copies
-// only what arrived since. The job's message holds both summaries.
+// pull of what is new on the old host (and flag changes) and, beside it, a
+// push of what the new host lacks, each folder as soon as its pull is done
+// (sync.Copy). Both are resumable; running it again copies only what
+// arrived since. The job's message holds both summaries.
 func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []string, maxConns int) error {
 	if _, err := a.pushTargets(ctx, projectID, mailboxIDs); err != nil {
 		return err
@@ -158,15 +164,21 @@ func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []str
 		return err
 	}
 	fn := func(ctx context.Context, sink ProgressSink) (string, bool, error) {
-		sink.Update(func(p *Progress) { *p = Progress{Phase: "pulling what is new"} })
-		prep, err := a.Pull(ctx, projectID, mailboxIDs, maxConns, sink)
-		msg := "pull: " + prep.Summary()
-		if err != nil {
-			return msg, true, err
+		sink.Update(func(p *Progress) { *p = Progress{Phase: "pulling what is new and pushing it"} })
+		follow := sync.NewFollow()
+		var prep sync.Report
+		var perr error
+		pulled := make(chan struct{})
+		go func() {
+			defer close(pulled)
+			prep, perr = a.pull(ctx, projectID, mailboxIDs, maxConns, sink, follow)
+		}()
+		rep, err := a.push(ctx, projectID, mailboxIDs, maxConns, sink, follow)
+		<-pulled
+		if perr != nil {
+			err = perr
 		}
-		sink.Update(func(p *Progress) { *p = Progress{Phase: "pushing what the new host lacks"} })
-		rep, err := a.Push(ctx, projectID, mailboxIDs, maxConns, sink)
-		return msg + " push: " + rep.Summary(), prep.Exceptions() || rep.Exceptions(), err
+		return "pull: " + prep.Summary() + " push: " + rep.Summary(), prep.Exceptions() || rep.Exceptions(), err
 	}
 	return a.Jobs().Start(DeltaJobID(projectID), "delta", projectID, strings.Join(mailboxIDs, ","), fn)
 }

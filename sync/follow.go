@@ -69,9 +69,11 @@ func (f *Follow) finished(mb, folder string) {
 	f.mu.Unlock()
 }
 
-// end is the pull's return: whatever it did not finish is as final as it
-// will get in this run.
-func (f *Follow) end() {
+// End is the pull's return: whatever it did not finish is as final as it
+// will get in this run. Pull ends its Follow itself; a caller that may
+// fail before its pull starts ends it too (ending twice is harmless), or
+// the push beside it would wait for ever.
+func (f *Follow) End() {
 	if f == nil {
 		return
 	}

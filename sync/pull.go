@@ -86,7 +86,7 @@ type PullMailbox struct {
 // committed so far kept; the report always says what was done.
 func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions) (Report, error) {
 	opts.defaults()
-	defer opts.Follow.end()
+	defer opts.Follow.End()
 	start := time.Now()
 	eps := map[string]Endpoint{}
 	for _, m := range mbs {
