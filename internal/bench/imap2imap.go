@@ -19,13 +19,15 @@ var destUsers = map[string]string{
 	testenv.DefaultUser: testenv.DefaultPassword, // Mailshift, wire path
 	"plain":             "plain-Pw-1",            // Mailshift, -plain-append
 	"one":               "one-Pw-1",              // Mailshift, one connection (the loader's)
+	"copy":              "copy-Pw-1",             // Mailshift copy: pull and push at once
 	"mbsync":            "mbsync-Pw-1",
 	"loader":            "loader-Pw-1",
 }
 
 // runIMAPToIMAP copies the same corpus from a '/' Dovecot to a '.'+INBOX.
 // Dovecot: the destination's own ingest rate (a trivial MULTIAPPEND loader),
-// Mailshift pull + push (and push with go-imap's plain APPEND), mbsync
+// Mailshift pull + push (and push with go-imap's plain APPEND), the same
+// first pass as one run with pull and push at once (copy), mbsync
 // IMAP to IMAP, the no-change re-run, and the fidelity of the copy.
 func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	work, err := os.MkdirTemp("", "mailshift-bench-imap-")
@@ -96,7 +98,20 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
 	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
 		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, steal: pull.steal + push.steal, note: "the first pass, end to end"}
-	rows := []row{raw, loader, pull, push, both}
+	// The same first pass with pull and push at once (mailshift copy),
+	// from the source into a store of its own, to a login of its own.
+	copyData := filepath.Join(work, "mailshift-copy")
+	if err := benchProject(copyData); err != nil {
+		return err
+	}
+	copied, err := runCopyChild(copyData, src.Addr, dst.Addr, "copy", conns)
+	if err != nil {
+		return err
+	}
+	if err := destFidelity(src, dst, copyData, "copy", msgs); err != nil {
+		return err
+	}
+	rows := []row{raw, loader, pull, push, both, copied}
 	wireVsPlain := fmt.Sprintf("not run above %d messages", plainAppendMax)
 	if withPlain {
 		// One connection, as the loader has: the upload borrows the
@@ -152,14 +167,17 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	}
 	rows = append(rows, rec)
 	printTable(rows, msgs, size)
-	vsMbsync := "not run"
+	vsMbsync, copyVsMbsync := "not run", "not run"
 	if mb.msgsPerSec() > 0 {
 		vsMbsync = fmt.Sprintf("%.2f", both.msgsPerSec()/mb.msgsPerSec())
+		copyVsMbsync = fmt.Sprintf("%.2f", copied.msgsPerSec()/mb.msgsPerSec())
 	}
 	fmt.Printf("push / loader: %.2f (target >= 0.7)   pull+push / loader: %.2f   pull+push / mbsync: %s (target >= 3)   push wire / plain APPEND: %s\n",
 		push.msgsPerSec()/loader.msgsPerSec(), both.msgsPerSec()/loader.msgsPerSec(), vsMbsync, wireVsPlain)
+	fmt.Printf("copy (pull and push at once) / loader: %.2f   copy / mbsync: %s (target >= 3)   copy / pull+push: %.2f\n",
+		copied.msgsPerSec()/loader.msgsPerSec(), copyVsMbsync, copied.msgsPerSec()/both.msgsPerSec())
 	printFloor(raw, loader, both, mb)
-	warnStolen(loader, pull, push, mb)
+	warnStolen(loader, pull, push, copied, mb)
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
@@ -250,5 +268,43 @@ func runPushChild(data, addr, user string, conns int, plain bool) (row, error) {
 	r.messages, r.bytes, r.rssKB = res.Uploaded, res.Bytes, res.PeakKB
 	r.note = fmt.Sprintf("%d uploaded, %d found, %d confirmed by the journal; engine time %v; %s",
 		res.Uploaded, res.Found, res.Already, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())
+	return r, nil
+}
+
+// childCopy is the copy child: one sync.Copy of the bench mailbox from
+// the source at srcAddr to user on addr, its result as JSON on stdout.
+func childCopy(data, srcAddr, addr, user string, conns int) int {
+	db, done, ok := openChildStore(data)
+	if !ok {
+		return 1
+	}
+	defer done()
+	split := residentSplit()
+	start := time.Now()
+	prep, rep, err := sync.Copy(context.Background(), db, []sync.CopyMailbox{{Box: benchBox, Source: endpoint(srcAddr), Dest: destEndpoint(addr, user)}},
+		sync.PullOptions{MaxConnections: conns}, sync.PushOptions{MaxConnections: conns})
+	t := rep.Totals()
+	res := pushResult{Uploaded: t.Uploaded, Already: t.Already, Found: t.Found, Bytes: rep.Bytes, Elapsed: int64(time.Since(start)), childMemory: split()}
+	if err != nil || prep.Exceptions() || rep.Exceptions() {
+		res.Err = fmt.Sprint(err, " pull: ", prep.Summary(), " push: ", rep.Summary())
+	}
+	json.NewEncoder(os.Stdout).Encode(res)
+	return 0
+}
+
+// runCopyChild runs a copy in a child process (wall time, peak RSS).
+func runCopyChild(data, srcAddr, addr, user string, conns int) (row, error) {
+	var res pushResult
+	r, err := runJSONChild("copy", &res, "-copy-child", data, "-src-addr", srcAddr, "-addr", addr, "-user", user, "-connections", strconv.Itoa(conns))
+	if err != nil {
+		return row{}, err
+	}
+	if res.Err != "" {
+		return row{}, fmt.Errorf("copy: %s", res.Err)
+	}
+	r.name = "Mailshift copy (pull+push at once)"
+	r.messages, r.bytes, r.rssKB = res.Uploaded, res.Bytes, res.PeakKB
+	r.note = fmt.Sprintf("the first pass as one run (mailshift copy): %d uploaded; engine time %v; %s",
+		res.Uploaded, time.Duration(res.Elapsed).Round(time.Millisecond), res.note())
 	return r, nil
 }

@@ -35,6 +35,7 @@ func main() {
 	pushChild := flag.String("push-child", "", "internal: run one push from this data folder")
 	user := flag.String("user", "", "internal: destination login for -push-child")
 	plainAppend := flag.Bool("plain-append", false, "internal: -push-child with go-imap's APPEND")
+	copyChild := flag.String("copy-child", "", "internal: run one copy (pull and push at once) into this data folder (source -src-addr, destination -addr)")
 	reconcileChild := flag.String("reconcile-child", "", "internal: run one reconciliation of this data folder (destination -addr, source -src-addr)")
 	srcAddr := flag.String("src-addr", "", "internal: source server for -reconcile-child")
 	only := flag.String("only", "", "run only this benchmark: pull, imap or pst (PST export against a plain copy)")
@@ -57,6 +58,9 @@ func main() {
 	}
 	if *pushChild != "" {
 		os.Exit(childPush(*pushChild, *addr, *user, *conns, *plainAppend))
+	}
+	if *copyChild != "" {
+		os.Exit(childCopy(*copyChild, *srcAddr, *addr, *user, *conns))
 	}
 	if *reconcileChild != "" {
 		os.Exit(childReconcile(*reconcileChild, *srcAddr, *addr, *user))
