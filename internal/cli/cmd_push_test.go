@@ -13,22 +13,30 @@ import (
 	"mailshift/sync"
 )
 
+// acmeSourceAndDest starts a source ('/') holding ann's 42 messages (30 in
+// INBOX, 12 in Clients/ACME) and an empty destination ('.', INBOX.), and
+// creates project acme in a fresh data folder.
+func acmeSourceAndDest(t *testing.T, subject string) (src *testenv.Dovecot, data, srcURL, dstURL string) {
+	t.Helper()
+	users := map[string]string{"ann": mappingPw}
+	src = testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
+	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
+	msgs := testenv.SimpleMessages(30, subject)
+	src.Load(t, "ann", "INBOX", msgs)
+	src.Load(t, "ann", "Clients/ACME", msgs[:12])
+	data = t.TempDir()
+	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test", "--profile", "generic"); r.code != 0 {
+		t.Fatalf("project new: %+v", r)
+	}
+	return src, data, "imap://" + src.Addr, "imap://" + dst.Addr
+}
+
 // pull, push (twice: the second sends nothing), reconcile with the
 // verdict, new mail at the source refused by reconcile (exit 1), delta,
 // reconcile clean again, a message over --max-message-mb listed with exit
 // 1; the reconciliation is kept for the migration report.
 func TestPushDeltaReconcileEndToEnd(t *testing.T) {
-	users := map[string]string{"ann": mappingPw}
-	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
-	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
-	msgs := testenv.SimpleMessages(30, "cli push")
-	src.Load(t, "ann", "INBOX", msgs)
-	src.Load(t, "ann", "Clients/ACME", msgs[:12])
-	data := t.TempDir()
-	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test", "--profile", "generic"); r.code != 0 {
-		t.Fatalf("project new: %+v", r)
-	}
-	srcURL, dstURL := "imap://"+src.Addr, "imap://"+dst.Addr
+	src, data, srcURL, dstURL := acmeSourceAndDest(t, "cli push")
 	if out, _, err := runMapping(t, pullCommand(), data, srcURL, "--user", "ann", "--allow-plaintext", "--project", "acme", "--quiet"); err != nil {
 		t.Fatalf("pull: %v\n%s", err, out)
 	}
@@ -92,17 +100,7 @@ func TestPushDeltaReconcileEndToEnd(t *testing.T) {
 // copy on a fresh project pulls and pushes the whole mailbox in one run;
 // reconcile finds it all on the destination; a second copy moves nothing.
 func TestCopyCommandPullsAndPushesTogether(t *testing.T) {
-	users := map[string]string{"ann": mappingPw}
-	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
-	dst := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: users})
-	msgs := testenv.SimpleMessages(30, "cli copy")
-	src.Load(t, "ann", "INBOX", msgs)
-	src.Load(t, "ann", "Clients/ACME", msgs[:12])
-	data := t.TempDir()
-	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test", "--profile", "generic"); r.code != 0 {
-		t.Fatalf("project new: %+v", r)
-	}
-	srcURL, dstURL := "imap://"+src.Addr, "imap://"+dst.Addr
+	_, data, srcURL, dstURL := acmeSourceAndDest(t, "cli copy")
 	both := []string{"--source", srcURL, "--source-user", "ann", "--source-allow-plaintext", "--dest", dstURL, "--dest-user", "ann", "--dest-allow-plaintext", "--project", "acme"}
 	out, errOut, err := runMapping(t, copyCommand(), data, both...)
 	if err != nil || !strings.Contains(out, "42 message(s) stored") || !strings.Contains(out, "42 message(s) uploaded") || !strings.Contains(out, "INBOX.Clients.ACME") {
