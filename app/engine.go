@@ -79,11 +79,9 @@ func (a *App) TestConnection(ctx context.Context, projectID, mailboxID string, d
 		c.Close()
 	}
 	if err != nil {
-		m.Status = store.MailboxLoginFail
-		a.db.UpdateMailbox(projectID, m)
-	} else if m.Status == store.MailboxNew || m.Status == store.MailboxLoginFail {
-		m.Status = store.MailboxTested
-		a.db.UpdateMailbox(projectID, m)
+		a.db.SetMailboxStatus(projectID, m.ID, store.MailboxLoginFail)
+	} else {
+		a.db.SetMailboxStatus(projectID, m.ID, store.MailboxTested, store.MailboxNew, store.MailboxLoginFail)
 	}
 	detail := fmt.Sprintf("%s: OK, %d folders", side, len(info.Folders))
 	if err != nil {
@@ -149,8 +147,7 @@ func (a *App) pull(ctx context.Context, projectID string, mailboxIDs []string, m
 		maxConns = p.Source.MaxConnections
 	}
 	for _, m := range mbs {
-		m.Mailbox.Status = store.MailboxPulling
-		a.db.UpdateMailbox(projectID, m.Mailbox)
+		a.db.SetMailboxStatus(projectID, m.Mailbox.ID, store.MailboxPulling)
 	}
 	a.db.AppendAudit(projectID, store.AuditRecord{At: a.now(), Actor: "mailshift", Kind: "pull.started", Subject: projectID, Detail: fmt.Sprintf("%d mailbox(es)", len(mbs))})
 	var targets []sync.PullMailbox
@@ -159,13 +156,13 @@ func (a *App) pull(ctx context.Context, projectID string, mailboxIDs []string, m
 	}
 	rep, err := sync.Pull(ctx, a.db, targets, sync.PullOptions{MaxConnections: maxConns, Progress: adapt(sink), Follow: follow})
 	for _, m := range mbs {
-		m.Mailbox.Status = store.MailboxPulled
+		status := store.MailboxPulled
 		for _, r := range rep.Mailboxes {
 			if r.Mailbox == m.Mailbox.ID && (r.Err != "" || err != nil) {
-				m.Mailbox.Status = store.MailboxNew
+				status = store.MailboxNew
 			}
 		}
-		a.db.UpdateMailbox(projectID, m.Mailbox)
+		a.db.SetMailboxStatus(projectID, m.Mailbox.ID, status)
 	}
 	kind, detail := "pull.finished", rep.Summary()
 	if err != nil {

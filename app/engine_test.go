@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"strings"
+	gosync "sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -63,3 +65,48 @@ func TestDemoPullAndVerify(t *testing.T) {
 type nopSink struct{}
 
 func (nopSink) Update(func(*Progress)) {}
+
+// A mailbox edited while a pull of it runs keeps the edit: the pull sets
+// only the status when it ends, on the mailbox as it is then (it used to
+// write back the whole mailbox as it read it at the start).
+func TestEditDuringAPullIsKept(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p, stop, err := a.StartDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	const ann = "ann@demo-company.test"
+	sink := &onFirstUpdate{do: func() {
+		if _, err := a.EditMailbox(ctx, p.ID, "tech", ann, MailboxEdit{SourceLogin: ann, DestLogin: "ann.new@demo-company.test"}); err != nil {
+			t.Error(err)
+		}
+	}}
+	if _, err := a.Pull(ctx, p.ID, []string{ann}, 2, sink); err != nil {
+		t.Fatal(err)
+	}
+	if !sink.done.Load() {
+		t.Fatal("the pull reported no progress")
+	}
+	_, m, err := a.mailbox(p.ID, ann)
+	if err != nil || m.DestLogin != "ann.new@demo-company.test" || m.Status != "pulled" {
+		t.Fatalf("after the pull: %+v %v", m, err)
+	}
+}
+
+// onFirstUpdate runs do at a job's first progress report.
+type onFirstUpdate struct {
+	do   func()
+	once gosync.Once
+	done atomic.Bool
+}
+
+func (s *onFirstUpdate) Update(func(*Progress)) {
+	s.once.Do(func() { s.do(); s.done.Store(true) })
+}

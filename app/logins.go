@@ -153,10 +153,10 @@ func (a *App) keepLoginFailure(projectID, mailboxID string, results ...LoginResu
 		if r.Outcome == LoginOK || r.Outcome == LoginStopped {
 			continue
 		}
-		if _, m, err := a.mailbox(projectID, mailboxID); err == nil && m.Status == store.MailboxTested {
-			m.Status = store.MailboxLoginFail
-			a.db.UpdateMailbox(projectID, m)
-			a.Events.Publish(MailboxesChanged{ProjectID: projectID})
+		if _, m, err := a.mailbox(projectID, mailboxID); err == nil {
+			if changed, _ := a.db.SetMailboxStatus(projectID, m.ID, store.MailboxLoginFail, store.MailboxTested); changed {
+				a.Events.Publish(MailboxesChanged{ProjectID: projectID})
+			}
 		}
 		return
 	}

@@ -61,8 +61,7 @@ func (a *App) push(ctx context.Context, projectID string, mailboxIDs []string, m
 	for _, t := range targets {
 		for _, r := range rep.Mailboxes {
 			if r.Mailbox == t.ID && err == nil && mailboxClean(r) {
-				t.Status = store.MailboxPushed
-				a.db.UpdateMailbox(projectID, t)
+				a.db.SetMailboxStatus(projectID, t.ID, store.MailboxPushed)
 			}
 		}
 	}

@@ -51,9 +51,8 @@ func (a *App) Reconcile(ctx context.Context, projectID string) (sync.Reconciliat
 	for _, t := range targets {
 		for _, m := range rec.Mailboxes {
 			one := sync.Reconciliation{Mailboxes: []sync.MailboxReconcile{m}}
-			if m.Mailbox == t.ID && one.OK() && t.Status == store.MailboxPushed {
-				t.Status = store.MailboxVerified
-				a.db.UpdateMailbox(projectID, t)
+			if m.Mailbox == t.ID && one.OK() {
+				a.db.SetMailboxStatus(projectID, t.ID, store.MailboxVerified, store.MailboxPushed)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -108,6 +109,35 @@ func (db *DB) UpdateMailbox(projectID string, m Mailbox) error {
 		}
 		return putJSON(mb, []byte(m.ID), m)
 	})
+}
+
+// SetMailboxStatus changes a mailbox's status and nothing else, on the
+// mailbox as it is now: a job that ends hours after it read the mailbox
+// must not write back the rest of what it read then (the user may have
+// changed its logins meanwhile). With from given, only a mailbox in one of
+// those statuses changes; changed says whether it did.
+func (db *DB) SetMailboxStatus(projectID, id string, to MailboxStatus, from ...MailboxStatus) (changed bool, err error) {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		pb, err := projectBucket(tx, projectID)
+		if err != nil {
+			return err
+		}
+		mb := pb.Bucket(bucketMailboxes)
+		raw := mb.Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("mailbox %s: %w", id, ErrNotFound)
+		}
+		var m Mailbox
+		if err := decode(raw, &m); err != nil {
+			return fmt.Errorf("mailbox %s: %w", id, err)
+		}
+		if len(from) > 0 && !slices.Contains(from, m.Status) || m.Status == to {
+			return nil
+		}
+		m.Status, changed = to, true
+		return putJSON(mb, []byte(id), m)
+	})
+	return changed, err
 }
 
 // Mailboxes lists a project's mailboxes ordered by address.

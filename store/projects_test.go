@@ -107,3 +107,32 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+// SetMailboxStatus changes the status only, of the mailbox as it is now,
+// and only from the statuses given.
+func TestSetMailboxStatusChangesOnlyTheStatus(t *testing.T) {
+	db := openTemp(t)
+	db.CreateProject(Project{Name: "p"})
+	if err := db.AddMailboxes("p", []NewMailbox{{Mailbox: Mailbox{Email: "ann@x.test", SourceLogin: "ann"}}}); err != nil {
+		t.Fatal(err)
+	}
+	mbs, _ := db.Mailboxes("p")
+	edited := mbs[0]
+	edited.DestLogin = "ann.new"
+	if err := db.UpdateMailbox("p", edited); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := db.SetMailboxStatus("p", "ann@x.test", MailboxVerified, MailboxPushed); err != nil || changed {
+		t.Fatalf("a new mailbox became verified: %v %v", changed, err)
+	}
+	if changed, err := db.SetMailboxStatus("p", "ann@x.test", MailboxPulled); err != nil || !changed {
+		t.Fatalf("set pulled: %v %v", changed, err)
+	}
+	mbs, _ = db.Mailboxes("p")
+	if mbs[0].Status != MailboxPulled || mbs[0].DestLogin != "ann.new" || mbs[0].SourceLogin != "ann" {
+		t.Fatalf("after the status change: %+v", mbs[0])
+	}
+	if _, err := db.SetMailboxStatus("p", "bob@x.test", MailboxPulled); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown mailbox: %v", err)
+	}
+}
