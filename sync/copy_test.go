@@ -129,3 +129,34 @@ func (p *prefixedLog) Problem(mb, f string, uid uint32, why string) {
 	p.log.add(fmt.Sprint(p.prefix, "problem ", mb, " ", f, " ", uid, " ", why))
 }
 func (p *prefixedLog) Waiting(mb, why string) { p.log.add(p.prefix + "waiting " + mb + " " + why) }
+
+// A copy whose source refuses the login does not wait for a listing that
+// never comes: the push goes on with what the store holds (nothing here),
+// and both reports say why.
+func TestCopyWithASourceThatRefusesTheLogin(t *testing.T) {
+	e, src := copyEnv(t)
+	src.Password = []byte("not the password")
+	done := make(chan struct{})
+	var prep Report
+	var qrep PushReport
+	var err error
+	go func() {
+		defer close(done)
+		prep, qrep, err = Copy(context.Background(), e.db, []CopyMailbox{{Box: e.box, Source: src, Dest: e.dstEndpoint()}},
+			PullOptions{Retries: 1, Backoff: 10 * time.Millisecond}, PushOptions{Retries: 1, Backoff: 10 * time.Millisecond})
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the copy still runs a minute after its source refused the login")
+	}
+	if err != nil || !prep.Exceptions() || !qrep.Exceptions() {
+		t.Fatalf("copy: %v\npull: %s\npush: %s", err, prep.Summary(), qrep.Summary())
+	}
+	if pulled := prep.Mailboxes[0].Err; !strings.Contains(pulled, "password") {
+		t.Fatalf("the pull's report does not say the login was refused: %q", pulled)
+	}
+	if pushed := qrep.Mailboxes[0].Err; !strings.Contains(pushed, "pull it first") {
+		t.Fatalf("the push's report does not say there is nothing pulled: %q", pushed)
+	}
+}
