@@ -70,31 +70,21 @@ func (nopSink) Update(func(*Progress)) {}
 // only the status when it ends, on the mailbox as it is then (it used to
 // write back the whole mailbox as it read it at the start).
 func TestEditDuringAPullIsKept(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := Open(ctx, t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	p, stop, err := a.StartDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	a, id := demoApp(t)
+	ctx := context.Background()
 	const ann = "ann@demo-company.test"
 	sink := &onFirstUpdate{do: func() {
-		if _, err := a.EditMailbox(ctx, p.ID, "tech", ann, MailboxEdit{SourceLogin: ann, DestLogin: "ann.new@demo-company.test"}); err != nil {
+		if _, err := a.EditMailbox(ctx, id, "tech", ann, MailboxEdit{SourceLogin: ann, DestLogin: "ann.new@demo-company.test"}); err != nil {
 			t.Error(err)
 		}
 	}}
-	if _, err := a.Pull(ctx, p.ID, []string{ann}, 2, sink); err != nil {
+	if _, err := a.Pull(ctx, id, []string{ann}, 2, sink); err != nil {
 		t.Fatal(err)
 	}
 	if !sink.done.Load() {
 		t.Fatal("the pull reported no progress")
 	}
-	_, m, err := a.mailbox(p.ID, ann)
+	_, m, err := a.mailbox(id, ann)
 	if err != nil || m.DestLogin != "ann.new@demo-company.test" || m.Status != "pulled" {
 		t.Fatalf("after the pull: %+v %v", m, err)
 	}
