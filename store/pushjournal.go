@@ -31,7 +31,7 @@ const (
 // PushKey names one message meant for a destination folder.
 type PushKey struct {
 	Hash    Hash
-	Ordinal uint32 // 0 for the first copy of these bytes in the folder, 1 for the next...
+	Ordinal uint32 // which copy of these bytes in the folder: 0, 1, ... (sync numbers them: copyOrdinals)
 }
 
 func (k PushKey) bytes() []byte {

@@ -51,7 +51,7 @@ func TestPushFindsUploadsTheServerRewrote(t *testing.T) {
 		t.Fatal(err)
 	}
 	states, _ := e.db.FolderStates(e.box)
-	want, err := wantedMessages(e.db, e.box, states["Work"])
+	want, err := wantedMessages(e.db, e.box, states["Work"], dest)
 	if err != nil || len(want) != len(raw) {
 		t.Fatalf("%d stored, %v", len(want), err)
 	}

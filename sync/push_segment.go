@@ -17,10 +17,10 @@ import (
 // and the details of those no journal record claims (claimAll).
 //
 // Push keys number the copies of the same bytes within a folder (store.
-// PushKey), which takes knowing the earlier copies of every message. The
+// PushKey), which takes knowing the other copies of every message. The
 // snapshot keeps an 8-byte prefix of each message's hash, sorted: only
-// hashes whose prefix occurs more than once are counted by full hash as
-// the segments go by. The walk also checks every message against the
+// messages whose prefix occurs more than once are read again, once per
+// snapshot, to number their copies (copyOrdinals). The walk also checks every message against the
 // snapshot, so a folder whose stored messages changed under the push
 // (a pull running beside it) cannot hand out one key twice: messages
 // stored after the snapshot (UIDs above its last) wait for the next push,
@@ -39,6 +39,12 @@ type folderSnapshot struct {
 	taken    []uint64 // bit i: prefixes[i] was handed out by the walk
 	last     uint32   // the highest UID stored when it was taken
 	bytes    int64    // the messages' total size
+	shared   bool     // some prefix occurs more than once
+	// ordinals numbers the copies of bytes the folder holds more than
+	// once (by UID; see copyOrdinals), for the destination folder named
+	// ordinalsFor; nil until a walk needs them.
+	ordinals    map[uint32]uint32
+	ordinalsFor string
 }
 
 func hashPrefix(h store.Hash) uint64 { return binary.BigEndian.Uint64(h[:8]) }
@@ -56,8 +62,89 @@ func takeSnapshot(db *store.DB, box store.BoxKey, st store.FolderState) (*folder
 		return nil, err
 	}
 	slices.Sort(s.prefixes)
+	for i := 1; i < len(s.prefixes) && !s.shared; i++ {
+		s.shared = s.prefixes[i] == s.prefixes[i-1]
+	}
 	s.taken = make([]uint64, (len(s.prefixes)+63)/64)
 	return s, nil
+}
+
+// sharesPrefix says whether more than one message has h's prefix.
+func (s *folderSnapshot) sharesPrefix(h store.Hash) bool {
+	p := hashPrefix(h)
+	i, found := slices.BinarySearch(s.prefixes, p)
+	return found && i+1 < len(s.prefixes) && s.prefixes[i+1] == p
+}
+
+// copyOrdinals numbers the copies of every message whose bytes the folder
+// holds more than once, by source UID, for the push journal of destination
+// folder dest (a PushKey's Ordinal). A copy keeps the ordinal whose journal
+// record names its UID; the copies no record names take the ordinals left,
+// lowest UID first. Numbering by UID order alone let a copy's key change
+// between runs: when a pull stored a later copy first (the earlier one
+// failed, or came in a range still being fetched) and a push ran between,
+// the earlier copy took over the later one's key, hence its upload and
+// received date, and the later one was sent again with its own date, so
+// one copy's date was lost on the destination. Records without a source
+// UID (older ones) name no copy: those folders keep UID order.
+func (s *folderSnapshot) copyOrdinals(db *store.DB, box store.BoxKey, st store.FolderState, dest string) (map[uint32]uint32, error) {
+	if s.ordinals != nil && s.ordinalsFor == dest {
+		return s.ordinals, nil
+	}
+	copies := map[store.Hash][]uint32{} // in UID order
+	if s.shared {
+		err := db.ForEachMessageIn(box, st.Name, st.UIDValidity, 1, s.last, func(m store.MessageRecord) error {
+			if s.sharesPrefix(m.Hash) {
+				copies[m.Hash] = append(copies[m.Hash], m.UID)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var keys []store.PushKey // of every copy of bytes held more than once: one read of the journal
+	for h, uids := range copies {
+		for k := 0; len(uids) > 1 && k < len(uids); k++ {
+			keys = append(keys, store.PushKey{Hash: h, Ordinal: uint32(k)})
+		}
+	}
+	recs := map[store.PushKey]store.PushRecord{}
+	if len(keys) > 0 {
+		var err error
+		if recs, err = db.PushRecords(box.ProjectID, box.MailboxID, dest, keys); err != nil {
+			return nil, err
+		}
+	}
+	out := map[uint32]uint32{}
+	for h, uids := range copies {
+		if len(uids) == 1 {
+			out[uids[0]] = 0
+			continue
+		}
+		used := make([]bool, len(uids))
+		for k := range uids {
+			r, ok := recs[store.PushKey{Hash: h, Ordinal: uint32(k)}]
+			if !ok || r.SourceUID == 0 || !slices.Contains(uids, r.SourceUID) {
+				continue
+			}
+			if _, taken := out[r.SourceUID]; !taken {
+				out[r.SourceUID], used[k] = uint32(k), true
+			}
+		}
+		k := 0
+		for _, u := range uids {
+			if _, named := out[u]; named {
+				continue
+			}
+			for used[k] {
+				k++
+			}
+			out[u], used[k] = uint32(k), true
+		}
+	}
+	s.ordinals, s.ordinalsFor = out, dest
+	return out, nil
 }
 
 func (fp *folderPush) snapshot() (*folderSnapshot, error) {
@@ -96,23 +183,28 @@ type segmentWalk struct {
 	db   *store.DB
 	box  store.BoxKey
 	st   store.FolderState
+	dest string // the destination folder whose journal numbers the copies
 	snap *folderSnapshot
-	seen map[store.Hash]uint32 // copies so far of hashes with a shared prefix
 }
 
-func (s *folderSnapshot) walk(db *store.DB, box store.BoxKey, st store.FolderState) *segmentWalk {
+// walk walks the snapshot's messages as wanted by destination folder dest.
+func (s *folderSnapshot) walk(db *store.DB, box store.BoxKey, st store.FolderState, dest string) *segmentWalk {
 	clear(s.taken)
-	return &segmentWalk{db: db, box: box, st: st, snap: s, seen: map[store.Hash]uint32{}}
+	return &segmentWalk{db: db, box: box, st: st, dest: dest, snap: s}
 }
 
 func (fp *folderPush) walk(snap *folderSnapshot) *segmentWalk {
-	return snap.walk(fp.pr.db, fp.u.m.Box, fp.u.src)
+	return snap.walk(fp.pr.db, fp.u.m.Box, fp.u.src, fp.u.dest)
 }
 
 var errSegmentFull = errors.New("segment full")
 
 // each calls fn with every segment in UID order; fn's error ends the walk.
 func (w *segmentWalk) each(fn func(seg []wantMsg) error) error {
+	ordinals, err := w.snap.copyOrdinals(w.db, w.box, w.st, w.dest)
+	if err != nil {
+		return err
+	}
 	from := uint32(1)
 	for {
 		seg := make([]wantMsg, 0, min(pushSegment, w.snap.count()))
@@ -128,8 +220,11 @@ func (w *segmentWalk) each(fn func(seg []wantMsg) error) error {
 			}
 			k := store.PushKey{Hash: m.Hash}
 			if shared {
-				k.Ordinal = w.seen[m.Hash]
-				w.seen[m.Hash]++
+				ord, known := ordinals[m.UID]
+				if !known { // stored after the copies were numbered
+					return fmt.Errorf("folder %q: %w", w.st.Name, errFolderChanged)
+				}
+				k.Ordinal = ord
 			}
 			seg = append(seg, wantMsg{Key: k, Rec: m})
 			return nil

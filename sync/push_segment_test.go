@@ -127,15 +127,15 @@ func TestFolderSnapshotRefusesWhatItDidNotSee(t *testing.T) {
 	}
 }
 
-// wantedMessages is every stored message of a folder with its push key,
-// as a push's segments hand them out.
-func wantedMessages(db *store.DB, box store.BoxKey, st store.FolderState) ([]wantMsg, error) {
+// wantedMessages is every stored message of a folder with its push key
+// for destination folder dest, as a push's segments hand them out.
+func wantedMessages(db *store.DB, box store.BoxKey, st store.FolderState, dest string) ([]wantMsg, error) {
 	snap, err := takeSnapshot(db, box, st)
 	if err != nil {
 		return nil, err
 	}
 	var out []wantMsg
-	err = snap.walk(db, box, st).each(func(seg []wantMsg) error { out = append(out, seg...); return nil })
+	err = snap.walk(db, box, st, dest).each(func(seg []wantMsg) error { out = append(out, seg...); return nil })
 	return out, err
 }
 

@@ -40,7 +40,7 @@ func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderRec
 	}
 	f.Local, f.LocalBytes = snap.count(), snap.bytes
 	if r.fm.Excluded {
-		err := snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
+		err := snap.walk(r.db, r.box, r.st, r.fm.Dest).each(func(seg []wantMsg) error {
 			for _, w := range seg {
 				f.Skipped = append(f.Skipped, issueOf(w, CodeExcluded, "the folder is excluded from the migration"))
 			}
@@ -156,12 +156,12 @@ func (r *reconcileFolderState) compareDest(ctx context.Context, dc *Conn, snap *
 	}
 	claimed, lost := map[uint32]bool{}, map[store.PushKey]bool{}
 	if len(d.uids) > 0 {
-		if err := claimAll(ctx, dc, snap.walk(r.db, r.box, r.st), r.fm.Dest, d, uv, claimed, lost); err != nil {
+		if err := claimAll(ctx, dc, snap.walk(r.db, r.box, r.st, r.fm.Dest), r.fm.Dest, d, uv, claimed, lost); err != nil {
 			return err
 		}
 	}
 	pick := newSampler(snap.count(), r.opts.Sample)
-	err = snap.walk(r.db, r.box, r.st).each(func(seg []wantMsg) error {
+	err = snap.walk(r.db, r.box, r.st, r.fm.Dest).each(func(seg []wantMsg) error {
 		recs, err := journalRecords(r.db, r.box, r.fm.Dest, seg)
 		if err != nil {
 			return err
