@@ -152,8 +152,8 @@ func DeltaJobID(projectID string) string { return "delta:" + projectID }
 
 // StartDelta runs the cutover day's final delta as a background job: a
 // pull of what is new on the old host (and flag changes) and, beside it, a
-// push of what the new host lacks, each folder as soon as its pull is done
-// (sync.Copy). Both are resumable; running it again copies only what
+// push to the new host of what it lacks, taking what is pulled while the
+// pull goes on (sync.Copy). Both are resumable; running it again copies only what
 // arrived since. The job's message holds both summaries.
 func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []string, maxConns int) error {
 	if _, err := a.pushTargets(ctx, projectID, mailboxIDs); err != nil {

@@ -14,8 +14,9 @@ type CopyMailbox struct {
 }
 
 // Copy pulls mbs into the store and pushes them to their destinations at
-// once: each folder goes to the destination as soon as the pull has
-// finished it (Follow), while the pull goes on with the next. The store
+// once: what the pull has made durable goes to the destination while the
+// pull goes on (Follow: a folder in passes over its final part, the last
+// once the pull has finished it). The store
 // stays the one path between the two servers, with the same guarantees as
 // Pull then Push: every message is durable and indexed before it is
 // pushed, and pushed exactly once; a run cut short resumes either way. On

@@ -2,21 +2,29 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	gosync "sync"
 )
 
-// Follow lets a push run beside the pull that feeds it (Copy): the push
-// starts a folder once the pull has finished it, so the destination takes
-// one folder in while the source still serves the next, and a pass takes
-// about as long as the slower of the two instead of their sum. A folder is
-// never pushed while the pull still writes it: what the push plans from
-// (the folder's messages, its UIDVALIDITY) is final for this run when it
-// starts. The pull hands over its listing of the source, so the push maps
-// every folder at once, on the same listing, as it would after the pull.
+// Follow lets a push run beside the pull that feeds it (Copy), so that the
+// destination takes mail in while the source still serves the rest, and a
+// pass takes about as long as the slower of the two instead of their sum.
 //
-// A pull given a Follow reports to it and ends it when it returns; a
-// folder the pull could not finish is pushed then, with what it stored,
-// as a push run after the pull would.
+// The push works a folder in passes. Each pass is what a push run after
+// an interrupted one does (the journal makes it exactly once), over a part
+// of the folder that is final for this run: the UIDs below the pull's
+// high-water mark, where every message is stored and none will be added
+// later. A pass comes once that part has grown enough (passGrowth); the
+// last pass comes once the pull has finished the folder, over everything
+// it stored. One folderPush is carried from pass to pass, so the folder is
+// reported once and every upload counted once. Copies of the same bytes
+// keep their keys whatever order they were stored in (copyOrdinals).
+//
+// The pull hands over its listing of the source, so the push maps every
+// folder at once, on the same listing, as it would after the pull. A pull
+// given a Follow reports to it and ends it when it returns; a folder the
+// pull could not finish gets its last pass then, with what it stored, as
+// a push run after the pull would.
 type Follow struct {
 	mu    gosync.Mutex
 	cond  gosync.Cond
@@ -28,6 +36,20 @@ type Follow struct {
 type followBox struct {
 	listed  *ServerInfo     // the source as the pull listed it
 	pending map[string]bool // folders the pull has still to finish
+	// durable is, per folder the pull is copying, its high-water mark as
+	// last committed: every UID below it is stored (or dealt with) and
+	// none below it will be stored later in this run.
+	durable map[string]uint32
+	passes  map[string]*folderPass // the push's side, per folder
+}
+
+// folderPass is where the push stands with one folder beside the pull.
+type folderPass struct {
+	fp       *folderPush // carried from pass to pass: one report, one run's confirmations
+	inFlight bool        // a pass is queued or running
+	bound    uint32      // the last pass pushed the UIDs below this (0: none yet)
+	final    bool        // the last pass covered everything the pull stored
+	failed   bool        // a pass failed: the folder is reported, and gets no other pass
 }
 
 // NewFollow returns a Follow for one pull and one push.
@@ -43,7 +65,7 @@ func (f *Follow) listed(mb string, info ServerInfo, pending []string) {
 	if f == nil {
 		return
 	}
-	b := &followBox{listed: &info, pending: map[string]bool{}}
+	b := &followBox{listed: &info, pending: map[string]bool{}, durable: map[string]uint32{}, passes: map[string]*folderPass{}}
 	for _, name := range pending {
 		b.pending[name] = true
 	}
@@ -66,6 +88,23 @@ func (f *Follow) finished(mb, folder string) {
 		f.trace("pulled " + mb + " " + folder)
 	}
 	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+// advanced is the pull's word that a commit took a folder's high-water
+// mark to highWater.
+func (f *Follow) advanced(mb, folder string, highWater uint32) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	if b := f.boxes[mb]; b != nil && highWater > b.durable[folder] {
+		b.durable[folder] = highWater
+		if f.trace != nil {
+			f.trace(fmt.Sprintf("durable %s %s %d", mb, folder, highWater))
+		}
+		f.cond.Broadcast()
+	}
 	f.mu.Unlock()
 }
 
@@ -120,19 +159,70 @@ func (f *Follow) source(ctx context.Context, mb string) (info *ServerInfo, ok bo
 	return info, ok
 }
 
-// next waits until one of folders (in their order) is final and returns
-// its index; -1 when ctx ended.
-func (f *Follow) next(ctx context.Context, mb string, folders []string) int {
-	i := -1
-	f.wait(ctx, func() bool {
+// nextPass waits until one of folders (in their order), with no pass in
+// flight and no final pass yet, is worth a pass, marks that pass in flight
+// and returns it: the folder's index, the UIDs to push (below upTo; 0 for
+// all it stores, final) and the folderPush carried from its last pass (nil
+// for its first). A folder is worth a pass once the pull has finished it,
+// or once its durable prefix has grown past its last pass by passGrowth
+// (so that the passes over a folder of n messages are about log n, each
+// re-reading the journal of what went before). A folder whose pass failed
+// comes back once with drop set: it gets no other pass. ok is false once
+// ctx ended.
+func (f *Follow) nextPass(ctx context.Context, mb string, folders []string) (i int, upTo uint32, carried *folderPush, drop, ok bool) {
+	ok = f.wait(ctx, func() bool {
 		b := f.boxes[mb]
 		for j, name := range folders {
-			if f.ended || b == nil || !b.pending[name] {
-				i = j
-				return true
+			final := f.ended || b == nil || !b.pending[name]
+			var p *folderPass
+			if b != nil {
+				if p = b.passes[name]; p == nil {
+					p = &folderPass{}
+					b.passes[name] = p
+				}
+				if p.failed && !p.inFlight {
+					i, drop = j, true
+					return true
+				}
+				if p.inFlight || p.final {
+					continue
+				}
 			}
+			var hw uint32
+			if !final {
+				hw = b.durable[name]
+				if hw <= 1 || hw < p.bound+max(passGrowth, p.bound) {
+					continue
+				}
+			}
+			if p != nil {
+				p.inFlight, p.bound, p.final = true, hw, final
+				carried = p.fp
+			}
+			i, upTo = j, hw
+			return true
 		}
 		return false
 	})
-	return i
+	return i, upTo, carried, drop, ok
+}
+
+// passGrowth is how much a folder's durable prefix (in UIDs) must grow
+// before the push makes another pass over it beside the pull; a variable
+// so that tests can pass over small folders.
+var passGrowth uint32 = 1000
+
+// passEnded is the push's word that a pass over folder ended; fp goes to
+// its next pass. A pass that failed ends the folder: it is not passed
+// over again in this run.
+func (f *Follow) passEnded(mb, folder string, fp *folderPush, failed bool) {
+	f.mu.Lock()
+	if b := f.boxes[mb]; b != nil {
+		if p := b.passes[folder]; p != nil {
+			p.inFlight, p.fp = false, fp
+			p.failed = p.failed || failed
+		}
+	}
+	f.cond.Broadcast()
+	f.mu.Unlock()
 }

@@ -31,7 +31,8 @@ type PullOptions struct {
 	// batches of the run reached that step; tests kill the process there.
 	CrashHook func(step string, n int)
 	// Follow, when set, tells a push running beside the pull (see Copy)
-	// which folders are finished; Pull ends it when it returns.
+	// how far each folder is durable and which are finished; Pull ends it
+	// when it returns.
 	Follow *Follow
 
 	spacePoll time.Duration // how often a run waiting for disk space looks; default 2 s

@@ -27,6 +27,7 @@ func (f *folderFetch) highWater() uint32 {
 // the high-water mark it allows at that moment; a failed commit leaves the
 // tracker as it was.
 func (f *folderFetch) commit(pb pendingBatch) error {
+	var hw uint32 // the mark this batch writes
 	err := f.r.ix.commit(func() (store.PulledBatch, func()) {
 		f.cmu.Lock()
 		defer f.cmu.Unlock()
@@ -41,6 +42,7 @@ func (f *folderFetch) commit(pb pendingBatch) error {
 		b := pb.batch
 		b.Folder = f.st
 		b.Folder.HighWater = f.highWater()
+		hw = b.Folder.HighWater
 		return b, func() {
 			f.cmu.Lock()
 			f.chunks[pb.chunk], f.firstFailed = was, wasFailed
@@ -50,6 +52,7 @@ func (f *folderFetch) commit(pb pendingBatch) error {
 	if err != nil {
 		return err
 	}
+	f.r.opts.Follow.advanced(f.box.MailboxID, f.st.Name, hw)
 	f.mu.Lock()
 	f.rep.Stored += len(pb.batch.Messages)
 	f.rep.Vanished += len(pb.batch.Vanished)

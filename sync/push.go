@@ -53,7 +53,8 @@ type PushOptions struct {
 	// kill the process there.
 	CrashHook func(step string, n int)
 	// Follow, when set, runs the push beside a pull given the same Follow
-	// (see Copy): each folder is pushed once the pull has finished it.
+	// (see Copy): a folder is pushed in passes over what the pull has made
+	// final, the last once the pull has finished it.
 	Follow *Follow
 
 	wireWindow int           // Window on the wire path
@@ -207,6 +208,12 @@ type pushUnit struct {
 	limitFrom string
 	stopped   *atomic.Bool
 	quota     *gosync.Once
+	// Beside a pull (Follow): upTo, when not 0, limits this pass to the
+	// UIDs below it (the durable part of a folder the pull is still
+	// copying; another pass follows), and carried is the folder's push
+	// from its earlier passes, nil on its first.
+	upTo    uint32
+	carried *folderPush
 }
 
 func (pr *pushRun) fail(mb string, err error) {
@@ -264,15 +271,24 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 	var states map[string]store.FolderState
 	stopped, quota := &atomic.Bool{}, &gosync.Once{}
 	for len(folders) > 0 {
-		// Beside a pull, the first folder it has finished; alone, in order.
-		i := 0
+		// Alone, every folder in order, once. Beside a pull, the first
+		// folder worth a pass (Follow.nextPass): the durable part of one
+		// the pull is still copying, or one it has finished, for the last
+		// time.
+		i, upTo, carried, drop := 0, uint32(0), (*folderPush)(nil), false
 		if follow != nil {
-			if i = follow.next(ctx, mb, folderSources(folders)); i < 0 {
+			var ok bool
+			if i, upTo, carried, drop, ok = follow.nextPass(ctx, mb, folderSources(folders)); !ok {
 				return
 			}
 		}
 		fm := folders[i]
-		folders = append(folders[:i:i], folders[i+1:]...)
+		if upTo == 0 || drop { // its last pass, or a pass failed (and was reported)
+			folders = append(folders[:i:i], folders[i+1:]...)
+		}
+		if drop {
+			continue
+		}
 		if states == nil || follow != nil { // beside a pull, the folder's state as the pull left it
 			if states, err = pr.db.FolderStates(m.Box); err != nil {
 				pr.fail(mb, err)
@@ -280,7 +296,10 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 			}
 		}
 		st, stored := states[fm.Source]
-		if !stored {
+		if !stored || fm.Excluded && upTo != 0 {
+			if follow != nil {
+				follow.passEnded(mb, fm.Source, carried, false)
+			}
 			continue
 		}
 		if fm.Excluded {
@@ -291,7 +310,8 @@ func (pr *pushRun) plan(ctx context.Context, m PushMailbox, units chan<- pushUni
 		}
 		pr.planned()
 		select {
-		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, limitFrom: limitFrom, stopped: stopped, quota: quota}:
+		case units <- pushUnit{m: m, src: st, dest: fm.Dest, limit: limit, limitFrom: limitFrom, stopped: stopped, quota: quota,
+			upTo: upTo, carried: carried}:
 		case <-ctx.Done():
 			pr.folderDone()
 			return

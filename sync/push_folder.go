@@ -26,16 +26,20 @@ type folderPush struct {
 	// (the next run does). go-imap closes its connection after a refusal
 	// that comes before a synchronizing literal, so a retry that began
 	// with the refused message would end the same way every time.
-	refused map[store.PushKey]bool
-	done    int // confirmations so far: a retry that added some keeps its budget
-	planned int // segments whose uploads the progress was told of
+	refused     map[store.PushKey]bool
+	done        int    // confirmations so far: a retry that added some keeps its budget
+	plannedUpTo uint32 // the progress was told of the uploads of the UIDs up to this
 }
 
 func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 	defer pr.folderDone()
 	mb := u.m.Box.MailboxID
-	fp := &folderPush{pr: pr, u: u, wire: ws, mine: map[uint32]struct{}{}, refused: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
-	pr.opts.Progress.Folder(mb, u.src.Name)
+	fp := u.carried
+	if fp == nil {
+		fp = &folderPush{pr: pr, mine: map[uint32]struct{}{}, refused: map[store.PushKey]bool{}, rep: PushFolderReport{Source: u.src.Name, Dest: u.dest}}
+		pr.opts.Progress.Folder(mb, u.src.Name)
+	}
+	fp.u, fp.wire = u, ws
 	progressed := false
 	err := pr.retrier.retry(ctx, mb, func(c *Conn) error {
 		before := fp.done
@@ -43,12 +47,19 @@ func (pr *pushRun) pushFolder(ctx context.Context, u pushUnit, ws *wireSlot) {
 		progressed = fp.done > before
 		return err
 	}, func() bool { return progressed })
+	if err == nil && u.upTo != 0 { // beside a pull: the rest of the folder in a later pass
+		pr.opts.Follow.passEnded(mb, u.src.Name, fp, false)
+		return
+	}
 	if err != nil {
 		fp.rep.Err = err.Error()
 		pr.opts.Progress.Problem(mb, u.src.Name, 0, err.Error())
 		if ctx.Err() == nil {
 			pr.fail(mb, fmt.Errorf("folder %q: %w", u.src.Name, err))
 		}
+	}
+	if f := pr.opts.Follow; f != nil && u.upTo != 0 {
+		f.passEnded(mb, u.src.Name, fp, true) // a failed pass is the folder's last
 	}
 	pr.addFolder(mb, fp.rep)
 	fp.mine, fp.refused = nil, nil // idle workers keep the folder's jobs, and with them fp, until the run ends
@@ -116,7 +127,6 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 	fp.wired = false
 	fp.resetTally()
 	complete := true
-	segment := 0
 	uv, uidNext := sel.UIDValidity, uint32(sel.UIDNext)
 	err = fp.walk(snap).each(func(seg []wantMsg) error {
 		recs, err := fp.records(seg)
@@ -133,22 +143,26 @@ func (fp *folderPush) attempt(ctx context.Context, c *Conn) error {
 		if err != nil {
 			return err
 		}
-		if segment++; segment > fp.planned {
-			fp.planned = segment
-			var bytes int64
-			for _, w := range todo {
-				bytes += w.Rec.Size
+		// Progress hears of each upload once, whatever retries and passes
+		// walk the segment again.
+		n, bytes := 0, int64(0)
+		for _, w := range todo {
+			if w.Rec.UID > fp.plannedUpTo {
+				n, bytes = n+1, bytes+w.Rec.Size
 			}
-			fp.pr.opts.Progress.Planned(box.MailboxID, len(todo), bytes)
 		}
+		if n > 0 {
+			fp.pr.opts.Progress.Planned(box.MailboxID, n, bytes)
+		}
+		fp.plannedUpTo = max(fp.plannedUpTo, seg[len(seg)-1].Rec.UID)
 		if uidNext, err = fp.upload(ctx, c, todo, uv, uidNext, recs); err != nil {
 			return err
 		}
-		n, err := fp.applyFlags(ctx, c, fp.flagChanges(seg, recs, uv), recs)
+		flagged, err := fp.applyFlags(ctx, c, fp.flagChanges(seg, recs, uv), recs)
 		if err != nil {
 			return err
 		}
-		fp.rep.FlagsUpdated += n
+		fp.rep.FlagsUpdated += flagged
 		complete = complete && segmentComplete(seg, recs)
 		fp.tally(seg, recs)
 		return nil

@@ -49,10 +49,15 @@ type folderSnapshot struct {
 
 func hashPrefix(h store.Hash) uint64 { return binary.BigEndian.Uint64(h[:8]) }
 
-// takeSnapshot reads a folder's stored messages once.
-func takeSnapshot(db *store.DB, box store.BoxKey, st store.FolderState) (*folderSnapshot, error) {
+// takeSnapshot reads a folder's stored messages once: those below upTo,
+// or all of them when upTo is 0.
+func takeSnapshot(db *store.DB, box store.BoxKey, st store.FolderState, upTo uint32) (*folderSnapshot, error) {
 	s := &folderSnapshot{}
-	err := db.ForEachMessage(box, st.Name, st.UIDValidity, func(m store.MessageRecord) error {
+	last := ^uint32(0)
+	if upTo != 0 {
+		last = upTo - 1
+	}
+	err := db.ForEachMessageIn(box, st.Name, st.UIDValidity, 1, last, func(m store.MessageRecord) error {
 		s.prefixes = append(s.prefixes, hashPrefix(m.Hash))
 		s.last = m.UID
 		s.bytes += m.Size
@@ -148,7 +153,7 @@ func (s *folderSnapshot) copyOrdinals(db *store.DB, box store.BoxKey, st store.F
 }
 
 func (fp *folderPush) snapshot() (*folderSnapshot, error) {
-	return takeSnapshot(fp.pr.db, fp.u.m.Box, fp.u.src)
+	return takeSnapshot(fp.pr.db, fp.u.m.Box, fp.u.src, fp.u.upTo)
 }
 
 func (s *folderSnapshot) count() int { return len(s.prefixes) }

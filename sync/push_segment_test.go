@@ -130,7 +130,7 @@ func TestFolderSnapshotRefusesWhatItDidNotSee(t *testing.T) {
 // wantedMessages is every stored message of a folder with its push key
 // for destination folder dest, as a push's segments hand them out.
 func wantedMessages(db *store.DB, box store.BoxKey, st store.FolderState, dest string) ([]wantMsg, error) {
-	snap, err := takeSnapshot(db, box, st)
+	snap, err := takeSnapshot(db, box, st, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (r *reconcileFolderState) run(ctx context.Context, sc, dc *Conn) (FolderRec
 	snap := &folderSnapshot{}
 	if r.stored {
 		var err error
-		if snap, err = takeSnapshot(r.db, r.box, r.st); err != nil {
+		if snap, err = takeSnapshot(r.db, r.box, r.st, 0); err != nil {
 			return f, err
 		}
 	}

@@ -65,7 +65,7 @@ func newDashboardTab(m *MigrateScreen) *DashboardTab {
 	withHeader(d.Mailboxes, dashboardColumns)
 	d.showButtons()
 	top := container.NewVBox(
-		widget.NewLabel("Pull copies every mailbox into the local store (the old host is only read); push copies the local store to the new host; the final delta does both at once (each folder goes to the new host as soon as it is pulled), for what arrived since or for everything. Each can be paused, stopped or interrupted: the next run continues where it stopped."),
+		widget.NewLabel("Pull copies every mailbox into the local store (the old host is only read); push copies the local store to the new host; the final delta does both at once (what is pulled goes to the new host while the pull goes on), for what arrived since or for everything. Each can be paused, stopped or interrupted: the next run continues where it stopped."),
 		container.NewHBox(widget.NewLabel("Run for"), d.Scope, d.Pull, d.Push, d.Delta, widget.NewSeparator(), d.Pause, d.Resume, d.Stop),
 		d.JobState, d.Bar, d.JobCounts, widget.NewSeparator())
 	top.Objects[0].(*widget.Label).Wrapping = fyne.TextWrapWord

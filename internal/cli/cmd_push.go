@@ -179,13 +179,13 @@ func printPush(env *Env, rep sync.PushReport) {
 func deltaCommand() Command {
 	return copyingCommand("delta", "final delta: pull what is new on the source and push it to the destination, together",
 		"Pulls only what arrived (and flag changes) since the last pull and pushes only\n"+
-			"what the destination lacks, each folder as soon as its pull is done.")
+			"what the destination lacks, while the pull goes on.")
 }
 
 func copyCommand() Command {
 	return copyingCommand("copy", "copy a mailbox from the source to the destination: pull and push together, exactly once",
-		"Pulls the mailbox into project P and pushes each folder to the destination as\n"+
-			"soon as its pull is done, so the two servers work at once. Run it again (or\n"+
+		"Pulls the mailbox into project P and pushes what is pulled to the destination\n"+
+			"while the pull goes on, so the two servers work at once. Run it again (or\n"+
 			"delta) for what arrived since: only that is copied.")
 }
 
