@@ -133,7 +133,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 	retry.defaults() // a full disk (the journal's) waits for space as a pull does
 	pr := &pushRun{db: db, opts: opts, pool: p, eps: eps, reports: map[string]*PushMailboxReport{},
 		retrier: &run{db: db, pool: p, opts: retry}}
-	pr.idle.L = &pr.mu
+	pr.idle.L, pr.offered = &pr.mu, make(chan struct{})
 	units := make(chan pushUnit)
 	var planners, workersDone gosync.WaitGroup
 	for _, m := range mbs {
@@ -154,10 +154,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 				ws = &wireSlot{}
 				defer ws.drop()
 			}
-			for u := range units {
-				pr.pushFolder(ctx, u, ws)
-			}
-			pr.help(ctx, ws)
+			pr.work(ctx, units, ws)
 		}()
 	}
 	workersDone.Wait()
@@ -193,8 +190,9 @@ type pushRun struct {
 	bytes   atomic.Int64
 	// Uploads idle workers may join (push_help.go), under mu.
 	jobs       []*uploadJob
-	idle       gosync.Cond // a job was offered, a folder ended, or all are planned
-	inFlight   int         // folders handed out and not ended
+	idle       gosync.Cond   // a job was offered, a folder ended, or all are planned
+	offered    chan struct{} // closed (and replaced) when a job is offered
+	inFlight   int           // folders handed out and not ended
 	allPlanned bool
 }
 

@@ -20,6 +20,53 @@ func (pr *pushRun) offer(j *uploadJob) {
 	defer pr.mu.Unlock()
 	pr.jobs = append(pr.jobs, j)
 	pr.idle.Broadcast()
+	close(pr.offered)
+	pr.offered = make(chan struct{})
+}
+
+// work is a worker's life: it pushes the folders handed out on units, then
+// helps until every folder has ended. Beside a pull (Follow) the plan hands
+// out passes as the pull makes folders final, so units may stay open with
+// nothing to take for a while: a worker waiting for one helps the uploads
+// running meanwhile. Without that, a pass over a large folder the pull had
+// just finished went up over one session while the other workers waited
+// (measured across a rate-limited link: 11.9 s for its 800 messages, where
+// the last pass of the same folder, helped, took about half).
+func (pr *pushRun) work(ctx context.Context, units <-chan pushUnit, ws *wireSlot) {
+	if pr.opts.Follow == nil {
+		for u := range units {
+			pr.pushFolder(ctx, u, ws)
+		}
+		pr.help(ctx, ws)
+		return
+	}
+	tried := map[*uploadJob]bool{}
+	for {
+		pr.mu.Lock()
+		var job *uploadJob
+		for _, j := range pr.jobs {
+			if !tried[j] && j.wants() {
+				job = j
+				break
+			}
+		}
+		offered := pr.offered
+		pr.mu.Unlock()
+		if job != nil {
+			tried[job] = true // a job it left has nothing more for it
+			pr.helpWith(ctx, job, ws)
+			continue
+		}
+		select {
+		case u, ok := <-units:
+			if !ok {
+				pr.help(ctx, ws)
+				return
+			}
+			pr.pushFolder(ctx, u, ws)
+		case <-offered:
+		}
+	}
 }
 
 // withdraw removes a folder's upload from the offers.

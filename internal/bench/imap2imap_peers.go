@@ -17,6 +17,12 @@ import (
 // mbsyncIMAP copies the source to the destination's "mbsync" login with
 // mbsync, both stores IMAP (the near one with the INBOX. prefix).
 func mbsyncIMAP(src, dst *testenv.Dovecot, dir string) (row, error) {
+	return mbsyncIMAPVia(src.Addr, dst.Addr, dst, dir)
+}
+
+// mbsyncIMAPVia is mbsyncIMAP with mbsync connecting to srcAddr and
+// dstAddr (a link in front of the servers); dst is counted directly.
+func mbsyncIMAPVia(srcAddr, dstAddr string, dst *testenv.Dovecot, dir string) (row, error) {
 	r := row{name: "mbsync IMAP -> IMAP"}
 	if _, err := exec.LookPath("mbsync"); err != nil {
 		return r, fmt.Errorf("mbsync is not installed: install isync (`make test` does this)")
@@ -24,8 +30,8 @@ func mbsyncIMAP(src, dst *testenv.Dovecot, dir string) (row, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "state"), 0o700); err != nil {
 		return r, err
 	}
-	conf := mbsyncAccount("src", "far", src.Addr, testenv.DefaultUser, testenv.DefaultPassword, "") + "\n" +
-		mbsyncAccount("dst", "near", dst.Addr, "mbsync", destUsers["mbsync"], "INBOX.") + fmt.Sprintf(`
+	conf := mbsyncAccount("src", "far", srcAddr, testenv.DefaultUser, testenv.DefaultPassword, "") + "\n" +
+		mbsyncAccount("dst", "near", dstAddr, "mbsync", destUsers["mbsync"], "INBOX.") + fmt.Sprintf(`
 Channel copy
 Far :far:
 Near :near:

@@ -38,6 +38,8 @@ func main() {
 	copyChild := flag.String("copy-child", "", "internal: run one copy (pull and push at once) into this data folder (source -src-addr, destination -addr)")
 	reconcileChild := flag.String("reconcile-child", "", "internal: run one reconciliation of this data folder (destination -addr, source -src-addr)")
 	srcAddr := flag.String("src-addr", "", "internal: source server for -reconcile-child")
+	link := flag.Int("link", 0, "with -only imap: put both servers behind a link of this many KB/s per connection (and -latency), as across a network, and compare pull then push, copy and mbsync over it")
+	latency := flag.Int("latency", 20, "with -link: delay of every reply, in ms")
 	only := flag.String("only", "", "run only this benchmark: pull, imap or pst (PST export against a plain copy)")
 	pstChildIn := flag.String("pst-child", "", "internal: export this corpus file to a PST")
 	pstIndex := flag.String("pst-index", "", "internal: corpus index for -pst-child")
@@ -64,6 +66,17 @@ func main() {
 	}
 	if *reconcileChild != "" {
 		os.Exit(childReconcile(*reconcileChild, *srcAddr, *addr, *user))
+	}
+	if *link > 0 {
+		if *only != "imap" {
+			fmt.Fprintln(os.Stderr, "bench: -link goes with -only imap")
+			os.Exit(2)
+		}
+		if err := runOverLink(*n, *conns, *link, *latency, *keep, *withMbsync); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *only == "" || *only == "pull" {
 		if err := run(*n, *conns, *keep, *withMbsync); err != nil {
