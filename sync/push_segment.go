@@ -20,11 +20,12 @@ import (
 // PushKey), which takes knowing the other copies of every message. The
 // snapshot keeps an 8-byte prefix of each message's hash, sorted: only
 // messages whose prefix occurs more than once are read again, once per
-// snapshot, to number their copies (copyOrdinals). The walk also checks every message against the
-// snapshot, so a folder whose stored messages changed under the push
-// (a pull running beside it) cannot hand out one key twice: messages
-// stored after the snapshot (UIDs above its last) wait for the next push,
-// and any other change ends the attempt with errFolderChanged.
+// snapshot, to number their copies (copyOrdinals). The walk also checks
+// every message against the snapshot, so a folder whose stored messages
+// changed under the push (a pull running beside it) cannot hand out one
+// key twice: messages stored after the snapshot (UIDs above its last) wait
+// for the next push, and any other change ends the attempt with
+// errFolderChanged.
 
 // pushSegment is how many of a folder's messages a push holds at a time;
 // a variable so that tests can cut small folders into several segments.
