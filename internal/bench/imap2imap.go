@@ -30,27 +30,12 @@ var destUsers = map[string]string{
 // first pass as one run with pull and push at once (copy), mbsync
 // IMAP to IMAP, the no-change re-run, and the fidelity of the copy.
 func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
-	work, err := os.MkdirTemp("", "mailshift-bench-imap-")
+	p, err := startIMAPPair("mailshift-bench-imap-", n, keep)
 	if err != nil {
 		return err
 	}
-	if !keep {
-		defer removeOnInterrupt(work)()
-	}
-	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
-	if err != nil {
-		return err
-	}
-	defer src.Stop()
-	dst, err := testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50, InMemory: true})
-	if err != nil {
-		return err
-	}
-	defer dst.Stop()
-	msgs, size, err := load(src, n)
-	if err != nil {
-		return err
-	}
+	defer p.stop()
+	work, src, dst, msgs, size := p.work, p.src, p.dst, p.msgs, p.size
 	fmt.Printf("\nIMAP -> IMAP: %d messages, %.0f MB, from Dovecot '/' to Dovecot '.' with INBOX. prefix (both on this machine)\n", msgs, float64(size)/1e6)
 
 	// Twice: the first reader of a fresh corpus pays for the server's index
@@ -181,6 +166,50 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
+}
+
+// imapPair is a source holding the corpus and an empty destination (the
+// contenders' logins), both on tmpfs, and a work folder.
+type imapPair struct {
+	work     string
+	src, dst *testenv.Dovecot
+	msgs     int
+	size     int64
+	cleanup  []func()
+}
+
+// startIMAPPair starts an imapPair with an n-message corpus; stop ends it
+// (and removes the work folder unless keep).
+func startIMAPPair(prefix string, n int, keep bool) (p *imapPair, err error) {
+	p = &imapPair{}
+	defer func() {
+		if err != nil {
+			p.stop()
+		}
+	}()
+	if p.work, err = os.MkdirTemp("", prefix); err != nil {
+		return p, err
+	}
+	if !keep {
+		p.cleanup = append(p.cleanup, removeOnInterrupt(p.work))
+	}
+	if p.src, err = testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true}); err != nil {
+		return p, err
+	}
+	p.cleanup = append(p.cleanup, func() { p.src.Stop() })
+	if p.dst, err = testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50, InMemory: true}); err != nil {
+		return p, err
+	}
+	p.cleanup = append(p.cleanup, func() { p.dst.Stop() })
+	p.msgs, p.size, err = load(p.src, n)
+	return p, err
+}
+
+func (p *imapPair) stop() {
+	for i := len(p.cleanup) - 1; i >= 0; i-- {
+		p.cleanup[i]()
+	}
+	p.cleanup = nil
 }
 
 // deltaThenPush runs Mailshift's pull delta of the bench mailbox from src,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,27 +22,12 @@ import (
 // IMAP-to-IMAP run. Rows: pull then push, copy, and mbsync over the same
 // links. Nothing here reaches beyond 127.0.0.1.
 func runOverLink(n, conns, kbps, latency int, keep, withMbsync bool) error {
-	work, err := os.MkdirTemp("", "mailshift-bench-link-")
+	p, err := startIMAPPair("mailshift-bench-link-", n, keep)
 	if err != nil {
 		return err
 	}
-	if !keep {
-		defer removeOnInterrupt(work)()
-	}
-	src, err := testenv.Start(testenv.DovecotOptions{MaxUserIPConnections: 50, InMemory: true})
-	if err != nil {
-		return err
-	}
-	defer src.Stop()
-	dst, err := testenv.Start(testenv.DovecotOptions{Separator: ".", Prefix: "INBOX.", Users: destUsers, MaxUserIPConnections: 50, InMemory: true})
-	if err != nil {
-		return err
-	}
-	defer dst.Stop()
-	msgs, size, err := load(src, n)
-	if err != nil {
-		return err
-	}
+	defer p.stop()
+	work, src, dst, msgs, size := p.work, p.src, p.dst, p.msgs, p.size
 	zerolog.SetGlobalLevel(zerolog.Disabled) // the toxics log through the global logger
 	srcVia, err := linkTo(src.Addr, "downstream", kbps, latency)
 	if err != nil {
