@@ -135,10 +135,8 @@ func (a *App) Pull(ctx context.Context, projectID string, mailboxIDs []string, m
 	return a.pull(ctx, projectID, mailboxIDs, maxConns, sink, nil)
 }
 
-// pull is Pull reporting to follow (a push beside it), which it ends
-// whatever happens.
+// pull is Pull reporting to follow (a push beside it: sync.Beside).
 func (a *App) pull(ctx context.Context, projectID string, mailboxIDs []string, maxConns int, sink ProgressSink, follow *sync.Follow) (sync.Report, error) {
-	defer follow.End()
 	p, mbs, err := a.pullTargets(ctx, projectID, mailboxIDs)
 	if err != nil {
 		return sync.Report{}, err

@@ -153,8 +153,9 @@ func DeltaJobID(projectID string) string { return "delta:" + projectID }
 // StartDelta runs the cutover day's final delta as a background job: a
 // pull of what is new on the old host (and flag changes) and, beside it, a
 // push to the new host of what it lacks, taking what is pulled while the
-// pull goes on (sync.Copy). Both are resumable; running it again copies only what
-// arrived since. The job's message holds both summaries.
+// pull goes on (sync.Beside, as sync.Copy does). Both are resumable;
+// running it again copies only what arrived since. The job's message holds
+// both summaries.
 func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []string, maxConns int) error {
 	if _, err := a.pushTargets(ctx, projectID, mailboxIDs); err != nil {
 		return err
@@ -164,16 +165,14 @@ func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []str
 	}
 	fn := func(ctx context.Context, sink ProgressSink) (string, bool, error) {
 		sink.Update(func(p *Progress) { *p = Progress{Phase: "pulling what is new and pushing it"} })
-		follow := sync.NewFollow()
 		var prep sync.Report
-		var perr error
-		pulled := make(chan struct{})
-		go func() {
-			defer close(pulled)
-			prep, perr = a.pull(ctx, projectID, mailboxIDs, maxConns, sink, follow)
-		}()
-		rep, err := a.push(ctx, projectID, mailboxIDs, maxConns, sink, follow)
-		<-pulled
+		var rep sync.PushReport
+		var perr, err error
+		sync.Beside(func(f *sync.Follow) {
+			prep, perr = a.pull(ctx, projectID, mailboxIDs, maxConns, sink, f)
+		}, func(f *sync.Follow) {
+			rep, err = a.push(ctx, projectID, mailboxIDs, maxConns, sink, f)
+		})
 		if perr != nil {
 			err = perr
 		}

@@ -24,11 +24,10 @@ type CopyMailbox struct {
 // the slower of the two instead of their sum. It returns both reports and
 // the first error (a cancelled ctx, for both).
 func Copy(ctx context.Context, db *store.DB, mbs []CopyMailbox, pull PullOptions, push PushOptions) (Report, PushReport, error) {
-	return copyFollowing(ctx, db, mbs, pull, push, NewFollow())
+	return copyFollowing(ctx, db, mbs, pull, push, newFollow())
 }
 
 func copyFollowing(ctx context.Context, db *store.DB, mbs []CopyMailbox, pull PullOptions, push PushOptions, follow *Follow) (Report, PushReport, error) {
-	pull.Follow, push.Follow = follow, follow
 	var pulls []PullMailbox
 	var pushes []PushMailbox
 	for _, m := range mbs {
@@ -36,16 +35,37 @@ func copyFollowing(ctx context.Context, db *store.DB, mbs []CopyMailbox, pull Pu
 		pushes = append(pushes, PushMailbox{Box: m.Box, Endpoint: m.Dest})
 	}
 	var prep Report
-	var perr error
-	pulled := make(chan struct{})
-	go func() {
-		defer close(pulled)
+	var qrep PushReport
+	var perr, qerr error
+	beside(follow, func(f *Follow) {
+		pull.Follow = f
 		prep, perr = Pull(ctx, db, pulls, pull)
-	}()
-	qrep, qerr := Push(ctx, db, pushes, push)
-	<-pulled
+	}, func(f *Follow) {
+		push.Follow = f
+		qrep, qerr = Push(ctx, db, pushes, push)
+	})
 	if perr != nil {
 		return prep, qrep, perr
 	}
 	return prep, qrep, qerr
+}
+
+// Beside runs pull in a goroutine of its own and push in this one, tied by
+// a new Follow (each passes it to its PullOptions or PushOptions), and
+// returns once both have returned. The Follow is ended when pull returns,
+// whether or not it reached the engine, so push never waits for a pull
+// that is over.
+func Beside(pull, push func(*Follow)) {
+	beside(newFollow(), pull, push)
+}
+
+func beside(f *Follow, pull, push func(*Follow)) {
+	pulled := make(chan struct{})
+	go func() {
+		defer close(pulled)
+		defer f.end()
+		pull(f)
+	}()
+	push(f)
+	<-pulled
 }

@@ -48,7 +48,7 @@ func copyEnv(t *testing.T, dst testenv.DovecotOptions) (e *pushEnv, src Endpoint
 func TestCopyPushesEachFolderOnceItsPullFinished(t *testing.T) {
 	e, src := copyEnv(t, styleDot)
 	log := &traceLog{}
-	follow := NewFollow()
+	follow := newFollow()
 	follow.trace = log.add
 	pushEvents := &prefixedLog{log: log, prefix: "push "}
 	mbs := []CopyMailbox{{Box: e.box, Source: src, Dest: e.dstEndpoint()}}
@@ -98,7 +98,7 @@ func TestCopyPushesALargeFolderInPassesWhileItIsPulled(t *testing.T) {
 	e, src := copyEnv(t, styleDot)
 	dest := e.dst.Mailbox("Big")
 	onDest := -1
-	follow := NewFollow()
+	follow := newFollow()
 	follow.trace = func(event string) {
 		if event == "pulled alice Big" { // the pull has just finished it
 			c := e.dst.Dial(t, testenv.DefaultUser)
@@ -178,7 +178,7 @@ func TestCopyEndsWhenAPassFails(t *testing.T) {
 	e, src := copyEnv(t, styleDot)
 	proxy, port := startProxy(t, e.dst.Addr)
 	dst := endpointFor(e.dst, fmt.Sprintf("127.0.0.1:%d", port), store.SecurityPlain, testenv.DefaultUser)
-	follow := NewFollow()
+	follow := newFollow()
 	var cut gosync.Once
 	follow.trace = func(event string) {
 		var folder string

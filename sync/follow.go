@@ -52,8 +52,8 @@ type folderPass struct {
 	failed   bool        // a pass failed: the folder is reported, and gets no other pass
 }
 
-// NewFollow returns a Follow for one pull and one push.
-func NewFollow() *Follow {
+// newFollow returns a Follow for one pull and one push (Beside).
+func newFollow() *Follow {
 	f := &Follow{boxes: map[string]*followBox{}}
 	f.cond.L = &f.mu
 	return f
@@ -108,11 +108,10 @@ func (f *Follow) advanced(mb, folder string, highWater uint32) {
 	f.mu.Unlock()
 }
 
-// End is the pull's return: whatever it did not finish is as final as it
-// will get in this run. Pull ends its Follow itself; a caller that may
-// fail before its pull starts ends it too (ending twice is harmless), or
-// the push beside it would wait for ever.
-func (f *Follow) End() {
+// end is the pull's return: whatever it did not finish is as final as it
+// will get in this run. Pull ends its Follow, and so does Beside (ending
+// twice is harmless).
+func (f *Follow) end() {
 	if f == nil {
 		return
 	}

@@ -87,7 +87,7 @@ type PullMailbox struct {
 // committed so far kept; the report always says what was done.
 func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions) (Report, error) {
 	opts.defaults()
-	defer opts.Follow.End()
+	defer opts.Follow.end()
 	start := time.Now()
 	eps := map[string]Endpoint{}
 	for _, m := range mbs {

@@ -81,8 +81,7 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 		return err
 	}
 	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
-	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
-		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, steal: pull.steal + push.steal, note: "the first pass, end to end"}
+	both := oneAfterTheOther(pull, push, "the first pass, end to end")
 	// The same first pass with pull and push at once (mailshift copy),
 	// from the source into a store of its own, to a login of its own.
 	copyData := filepath.Join(work, "mailshift-copy")
@@ -166,6 +165,13 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	fmt.Printf("no-change re-run: %d APPENDs, push %v (target: 0 APPENDs, under 2 s)\n", again.messages, again.wall.Round(time.Millisecond))
 	fmt.Println("(a shared 2-core machine: other work runs beside the benchmark, so every figure is noisy)")
 	return destFidelity(src, dst, data, testenv.DefaultUser, msgs)
+}
+
+// oneAfterTheOther is the row of a pull and then a push: their times,
+// CPU and steal added, the larger peak RSS.
+func oneAfterTheOther(pull, push row, note string) row {
+	return row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
+		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, steal: pull.steal + push.steal, note: note}
 }
 
 // imapPair is a source holding the corpus and an empty destination (the

@@ -51,8 +51,7 @@ func runOverLink(n, conns, kbps, latency int, keep, withMbsync bool) error {
 		return err
 	}
 	push.name = fmt.Sprintf("Mailshift push (%d conns)", conns)
-	both := row{name: "Mailshift pull + push", messages: push.messages, bytes: push.bytes, wall: pull.wall + push.wall,
-		rssKB: max(pull.rssKB, push.rssKB), cpu: pull.cpu + push.cpu, allCPU: pull.allCPU + push.allCPU, steal: pull.steal + push.steal, note: "one after the other"}
+	both := oneAfterTheOther(pull, push, "one after the other")
 	copyData := filepath.Join(work, "mailshift-copy")
 	if err := benchProject(copyData); err != nil {
 		return err
