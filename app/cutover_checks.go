@@ -208,7 +208,7 @@ func deltaCheck(in checkInputs) CutoverCheck {
 	switch j.State {
 	case JobDone:
 		c.State, c.Summary = CheckPassed, "Final delta done: "+j.Message
-	case JobExceptions, JobFailed:
+	case JobExceptions, JobIncomplete, JobFailed:
 		c.State, c.Summary = CheckFailed, "The final delta "+string(j.State)+": "+j.Message
 		c.Action = "Look at the errors on the Migration screen, fix them and run the final delta again."
 	case JobRunning:

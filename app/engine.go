@@ -156,7 +156,11 @@ func (a *App) pull(ctx context.Context, projectID string, mailboxIDs []string, m
 	for _, m := range mbs {
 		status := store.MailboxPulled
 		for _, r := range rep.Mailboxes {
-			if r.Mailbox == m.Mailbox.ID && (r.Err != "" || err != nil) {
+			switch {
+			case r.Mailbox != m.Mailbox.ID:
+			case r.LoginRefused:
+				status = store.MailboxLoginFail // the table shows what to fix
+			case r.Err != "" || err != nil:
 				status = store.MailboxNew
 			}
 		}
@@ -218,7 +222,7 @@ func (a *App) pullJob(ctx context.Context, projectID string, ids []string, maxCo
 	return func(ctx context.Context, sink ProgressSink) (string, bool, error) {
 		sink.Update(func(p *Progress) { *p = Progress{Phase: "reading folders"} })
 		rep, err := a.Pull(ctx, projectID, ids, maxConns, sink)
-		return rep.Summary(), rep.Exceptions(), err
+		return rep.Summary(), rep.Exceptions(), incomplete(rep.Stopped(), err)
 	}, nil
 }
 

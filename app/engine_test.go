@@ -6,6 +6,8 @@ import (
 	gosync "sync"
 	"sync/atomic"
 	"testing"
+
+	"mailshift/store"
 )
 
 // The demo project runs end to end through the engine: test a login, pull
@@ -99,4 +101,93 @@ type onFirstUpdate struct {
 
 func (s *onFirstUpdate) Update(func(*Progress)) {
 	s.once.Do(func() { s.do(); s.done.Store(true) })
+}
+
+// A pull or push that could not log in to one mailbox ends "NOT
+// complete", not "completed with exceptions": the other is copied, the job
+// says which stopped and why, the mailbox shows "login-failed", and
+// Resume, once the password is right, finishes it.
+func TestARunWithARefusedLoginIsNotComplete(t *testing.T) {
+	a, demoID := demoApp(t)
+	ctx := context.Background()
+	if _, err := a.UnlockSecrets(ctx, []byte("test passphrase"), false); err != nil {
+		t.Fatal(err)
+	}
+	demoP, _ := a.Project(ctx, demoID)
+	p, err := a.CreateProject(ctx, NewProject{Name: "Refused", Domain: "refused.test", Source: demoP.Source, Destination: demoP.Destination})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, bob := "ann@"+demoP.Domain, "bob@"+demoP.Domain
+	var bobsRight []byte
+	for _, email := range []string{ann, bob} {
+		pw, err := a.Password(ctx, demoP, store.MailboxID(email), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, dst := pw, pw // the demo's two hosts share each user's password
+		if email == bob {
+			bobsRight, src, dst = pw, []byte("not "+string(pw)), []byte("nor "+string(pw))
+		}
+		if err := a.AddMailbox(ctx, p.ID, "t", store.NewMailbox{Mailbox: store.Mailbox{Email: email, SourceLogin: email, DestLogin: email}, SourcePassword: src, DestPassword: dst}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	statuses := func(want map[string]store.MailboxStatus) {
+		t.Helper()
+		mbs, _ := a.Mailboxes(ctx, p.ID)
+		for _, m := range mbs {
+			if m.Status != want[m.Email] {
+				t.Errorf("%s is %s, want %s", m.Email, m.Status, want[m.Email])
+			}
+		}
+	}
+	events, unsub := a.Events.Subscribe(4096)
+	defer unsub()
+	ended := func() JobInfo {
+		t.Helper()
+		for ev := range events {
+			if jc, ok := ev.(JobChanged); ok && jc.Job.State != JobRunning {
+				return jc.Job
+			}
+		}
+		t.Fatal("no final report")
+		return JobInfo{}
+	}
+	if err := a.StartPull(ctx, p.ID, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	j := ended()
+	if j.State != JobIncomplete || !strings.Contains(j.Message, bob+": ") || !strings.Contains(j.Message, "NOT complete: 1 of 2 mailbox(es) stopped") {
+		t.Fatalf("pull with bob's login refused ended %s: %s", j.State, j.Message)
+	}
+	statuses(map[string]store.MailboxStatus{ann: store.MailboxPulled, bob: store.MailboxLoginFail})
+	if _, err := a.EditMailbox(ctx, p.ID, "tech", store.MailboxID(bob), MailboxEdit{SourceLogin: bob, DestLogin: bob, SourcePassword: bobsRight}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Jobs().Resume(j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if j := ended(); j.State != JobDone || !strings.Contains(j.Message, "2 mailbox(es)") {
+		t.Fatalf("pull resumed with bob's right password: %s: %s", j.State, j.Message)
+	}
+
+	if err := a.StartPush(ctx, p.ID, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	j = ended()
+	if j.State != JobIncomplete || !strings.Contains(j.Message, bob+": ") || !strings.Contains(j.Message, "NOT complete: 1 of 2 mailbox(es) stopped") {
+		t.Fatalf("push with bob's new-host login refused ended %s: %s", j.State, j.Message)
+	}
+	statuses(map[string]store.MailboxStatus{ann: store.MailboxPushed, bob: store.MailboxLoginFail})
+	if _, err := a.EditMailbox(ctx, p.ID, "tech", store.MailboxID(bob), MailboxEdit{SourceLogin: bob, DestLogin: bob, DestPassword: bobsRight}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Jobs().Resume(j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if j := ended(); j.State != JobDone || !strings.Contains(j.Message, ": completed.") {
+		t.Fatalf("push resumed with bob's right password: %s: %s", j.State, j.Message)
+	}
+	statuses(map[string]store.MailboxStatus{ann: store.MailboxPushed, bob: store.MailboxPushed})
 }

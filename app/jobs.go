@@ -17,8 +17,25 @@ const (
 	JobStopped    JobState = "stopped"
 	JobDone       JobState = "done"
 	JobExceptions JobState = "completed with exceptions"
+	// JobIncomplete: the run ended on its own, but stopped some of its
+	// work on an error (a mailbox whose login was refused, a full
+	// mailbox): what it did is kept, and running it again goes on.
+	JobIncomplete JobState = "NOT complete"
 	JobFailed     JobState = "failed"
 )
+
+// errIncomplete is what a JobFunc returns, with its report, when the run
+// ended but did not finish all it was asked (JobIncomplete).
+var errIncomplete = errors.New("not complete")
+
+// incomplete is err, else errIncomplete when the run stopped some of its
+// work (stopped > 0).
+func incomplete(stopped int, err error) error {
+	if err == nil && stopped > 0 {
+		return errIncomplete
+	}
+	return err
+}
 
 // Progress is a job's counters. Engines update it through the sink as often
 // as they like; subscribers see a copy at most PublishEvery.
@@ -139,6 +156,8 @@ func (js *Jobs) run(j *job) {
 			j.info.State, j.info.Message = JobPaused, "Paused; resume continues where it stopped."
 		case err != nil && errors.Is(cause, errStopped):
 			j.info.State, j.info.Message = JobStopped, "Stopped; starting again continues where it stopped."
+		case errors.Is(err, errIncomplete):
+			j.info.State, j.info.Message = JobIncomplete, msg
 		case err != nil:
 			j.info.State, j.info.Message = JobFailed, err.Error()
 		case exceptions:

@@ -24,7 +24,7 @@ func (a *App) StartPush(ctx context.Context, projectID string, mailboxIDs []stri
 	fn := func(ctx context.Context, sink ProgressSink) (string, bool, error) {
 		sink.Update(func(p *Progress) { *p = Progress{Phase: "reading the destination's folders"} })
 		rep, err := a.Push(ctx, projectID, mailboxIDs, maxConns, sink)
-		return rep.Summary(), rep.Exceptions(), err
+		return rep.Summary(), rep.Exceptions(), incomplete(rep.Stopped(), err)
 	}
 	return a.Jobs().Start(PushJobID(projectID), "push", projectID, strings.Join(mailboxIDs, ","), fn)
 }
@@ -60,7 +60,11 @@ func (a *App) push(ctx context.Context, projectID string, mailboxIDs []string, m
 	rep, err := sync.Push(ctx, a.db, mbs, sync.PushOptions{MaxConnections: maxConns, Progress: adapt(sink), Follow: follow})
 	for _, t := range targets {
 		for _, r := range rep.Mailboxes {
-			if r.Mailbox == t.ID && err == nil && mailboxClean(r) {
+			switch {
+			case r.Mailbox != t.ID:
+			case r.LoginRefused:
+				a.db.SetMailboxStatus(projectID, t.ID, store.MailboxLoginFail) // the table shows what to fix
+			case err == nil && mailboxClean(r):
 				a.db.SetMailboxStatus(projectID, t.ID, store.MailboxPushed)
 			}
 		}
@@ -176,7 +180,7 @@ func (a *App) StartDelta(ctx context.Context, projectID string, mailboxIDs []str
 		if perr != nil {
 			err = perr
 		}
-		return "pull: " + prep.Summary() + " push: " + rep.Summary(), prep.Exceptions() || rep.Exceptions(), err
+		return "pull: " + prep.Summary() + " push: " + rep.Summary(), prep.Exceptions() || rep.Exceptions(), incomplete(prep.Stopped()+rep.Stopped(), err)
 	}
 	return a.Jobs().Start(DeltaJobID(projectID), "delta", projectID, strings.Join(mailboxIDs, ","), fn)
 }

@@ -169,6 +169,13 @@ func IsTooMany(err error) bool {
 	return errors.As(err, &ce) && ce.Kind == KindTooMany
 }
 
+// IsLoginRefused reports that the server did not accept the login name or
+// password: a person must fix the mailbox's login before another run.
+func IsLoginRefused(err error) bool {
+	var ce *ConnError
+	return errors.As(err, &ce) && ce.Kind == KindAuth
+}
+
 // isThrottled reports a server's "not now": a refusal or BYE with the
 // UNAVAILABLE or LIMIT response code (RFC 5530), or with a suggested wait.
 // Retrying later is the cure; it is not the message's failure.

@@ -178,7 +178,7 @@ func (r *run) fail(mailbox string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.reports[mailbox].Err == "" {
-		r.reports[mailbox].Err = err.Error()
+		r.reports[mailbox].Err, r.reports[mailbox].LoginRefused = err.Error(), IsLoginRefused(err)
 	}
 }
 

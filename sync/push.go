@@ -218,7 +218,7 @@ func (pr *pushRun) fail(mb string, err error) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if pr.reports[mb].Err == "" {
-		pr.reports[mb].Err = err.Error()
+		pr.reports[mb].Err, pr.reports[mb].LoginRefused = err.Error(), IsLoginRefused(err)
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 // A message over the size limit is listed and never sent; the mailbox
 // that runs over its quota on the destination stops with the server's
 // words while the other mailbox completes; nothing is recorded as copied
-// that is not on the destination; the run ends "completed with exceptions".
+// that is not on the destination; the run ends "NOT complete", naming the
+// stopped mailbox (a run whose only exceptions are messages over the limit
+// ends "completed with exceptions": TestPushAppliesTheServersAppendLimit).
 func TestPushSizeLimitAndQuota(t *testing.T) {
 	users := map[string]string{"alice": "alice-Pw-1", "bob": "bob-Pw-2"}
 	src := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "/", Users: users})
@@ -53,7 +55,7 @@ func TestPushSizeLimitAndQuota(t *testing.T) {
 	if b.Err != "" || len(b.Folders) != 1 || b.Folders[0].Uploaded != 5 {
 		t.Fatalf("bob did not complete: %+v", b)
 	}
-	if !rep.Exceptions() || !strings.Contains(rep.Summary(), "completed with exceptions") {
+	if !rep.Exceptions() || rep.Stopped() != 1 || !strings.Contains(rep.Summary(), "NOT complete: 1 of 2 mailbox(es) stopped") {
 		t.Fatalf("summary: %s", rep.Summary())
 	}
 	if strings.Contains(trace.all(), fmt.Sprintf("{%d", len(big))) {

@@ -56,6 +56,8 @@ type PushMailboxReport struct {
 	Mailbox string
 	Folders []PushFolderReport
 	Err     string // the mailbox stopped (login, quota...)
+	// LoginRefused: Err is the server refusing the login name or password.
+	LoginRefused bool
 }
 
 // PushReport is a push's final report.
@@ -123,8 +125,30 @@ func (r PushReport) Summary() string {
 		}
 	}
 	verdict := "completed"
-	if r.Exceptions() {
+	if n := r.Stopped(); n > 0 {
+		verdict = fmt.Sprintf("NOT complete: %d of %d mailbox(es) stopped before the end; push again once the cause above is fixed (what was sent is kept)", n, len(r.Mailboxes))
+	} else if r.Exceptions() {
 		verdict = "completed with exceptions"
 	}
 	return s + fmt.Sprintf(" in %s: %s.", r.Elapsed.Round(time.Millisecond), verdict)
+}
+
+// Stopped counts the mailboxes the run did not finish: the mailbox or one
+// of its folders ended on an error (a login refused, a full mailbox, a
+// folder that could not be created). Their other messages were never
+// tried, so such a run is not "completed", not even with exceptions.
+func (r PushReport) Stopped() (n int) {
+	for _, m := range r.Mailboxes {
+		if m.Err != "" {
+			n++
+			continue
+		}
+		for _, f := range m.Folders {
+			if f.Err != "" {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }

@@ -36,6 +36,8 @@ type MailboxReport struct {
 	Mailbox string
 	Folders []FolderReport
 	Err     string // the mailbox could not be (fully) processed
+	// LoginRefused: Err is the server refusing the login name or password.
+	LoginRefused bool
 }
 
 // Report is a pull's final report.
@@ -70,6 +72,16 @@ func (r Report) Exceptions() bool {
 	return vanished > 0 || failed > 0
 }
 
+// Stopped counts the mailboxes the run could not finish (their Err).
+func (r Report) Stopped() (n int) {
+	for _, m := range r.Mailboxes {
+		if m.Err != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // Summary is the report in one line of words.
 func (r Report) Summary() string {
 	stored, rematched, vanished, failed, folders := r.Counts()
@@ -88,5 +100,11 @@ func (r Report) Summary() string {
 			s += fmt.Sprintf("; %s: %s", m.Mailbox, m.Err)
 		}
 	}
-	return s + fmt.Sprintf(" in %s.", r.Elapsed.Round(time.Millisecond))
+	s += fmt.Sprintf(" in %s", r.Elapsed.Round(time.Millisecond))
+	if stopped := r.Stopped(); stopped > 0 {
+		// A stopped mailbox's other folders were never read: the words
+		// must not let the count above pass for the whole mailbox.
+		return s + fmt.Sprintf(": NOT complete: %d of %d mailbox(es) stopped before the end; pull again once the cause above is fixed (what was stored is kept).", stopped, len(r.Mailboxes))
+	}
+	return s + "."
 }

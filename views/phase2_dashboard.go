@@ -186,7 +186,7 @@ func (d *DashboardTab) showButtons() {
 	}
 	setEnabled(d.Pause, running)
 	setEnabled(d.Stop, running)
-	setEnabled(d.Resume, j.State == app.JobPaused || j.State == app.JobStopped || j.State == app.JobFailed)
+	setEnabled(d.Resume, j.State == app.JobPaused || j.State == app.JobStopped || j.State == app.JobIncomplete || j.State == app.JobFailed)
 }
 
 // CurrentJob is the job the Pause, Resume and Stop buttons act on.

@@ -107,7 +107,7 @@ func pullCommand() Command {
 			go func() {
 				defer close(painted)
 				meter.Publish(paintCtx, time.Second, func(s sync.Snapshot) {
-					if !*quiet && !s.Final {
+					if !*quiet && !s.Final && !saidStarting(env, s, s) {
 						fmt.Fprintf(env.Stderr, "%d/%d messages, %.1f MB, %.0f msg/s %s\n", s.Stored, s.Planned, float64(s.Bytes)/1e6, s.MessagesPerSec, s.Waiting)
 					}
 				})

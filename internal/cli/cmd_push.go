@@ -122,7 +122,7 @@ func runPush(ctx context.Context, env *Env, db *store.DB, mbs []sync.PushMailbox
 	go func() {
 		defer close(painted)
 		meter.Publish(paintCtx, time.Second, func(s sync.Snapshot) {
-			if !quiet && !s.Final {
+			if !quiet && !s.Final && !saidStarting(env, s, s) {
 				fmt.Fprintf(env.Stderr, "%d/%d messages sent, %.1f MB, %.0f msg/s %s\n", s.Stored, s.Planned, float64(s.Bytes)/1e6, s.MessagesPerSec, s.Waiting)
 			}
 		})
@@ -242,6 +242,22 @@ func copyingCommand(name, summary, about string) Command {
 	}
 }
 
+// saidStarting writes the progress line of a run that has not yet found
+// any work (logging in, reading the folders: "0/0 messages" told a person
+// nothing) and reports whether it did. first is the run's first stage (a
+// copy's pull), s the one whose waits are shown too.
+func saidStarting(env *Env, first, s sync.Snapshot) bool {
+	if first.Planned > 0 || first.Stored > 0 || first.Folder != "" || s.Planned > 0 || s.Stored > 0 {
+		return false
+	}
+	waits := first.Waiting
+	if s.Waiting != first.Waiting {
+		waits += " " + s.Waiting
+	}
+	fmt.Fprintln(env.Stderr, strings.TrimSpace(fmt.Sprintf("logging in and reading the folders (%s) %s", s.Elapsed.Round(time.Second), waits)))
+	return true
+}
+
 // runCopy runs sync.Copy with one progress line on stderr about once a
 // second: what the pull stored and what the push sent.
 func runCopy(ctx context.Context, env *Env, db *store.DB, mbs []sync.CopyMailbox, conns int, quiet bool) (sync.Report, sync.PushReport, error) {
@@ -251,7 +267,7 @@ func runCopy(ctx context.Context, env *Env, db *store.DB, mbs []sync.CopyMailbox
 	go func() {
 		defer close(painted)
 		pushed.Publish(paintCtx, time.Second, func(s sync.Snapshot) {
-			if p := pulled.Snapshot(); !quiet && !s.Final {
+			if p := pulled.Snapshot(); !quiet && !s.Final && !saidStarting(env, p, s) {
 				fmt.Fprintf(env.Stderr, "pulled %d/%d, sent %d/%d messages, %.1f MB sent, %.0f msg/s %s%s\n",
 					p.Stored, max(p.Planned, p.Stored), s.Stored, s.Planned, float64(s.Bytes)/1e6, s.MessagesPerSec, p.Waiting, s.Waiting)
 			}

@@ -114,6 +114,23 @@ func TestCopyCommandPullsAndPushesTogether(t *testing.T) {
 	}
 }
 
+// A copy whose source refuses the login says so, calls the run NOT
+// complete (not "completed") and exits 1; while it logs in, the progress
+// line says that, not "0/0 messages" (Dovecot waits about 2 s before
+// refusing, past the first second's line).
+func TestCopyWithARefusedLoginIsNotComplete(t *testing.T) {
+	_, data, srcURL, dstURL := acmeSourceAndDest(t, "cli refused")
+	out, errOut, err := runMapping(t, copyCommand(), data, "--source", srcURL, "--source-user", "nobody", "--source-allow-plaintext",
+		"--dest", dstURL, "--dest-user", "ann", "--dest-allow-plaintext", "--project", "acme")
+	if !errors.Is(err, ErrExitStatus) || !strings.Contains(out, "0 message(s) stored (0.0 MB); nobody: ") || !strings.Contains(out, "did not accept the login name or password") ||
+		!strings.Contains(out, "NOT complete: 1 of 1 mailbox(es) stopped before the end; pull again") {
+		t.Fatalf("copy with a refused login: %v\n%s", err, out)
+	}
+	if !strings.Contains(errOut, "logging in and reading the folders (1s)") || strings.Contains(errOut, "0/0") {
+		t.Fatalf("progress while logging in:\n%s", errOut)
+	}
+}
+
 func TestPushCommandsRejectBadInput(t *testing.T) {
 	data := t.TempDir()
 	if r := runCLI(t, data, nil, "project", "new", "Acme", "--domain", "acme.test"); r.code != 0 {
