@@ -173,8 +173,8 @@ func isMappedRole(r Role) bool {
 
 // keptNames are the previous mapping's automatic destinations, valid while
 // the profile and destination namespace are unchanged.
-func keptNames(prev *Mapping, profile string, dest Namespace, overrides map[string]Override) map[string]string {
-	out := map[string]string{}
+func keptNames(prev *Mapping, profile string, dest Namespace, overrides map[string]Override) map[string]FolderMap {
+	out := map[string]FolderMap{}
 	if prev == nil || prev.Profile != profile || prev.Dest != dest {
 		return out
 	}
@@ -182,7 +182,7 @@ func keptNames(prev *Mapping, profile string, dest Namespace, overrides map[stri
 		if _, ok := overrides[f.Source]; ok || f.Excluded || f.Dest == "" || hasReason(f, ReasonOverride) {
 			continue
 		}
-		out[f.Source] = f.Dest
+		out[f.Source] = f
 	}
 	return out
 }

@@ -42,15 +42,23 @@ func (it *mapItem) claim(levels []string, dest Namespace, taken map[string]strin
 }
 
 // proposal is the destination path before reserved names and collisions.
-func (it *mapItem) proposal(dest Namespace, p Profile, destFolders []SourceFolder, pins map[string]string,
+func (it *mapItem) proposal(dest Namespace, p Profile, destFolders []SourceFolder, pins map[string]FolderMap,
 	overrides map[string]Override, byName map[string]*mapItem) []string {
 	switch it.class {
 	case classInbox:
 		it.note(ReasonInbox, "INBOX goes to INBOX")
 		return []string{"INBOX"}
 	case classKept:
+		// Why the name was chosen stays with it (the preview and the
+		// report say "renamed: reserved", not only "kept").
+		prev := pins[it.src.Name]
+		for i, r := range prev.Reasons {
+			if r != ReasonKept && r != ReasonInbox && i < len(prev.Notes) {
+				it.note(r, "%s", prev.Notes[i])
+			}
+		}
 		it.note(ReasonKept, "kept from the saved mapping")
-		return dest.levels(pins[it.src.Name])
+		return dest.levels(prev.Dest)
 	case classRole:
 		return it.roleLevels(dest, p, destFolders)
 	case classOverride:

@@ -211,7 +211,37 @@ func TestMappingOverridesExclusionsAndKeptNames(t *testing.T) {
 	m2.SetOverride(Override{Source: "Old"})
 	in.Previous, in.Overrides = &m2, m2.Overrides
 	m3 := BuildMapping(in)
-	checkMapping(t, m3, map[string]string{"Old": "INBOX.Old (2)|renamed-collision", "OLD": "INBOX.OLD|kept", "Old/x": "INBOX.Legacy.Old.x|kept"})
+	checkMapping(t, m3, map[string]string{"Old": "INBOX.Old (2)|renamed-collision", "OLD": "INBOX.OLD|kept", "Old/x": "INBOX.Legacy.Old.x|parent-renamed,kept"})
+}
+
+// A name kept from the saved mapping keeps why it was chosen: after the
+// first push the preview and the report still say a folder was renamed,
+// and why (they said "kept" only, and "0 renamed").
+func TestKeptNamesKeepTheirReasons(t *testing.T) {
+	in := MapInput{Source: nsSlash, Profile: mustProfile(t, ProfileM365), Dest: nsDot,
+		Folders: folders("INBOX", "Files", "a.b", "Sent \\Sent", "Projects")}
+	first := BuildMapping(in)
+	in.Previous = &first
+	again := BuildMapping(in)
+	want := map[string]string{
+		"Files":    "INBOX.Files (2)|renamed-reserved,kept",
+		"a.b":      "INBOX.a_b|renamed-separator,kept",
+		"Sent":     "INBOX.Sent Items|role,kept",
+		"Projects": "INBOX.Projects|kept",
+	}
+	checkMapping(t, again, want)
+	for _, src := range []string{"Files", "a.b"} {
+		f, _ := again.Lookup(src)
+		was, _ := first.Lookup(src)
+		if !f.Renamed() || len(f.Notes) != len(was.Notes)+1 || !reflect.DeepEqual(f.Notes[:len(was.Notes)], was.Notes) {
+			t.Errorf("%s kept: renamed %v, reasons %v, notes %q (first %q)", src, f.Renamed(), f.Reasons, f.Notes, was.Notes)
+		}
+	}
+	// Built again on its own result, nothing piles up.
+	in.Previous = &again
+	if third := BuildMapping(in); !reflect.DeepEqual(third, again) {
+		t.Fatalf("a third build differs:\n%+v\n%+v", third, again)
+	}
 }
 
 func TestMappingIsDeterministic(t *testing.T) {
