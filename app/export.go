@@ -130,10 +130,15 @@ func (a *App) StartExport(ctx context.Context, projectID string, req ExportReque
 }
 
 // ExportSource is one mailbox's stored copy as an export.Source (the CLI
-// runs export.Run on it with its own output options).
+// runs export.Run on it with its own output options). The mailbox may be
+// one the command line pulled into the project without it being on the
+// project's list (pull, copy --project P --user NAME): what is stored of
+// it is exported.
 func (a *App) ExportSource(ctx context.Context, projectID, mailboxID string) (export.Source, error) {
 	if _, _, err := a.mailbox(projectID, mailboxID); err != nil {
-		return nil, err
+		if states, _ := a.db.FolderStates(store.BoxKey{ProjectID: projectID, MailboxID: mailboxID}); len(states) == 0 {
+			return nil, err
+		}
 	}
 	return newStoreSource(a.db, projectID, mailboxID)
 }

@@ -112,6 +112,11 @@ func TestCopyCommandPullsAndPushesTogether(t *testing.T) {
 	if out, _, err = runMapping(t, copyCommand(), data, append(both, "--quiet")...); err != nil || !strings.Contains(out, "0 message(s) uploaded") {
 		t.Fatalf("second copy: %v\n%s", err, out)
 	}
+	// A mailbox the command line pulled, not on the project's list, is
+	// exported from the store too (it was "no mailbox ann in project acme").
+	if out, errOut, err := runMapping(t, exportCommand(), data, "--format", "pst", "--out", t.TempDir(), "--project", "acme", "--mailbox", "ann"); err != nil || !strings.Contains(out, "exported 42 messages") {
+		t.Fatalf("export of the copied mailbox: %v\n%s\n%s", err, out, errOut)
+	}
 }
 
 // A copy whose source refuses the login says so, calls the run NOT
