@@ -39,6 +39,9 @@ type DB struct {
 	// found their blobs in (msgindex_blobs.go): where the next ones look
 	// first.
 	blobHints blobHints
+	// blobDir answers "is this stored, and where?" from memory
+	// (StoredCopy).
+	blobDir blobDir
 	// journalDropped is when a push journal commit last released the
 	// index pages (Unix nanoseconds; see RecordPush).
 	journalDropped atomic.Int64

@@ -49,7 +49,7 @@ func TestMigrationV2KeepsSchema1BlobsReadable(t *testing.T) {
 		}
 		rec := PulledBatch{Box: box, Folder: FolderState{Name: "INBOX", UIDValidity: 7, HighWater: 2},
 			Messages: []MessageRecord{{UIDValidity: 7, UID: 1, Hash: h, Size: int64(len(body)), InternalDate: time.Unix(1700000000, 0).UTC()}}}
-		if err := commitPulledTx(tx, rec); err != nil {
+		if err := commitPulledTx(tx, rec, nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, u32bytes(1))
@@ -98,6 +98,12 @@ func TestMigrationV2KeepsSchema1BlobsReadable(t *testing.T) {
 		if _, ok := db.HasBlob(m.Hash); !ok {
 			t.Fatalf("a message committed after the upgrade is not found")
 		}
+		if _, _, ok := db.StoredCopy(m.Hash); !ok {
+			t.Fatalf("a message committed after the upgrade is not found by StoredCopy")
+		}
+	}
+	if got, _, ok := db.StoredCopy(h); !ok || got != bl {
+		t.Fatalf("StoredCopy of the schema-1 message: %v %v, want %v", got, ok, bl)
 	}
 	res, err := db.Check(context.Background(), nil)
 	if err != nil || len(res.Problems) != 0 || res.Records != 4 || res.Blobs != 4 {

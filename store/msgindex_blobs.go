@@ -53,8 +53,9 @@ func blobGenKey(gen uint32, h Hash) []byte {
 // putBlobs indexes a batch's blobs in the current generation, in the
 // order of its messages (then any blob no message names): a generation
 // then holds a run of consecutive UIDs, which readers walking a folder in
-// UID order find one after the other (lookupBlob's hints).
-func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob, msgs []MessageRecord) error {
+// UID order find one after the other (lookupBlob's hints). It appends
+// each blob's directory entry (blobDir) to *entries, when not nil.
+func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob, msgs []MessageRecord, entries *[]uint64) error {
 	if len(blobs) == 0 {
 		return nil
 	}
@@ -65,7 +66,11 @@ func putBlobs(tx *bolt.Tx, blobs map[Hash]Blob, msgs []MessageRecord) error {
 	seq := gb.Sequence()
 	put := func(h Hash, bl Blob) error {
 		seq++
-		return gb.Put(blobGenKey(uint32((seq-1)/blobGenSize), h), bl.encode())
+		gen := uint32((seq - 1) / blobGenSize)
+		if entries != nil {
+			*entries = append(*entries, dirEntry(h, gen))
+		}
+		return gb.Put(blobGenKey(gen, h), bl.encode())
 	}
 	done := make(map[Hash]bool, len(blobs))
 	for _, m := range msgs {

@@ -20,6 +20,10 @@ type PulledBatch struct {
 	Messages []MessageRecord
 	Blobs    map[Hash]Blob
 	Vanished map[uint32]string // uid -> reason
+	// Indexed names, for records whose bytes are not in Blobs but were
+	// found indexed (StoredCopy), the generation they were found in: the
+	// commit, which checks that such bytes exist, looks there first.
+	Indexed map[Hash]int64
 }
 
 // CommitPulled indexes a batch and advances the folder's state in one
@@ -28,7 +32,11 @@ type PulledBatch struct {
 // touched are released from the resident set (dropIndexPages), so a pull's
 // memory does not grow with the number of messages indexed.
 func (db *DB) CommitPulled(b PulledBatch) error {
-	err := db.commitPulled(b)
+	var put []uint64
+	err := db.bolt.Update(func(tx *bolt.Tx) error { put = put[:0]; return commitPulledTx(tx, b, &put) })
+	if err == nil {
+		db.blobDir.add(put)
+	}
 	db.dropIndexPages()
 	return err
 }
@@ -38,28 +46,31 @@ func (db *DB) CommitPulled(b PulledBatch) error {
 // how a pull on several connections keeps up with the server. It is all
 // or nothing.
 func (db *DB) CommitPulledAll(bs []PulledBatch) error {
+	var put []uint64
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		put = put[:0]
 		for _, b := range bs {
-			if err := commitPulledTx(tx, b); err != nil {
+			if err := commitPulledTx(tx, b, &put); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		db.blobDir.add(put)
+	}
 	db.dropIndexPages()
 	return err
 }
 
-func (db *DB) commitPulled(b PulledBatch) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return commitPulledTx(tx, b) })
-}
-
-func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
+// commitPulledTx indexes b in tx, appending the directory entries of the
+// blobs it puts to *put (when not nil).
+func commitPulledTx(tx *bolt.Tx, b PulledBatch, put *[]uint64) error {
 	bb, err := box(tx, b.Box, true)
 	if err != nil {
 		return err
 	}
-	if err := putBlobs(tx, b.Blobs, b.Messages); err != nil {
+	if err := putBlobs(tx, b.Blobs, b.Messages, put); err != nil {
 		return err
 	}
 	msgs, err := bb.Bucket(bucketMsgs).CreateBucketIfNotExists([]byte(b.Folder.Name))
@@ -75,6 +86,9 @@ func commitPulledTx(tx *bolt.Tx, b PulledBatch) error {
 		m := &b.Messages[i]
 		if _, ok := b.Blobs[m.Hash]; !ok {
 			var known bool
+			if g, ok := b.Indexed[m.Hash]; ok {
+				hint = g
+			}
 			if _, hint, known = lookupBlob(tx, m.Hash, hint); !known {
 				return fmt.Errorf("message uid %d has no stored bytes", m.UID)
 			}

@@ -19,7 +19,14 @@ import (
 // which is mapped; MADV_DONTNEED on a shared file mapping loses no data.
 func (db *DB) dropIndexPages() {
 	db.bolt.View(func(tx *bolt.Tx) error {
-		syscall.Syscall(syscall.SYS_MADVISE, db.bolt.Info().Data, uintptr(tx.Size()), syscall.MADV_DONTNEED)
+		db.dropIndexPagesIn(tx)
 		return nil
 	})
+}
+
+// dropIndexPagesIn is dropIndexPages inside a transaction the caller holds:
+// a long walk over the index calls it as it goes, so that the pages it has
+// read do not pile up in the resident set.
+func (db *DB) dropIndexPagesIn(tx *bolt.Tx) {
+	syscall.Syscall(syscall.SYS_MADVISE, db.bolt.Info().Data, uintptr(tx.Size()), syscall.MADV_DONTNEED)
 }

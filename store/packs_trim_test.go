@@ -195,3 +195,88 @@ func TestTrimLeavesOtherFilesAlone(t *testing.T) {
 		}
 	}
 }
+
+// Unappend takes the last message back out of the pack, whether its bytes
+// are still buffered or were partly written out (a message over the
+// buffer's size), and the next message lands where it began. It refuses
+// anything but the last message, and bytes an earlier Flush handed on.
+// Earlier finds the first copy of bytes the writer wrote, and not a copy
+// taken back.
+func TestUnappendTakesTheLastMessageBack(t *testing.T) {
+	db, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := []byte("Subject: first\r\n\r\nkept\r\n")
+	_, kh, keep := appendMsg(t, pw, 1, first)
+	small := []byte("Subject: copy\r\n\r\nsmall\r\n")
+	big := bytes.Repeat([]byte("a copy over the write buffer\r\n"), 20000) // 600 kB
+	for _, body := range [][]byte{first, small, big} {
+		_, h, bl := appendMsg(t, pw, 2, body)
+		if e, ok := pw.Earlier(h, bl); ok != (h == kh) || ok && e != keep {
+			t.Fatalf("Earlier of a %d-byte message: %v %v", len(body), e, ok)
+		}
+		if !pw.Unappend(h, bl) {
+			t.Fatalf("a %d-byte copy was not taken back", len(body))
+		}
+		if _, ok := pw.Earlier(h, Blob{}); ok != (h == kh) {
+			t.Fatalf("a %d-byte message taken back is still remembered", len(body))
+		}
+	}
+	last := []byte("Subject: last\r\n\r\nafter the copies\r\n")
+	_, nh, next := appendMsg(t, pw, 3, last)
+	if next.Offset != keep.Offset+keep.Size {
+		t.Fatalf("the next message went to offset %d, want %d", next.Offset, keep.Offset+keep.Size)
+	}
+	if pw.Unappend(kh, keep) {
+		t.Fatal("a message that is not the last was taken back")
+	}
+	// The writer remembers its last recentBlobs messages, no more.
+	var hs []Hash
+	for i := range recentBlobs + 10 {
+		_, h, bl := appendMsg(t, pw, uint32(10+i), fmt.Appendf(nil, "Subject: %d\r\n\r\n", i))
+		hs = append(hs, h)
+		if i == recentBlobs+5 && !pw.Unappend(h, bl) { // one taken back once the ring is full
+			t.Fatal("not taken back")
+		}
+	}
+	for i, h := range hs {
+		_, ok := pw.Earlier(h, Blob{})
+		// It held first and last before: 2 + len(hs) - 1 taken back were
+		// remembered, the oldest 11 forgotten (first, last, hs[0:9]).
+		if want := i >= 9 && i != recentBlobs+5; ok != want {
+			t.Fatalf("message %d of %d remembered: %v", i, len(hs), ok)
+		}
+	}
+	if _, err := pw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if pw.Unappend(nh, next) {
+		t.Fatal("a message already handed on by Flush was taken back")
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := packSize(t, db, keep.Pack), int64(next.Offset+next.Size); got <= want {
+		t.Fatalf("the pack holds %d bytes, want %d", got, want)
+	}
+	for _, c := range []struct {
+		bl   Blob
+		want []byte
+	}{{keep, first}, {next, last}} {
+		r, err := db.OpenBlob(c.bl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if !bytes.Equal(got, c.want) {
+			t.Fatalf("read back %q, want %q", got, c.want)
+		}
+	}
+}

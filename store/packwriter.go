@@ -29,7 +29,17 @@ type PackWriter struct {
 	// refer to, giving the space of the lost tail back.
 	broken  error
 	flushed uint64
+	// recent is where this writer put the bytes of the last recentBlobs
+	// hashes it wrote (the first copy of each), oldest first in order: a
+	// copy of a message it fetched moments ago, not yet indexed, is found
+	// here (Earlier).
+	recent map[Hash]Blob
+	order  []Hash // a ring: the oldest at next once full
+	next   int
 }
+
+// recentBlobs bounds what a writer remembers for Earlier: about 100 kB.
+const recentBlobs = 1024
 
 // NewPackWriter opens a writer on a fresh pack.
 func (db *DB) NewPackWriter() (*PackWriter, error) {
@@ -84,7 +94,74 @@ func (pw *PackWriter) Append(r io.Reader, expect int64) (Hash, Blob, error) {
 		return Hash{}, Blob{}, fmt.Errorf("store message: got %d bytes of %d", n, expect)
 	}
 	pw.unsync++
-	return sum(h), Blob{Pack: pw.pack, Offset: start, Size: uint64(n)}, nil
+	out, bl := sum(h), Blob{Pack: pw.pack, Offset: start, Size: uint64(n)}
+	pw.remember(out, bl)
+	return out, bl, nil
+}
+
+func (pw *PackWriter) remember(h Hash, bl Blob) {
+	if pw.recent == nil {
+		pw.recent = make(map[Hash]Blob, recentBlobs)
+	}
+	if _, ok := pw.recent[h]; ok {
+		return // the first copy stays the one to refer to
+	}
+	pw.recent[h] = bl
+	if len(pw.order) < recentBlobs {
+		pw.order = append(pw.order, h)
+		return
+	}
+	delete(pw.recent, pw.order[pw.next])
+	pw.order[pw.next], pw.next = h, (pw.next+1)%recentBlobs
+}
+
+// Earlier returns where this writer wrote bytes with hash h before bl (the
+// last Append's result), if it did lately. Those bytes are complete, and
+// durable once bl is (one file, or an earlier one synced when it was
+// closed): a batch may index them for a record of its own, indexed or not
+// by their own batch.
+func (pw *PackWriter) Earlier(h Hash, bl Blob) (Blob, bool) {
+	first, ok := pw.recent[h]
+	return first, ok && first != bl
+}
+
+// Unappend takes back the message the last Append wrote (h, bl): its bytes
+// turned out to be stored already (the same message in another folder or
+// mailbox), and a copy nothing refers to would keep its disk space for
+// good, since only a pack's tail is given back when the store opens. It
+// reports whether the bytes are gone; when not, they stay unreferenced and
+// the writer goes on. bl must be the last Append's result, before any
+// Sync or Flush.
+func (pw *PackWriter) Unappend(h Hash, bl Blob) bool {
+	if pw.broken != nil || bl.Pack != pw.pack || bl.Offset+bl.Size != pw.size || bl.Offset < pw.flushed {
+		return false
+	}
+	// The buffered writer cannot drop bytes: write them all out and cut
+	// the file back. Copies are few; the cost is a write that was coming
+	// anyway, a truncate and a seek.
+	if err := pw.w.Flush(); err != nil {
+		return false
+	}
+	if err := pw.f.Truncate(int64(bl.Offset)); err != nil {
+		return false // the bytes stay, unreferenced, and the file's end too
+	}
+	if _, err := pw.f.Seek(int64(bl.Offset), io.SeekStart); err != nil {
+		pw.broken = fmt.Errorf("rewind the pack after a copy: %w", err) // where the next bytes would land is unknown
+		return false
+	}
+	pw.size = bl.Offset
+	pw.unsync--
+	if pw.recent[h] == bl {
+		// It was the last remembered: its slot in the ring is taken back.
+		delete(pw.recent, h)
+		if len(pw.order) < recentBlobs {
+			pw.order = pw.order[:len(pw.order)-1]
+		} else {
+			pw.next = (pw.next + recentBlobs - 1) % recentBlobs
+			pw.order[pw.next] = Hash{} // re-filled by the next; never deleted twice: not in recent
+		}
+	}
+	return true
 }
 
 func sum(h hash.Hash) Hash {

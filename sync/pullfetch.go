@@ -34,11 +34,11 @@ func (f *folderFetch) fetchChunk(ctx context.Context, c *Conn, pw *store.PackWri
 				return err
 			}
 			pb := pendingBatch{durable: durable, bytes: res.bytes, chunk: w.idx, upTo: upTo, done: done, failed: failed,
-				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Vanished: vanished}}
+				batch: store.PulledBatch{Box: f.box, Messages: res.recs, Blobs: res.blobs, Indexed: res.indexed, Vanished: vanished}}
 			if err := cm.submit(pb); err != nil {
 				return err // not handed over: its records are still unsent
 			}
-			res.recs, res.blobs, res.bytes = nil, map[store.Hash]store.Blob{}, 0
+			res.recs, res.blobs, res.indexed, res.bytes = nil, map[store.Hash]store.Blob{}, nil, 0
 			return nil
 		}
 		// part is a group commit in the middle of the FETCH: the mark goes
@@ -105,6 +105,7 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 		blob  store.Blob
 		msgID string
 		ok    bool
+		known bool // the bytes are indexed already or with the batch: blob is not put with the batch (storeOnce)
 	}
 	res.failed = map[uint32]string{}
 	body := func(it *fetchItems, lit io.Reader, size int64) error {
@@ -117,7 +118,8 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 		if err != nil {
 			return err
 		}
-		stored.hash, stored.blob, stored.msgID, stored.ok = h, bl, tap.MessageID(), true
+		bl, known := r.storeOnce(pw, res, h, bl)
+		stored.hash, stored.blob, stored.msgID, stored.ok, stored.known = h, bl, tap.MessageID(), true, known
 		return nil
 	}
 	end := func(it *fetchItems) error {
@@ -135,7 +137,9 @@ func (r *run) fetchBatch(c *Conn, pw *store.PackWriter, batch []uint32, uv uint3
 			res.failed[rec.UID] = "the server sent no received date (INTERNALDATE) for this message"
 		default:
 			rec.Hash, rec.MessageID, rec.Size = got.hash, got.msgID, int64(got.blob.Size)
-			res.blobs[got.hash] = got.blob
+			if !got.known {
+				res.blobs[got.hash] = got.blob
+			}
 			res.recs = append(res.recs, rec)
 			res.got.mark(rec.UID)
 			res.bytes += rec.Size

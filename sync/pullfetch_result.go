@@ -66,12 +66,15 @@ func answeredUpTo(batch []uint32, res *batchResult, finished bool) uint32 {
 // are what awaits the next group commit; got and failed cover the whole
 // FETCH.
 type batchResult struct {
-	recs   []store.MessageRecord
-	blobs  map[store.Hash]store.Blob
-	got    uidMarks          // answered with a body (stored)
-	failed map[uint32]string // answered without what a message needs
-	bytes  int64
-	stored int // span[:stored] are all in got (storedUpTo's cursor)
+	recs  []store.MessageRecord
+	blobs map[store.Hash]store.Blob
+	// indexed: records' bytes found indexed already, by the generation
+	// they were found in (PulledBatch.Indexed).
+	indexed map[store.Hash]int64
+	got     uidMarks          // answered with a body (stored)
+	failed  map[uint32]string // answered without what a message needs
+	bytes   int64
+	stored  int // span[:stored] are all in got (storedUpTo's cursor)
 }
 
 // storedUpTo is the UID up to which every UID of span (ascending) is

@@ -185,9 +185,11 @@ func printVerification(env *Env, v sync.Verification) {
 	for _, p := range v.Store.Problems {
 		fmt.Fprintf(env.Stdout, "  stored message %s %s: %s\n", p.Hash, p.Where, p.What)
 	}
-	fmt.Fprintf(env.Stdout, "%d stored message(s) re-hashed, %.1f MB\n", v.Store.Blobs, float64(v.Store.Bytes)/1e6)
+	// Blobs are distinct messages: a copy in another folder or mailbox is
+	// stored once, so they may be fewer than the messages counted.
+	fmt.Fprintf(env.Stdout, "%d distinct stored message(s) re-hashed, %.1f MB\n", v.Store.Blobs, float64(v.Store.Bytes)/1e6)
 	if v.Store.Unreferenced > 0 {
-		fmt.Fprintf(env.Stdout, "%.1f MB of the message files belong to no message (left by an interrupted pull; no message is missing for it): the next pull gives back what lies at the files' ends\n",
+		fmt.Fprintf(env.Stdout, "%.1f MB of the message files belong to no message (left by an interrupted pull, or a copy fetched on two connections at once; no message is missing for it): the next pull gives back what lies at the files' ends\n",
 			float64(v.Store.Unreferenced)/1e6)
 	}
 	fmt.Fprintln(env.Stdout, v.Verdict())
