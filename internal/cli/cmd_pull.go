@@ -31,7 +31,7 @@ func inventoryCommand() Command {
 			}
 			c, err := sync.Dial(ctx, ep)
 			if err != nil {
-				return err
+				return withPinHint(err)
 			}
 			info, err := c.Inventory(ctx)
 			c.Close()

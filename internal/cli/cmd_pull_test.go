@@ -52,7 +52,7 @@ func TestSourceCommandsEndToEnd(t *testing.T) {
 	pin := d.Cert.SHA256()
 
 	_, _, err := runEngineCmd(t, testConnectionCommand(), data, imaps, "--user", "ann")
-	if err == nil || !strings.Contains(err.Error(), pin) {
+	if err == nil || !strings.Contains(err.Error(), "run again with --pin "+pin) {
 		t.Fatalf("unpinned self-signed certificate: %v", err)
 	}
 	out, _, err := runEngineCmd(t, testConnectionCommand(), data, imaps, "--user", "ann", "--pin", pin)

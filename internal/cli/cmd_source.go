@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -93,7 +94,7 @@ func testConnectionCommand() Command {
 			}
 			c, err := sync.Dial(ctx, ep)
 			if err != nil {
-				return err
+				return withPinHint(err)
 			}
 			defer c.Close()
 			info, err := c.Probe(ctx)
@@ -109,4 +110,15 @@ func testConnectionCommand() Command {
 			return nil
 		},
 	}
+}
+
+// withPinHint adds to a certificate the system does not trust how to
+// trust it on the command line: the engine's words say "pin it", which is
+// --pin here.
+func withPinHint(err error) error {
+	var ce *sync.ConnError
+	if errors.As(err, &ce) && ce.Kind == sync.KindTLS && ce.Fingerprint != "" {
+		return fmt.Errorf("%w\nTo trust it once the host has confirmed the fingerprint, run again with --pin %s", err, ce.Fingerprint)
+	}
+	return err
 }
