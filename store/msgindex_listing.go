@@ -21,6 +21,12 @@ var keyListing = []byte("listing")
 type SourceListing struct {
 	At      time.Time `json:"at"`
 	Folders []string  `json:"folders"` // selectable folders, in the server's order
+	// The source's hierarchy separator and personal namespace prefix, for
+	// a folder mapping made without an inventory (a push after a pull
+	// from the command line). Empty in listings written before they were
+	// kept.
+	Separator string `json:"separator,omitempty"`
+	Prefix    string `json:"prefix,omitempty"`
 }
 
 // StartPull records that a pull of the mailbox began, creating its index

@@ -128,8 +128,15 @@ func mappingInputFrom(db *store.DB, projectID, mailboxID string, listed *ServerI
 		if len(in.Folders) == 0 {
 			return in, nil, fmt.Errorf("no folders known for %s in project %s: take an inventory or pull it first", mailboxID, projectID)
 		}
-		in.Source = guessNamespace(in.Folders)
-		notes = append(notes, fmt.Sprintf("no source inventory kept: folders from the local store, separator %q and prefix %q guessed", in.Source.Separator, in.Source.Prefix))
+		// The last pull's listing knows the source's separator: without it
+		// "Archive.2019" from a "." server was taken for one folder.
+		if l, ok, _ := db.LastSourceListing(store.BoxKey{ProjectID: projectID, MailboxID: store.MailboxID(mailboxID)}); ok && l.Separator != "" {
+			in.Source = Namespace{Separator: l.Separator, Prefix: l.Prefix}
+			notes = append(notes, fmt.Sprintf("no source inventory kept: folders from the local store, separator %q and prefix %q from the last pull", in.Source.Separator, in.Source.Prefix))
+		} else {
+			in.Source = guessNamespace(in.Folders)
+			notes = append(notes, fmt.Sprintf("no source inventory kept: folders from the local store, separator %q and prefix %q guessed", in.Source.Separator, in.Source.Prefix))
+		}
 	}
 	dst, ok, err := LatestInventory(db, projectID, SnapshotDestInventory, mailboxID)
 	if err != nil {

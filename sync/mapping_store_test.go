@@ -3,9 +3,11 @@ package sync
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"mailshift/internal/testenv"
 	"mailshift/store"
 )
 
@@ -77,5 +79,28 @@ func TestLatestInventoryAndStoreFolders(t *testing.T) {
 	fs, err := FoldersFromStore(db, box)
 	if err != nil || len(fs) != 2 || fs[0].Name != "INBOX" || fs[1].Role != RoleSent {
 		t.Fatalf("folders from store: %+v %v", fs, err)
+	}
+}
+
+// A push after a pull with no inventory maps the folders with the
+// separator the pull found on the source: "Archive.2019" on a server whose
+// separator is "." (and no prefix) is Archive, then 2019. The names alone
+// were taken for a "/" server, and the folder for one level named
+// "Archive.2019".
+func TestMappingWithoutInventoryUsesThePullsSeparator(t *testing.T) {
+	d := testenv.StartDovecot(t, testenv.DovecotOptions{Separator: "."})
+	d.Load(t, testenv.DefaultUser, "Archive.2019", testenv.SimpleMessages(2, "dotted"))
+	db := newStoreWithProfile(t, "p", ProfileGeneric)
+	pullOnce(t, db, d, testenv.DefaultUser, nil)
+	in, notes, err := mappingInputFrom(db, "p", testenv.DefaultUser, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Source != (Namespace{Separator: "."}) || !strings.Contains(strings.Join(notes, "; "), "from the last pull") {
+		t.Fatalf("source namespace %+v, notes %q", in.Source, notes)
+	}
+	m := BuildMapping(in)
+	if f, ok := m.Lookup("Archive.2019"); !ok || f.Dest != "Archive/2019" || f.Renamed() {
+		t.Fatalf("Archive.2019 -> %+v (%v)", f, ok)
 	}
 }

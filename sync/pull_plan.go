@@ -28,7 +28,7 @@ func (r *run) plan(ctx context.Context, m PullMailbox, units chan<- unit) {
 		r.fail(mb, err)
 		return
 	}
-	listing := store.SourceListing{At: time.Now().UTC()}
+	listing := store.SourceListing{At: time.Now().UTC(), Separator: info.Separator, Prefix: info.Prefix}
 	for _, f := range info.Folders {
 		if !f.NoSelect {
 			listing.Folders = append(listing.Folders, f.Name)
