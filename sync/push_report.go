@@ -122,6 +122,12 @@ func (r PushReport) Summary() string {
 	for _, m := range r.Mailboxes {
 		if m.Err != "" {
 			s += fmt.Sprintf("; %s: %s", m.Mailbox, m.Err)
+			continue
+		}
+		for _, f := range m.Folders { // a folder that stopped alone (a cancelled run's, say)
+			if f.Err != "" {
+				s += fmt.Sprintf("; %s, folder %q: %s", m.Mailbox, f.Source, f.Err)
+			}
 		}
 	}
 	verdict := "completed"

@@ -22,7 +22,7 @@ func TestSummaryVerdicts(t *testing.T) {
 		{PushReport{Mailboxes: []PushMailboxReport{done}}, 0, ": completed."},
 		{PushReport{Mailboxes: []PushMailboxReport{done, tooBig}}, 0, ": completed with exceptions."},
 		{PushReport{Mailboxes: []PushMailboxReport{done, refused}}, 1, ": NOT complete: 1 of 2 mailbox(es) stopped before the end; push again"},
-		{PushReport{Mailboxes: []PushMailboxReport{refused, folderErr, tooBig}}, 2, ": NOT complete: 2 of 3 mailbox(es) stopped"},
+		{PushReport{Mailboxes: []PushMailboxReport{refused, folderErr, tooBig}}, 2, `; dan, folder "Files": could not create it in 0s: NOT complete: 2 of 3 mailbox(es) stopped`},
 	} {
 		s := c.rep.Summary()
 		if c.rep.Stopped() != c.stopped || !strings.Contains(s, c.verdict) || c.stopped > 0 && strings.Contains(s, "completed") {
