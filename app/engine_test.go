@@ -154,40 +154,33 @@ func TestARunWithARefusedLoginIsNotComplete(t *testing.T) {
 		t.Fatal("no final report")
 		return JobInfo{}
 	}
-	if err := a.StartPull(ctx, p.ID, nil, 2); err != nil {
-		t.Fatal(err)
+	// runThenFix starts a job that ends NOT complete for bob, puts his
+	// right password in with fix, resumes it and wants it done (its
+	// message saying done).
+	runThenFix := func(what string, start func(context.Context, string, []string, int) error, stopped map[string]store.MailboxStatus, fix MailboxEdit, done string) {
+		t.Helper()
+		if err := start(ctx, p.ID, nil, 2); err != nil {
+			t.Fatal(err)
+		}
+		j := ended()
+		if j.State != JobIncomplete || !strings.Contains(j.Message, bob+": ") || !strings.Contains(j.Message, "NOT complete: 1 of 2 mailbox(es) stopped") {
+			t.Fatalf("%s with bob's login refused ended %s: %s", what, j.State, j.Message)
+		}
+		statuses(stopped)
+		fix.SourceLogin, fix.DestLogin = bob, bob
+		if _, err := a.EditMailbox(ctx, p.ID, "tech", store.MailboxID(bob), fix); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Jobs().Resume(j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if j := ended(); j.State != JobDone || !strings.Contains(j.Message, done) {
+			t.Fatalf("%s resumed with bob's right password: %s: %s", what, j.State, j.Message)
+		}
 	}
-	j := ended()
-	if j.State != JobIncomplete || !strings.Contains(j.Message, bob+": ") || !strings.Contains(j.Message, "NOT complete: 1 of 2 mailbox(es) stopped") {
-		t.Fatalf("pull with bob's login refused ended %s: %s", j.State, j.Message)
-	}
-	statuses(map[string]store.MailboxStatus{ann: store.MailboxPulled, bob: store.MailboxLoginFail})
-	if _, err := a.EditMailbox(ctx, p.ID, "tech", store.MailboxID(bob), MailboxEdit{SourceLogin: bob, DestLogin: bob, SourcePassword: bobsRight}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Jobs().Resume(j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if j := ended(); j.State != JobDone || !strings.Contains(j.Message, "2 mailbox(es)") {
-		t.Fatalf("pull resumed with bob's right password: %s: %s", j.State, j.Message)
-	}
-
-	if err := a.StartPush(ctx, p.ID, nil, 2); err != nil {
-		t.Fatal(err)
-	}
-	j = ended()
-	if j.State != JobIncomplete || !strings.Contains(j.Message, bob+": ") || !strings.Contains(j.Message, "NOT complete: 1 of 2 mailbox(es) stopped") {
-		t.Fatalf("push with bob's new-host login refused ended %s: %s", j.State, j.Message)
-	}
-	statuses(map[string]store.MailboxStatus{ann: store.MailboxPushed, bob: store.MailboxLoginFail})
-	if _, err := a.EditMailbox(ctx, p.ID, "tech", store.MailboxID(bob), MailboxEdit{SourceLogin: bob, DestLogin: bob, DestPassword: bobsRight}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Jobs().Resume(j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if j := ended(); j.State != JobDone || !strings.Contains(j.Message, ": completed.") {
-		t.Fatalf("push resumed with bob's right password: %s: %s", j.State, j.Message)
-	}
+	runThenFix("pull", a.StartPull, map[string]store.MailboxStatus{ann: store.MailboxPulled, bob: store.MailboxLoginFail},
+		MailboxEdit{SourcePassword: bobsRight}, "2 mailbox(es)")
+	runThenFix("push", a.StartPush, map[string]store.MailboxStatus{ann: store.MailboxPushed, bob: store.MailboxLoginFail},
+		MailboxEdit{DestPassword: bobsRight}, ": completed.")
 	statuses(map[string]store.MailboxStatus{ann: store.MailboxPushed, bob: store.MailboxPushed})
 }

@@ -14,16 +14,7 @@ import (
 // the pack back to what was flushed: the failed tail belongs to no batch,
 // and its space is the user's again. What was flushed before reads back.
 func TestPackOnAFullDiskIsCutBackToWhatWasFlushed(t *testing.T) {
-	dir := testenv.SmallDisk(t, 4<<20, 0)
-	db, err := Open(filepath.Join(dir, "data"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	pw, err := db.NewPackWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, pw := packWriterIn(t, filepath.Join(testenv.SmallDisk(t, 4<<20, 0), "data"))
 	msg := bytes.Repeat([]byte("0123456789abcdef"), 16<<10) // 256 KB
 	var kept []Blob
 	for i := 0; i < 2; i++ {

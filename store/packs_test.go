@@ -94,15 +94,7 @@ func TestPackWriteIndexReadAndCheck(t *testing.T) {
 // Flush hands back the fsync: appending may go on meanwhile, and the
 // fsync still works (as a no-op) once the pack was closed, which syncs.
 func TestPackFlushThenDurableOverlapsAppends(t *testing.T) {
-	db, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	pw, err := db.NewPackWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, pw := packWriterIn(t, t.TempDir())
 	_, first, _ := pw.Append(strings.NewReader("first message\r\n"), 0)
 	durable, err := pw.Flush()
 	if err != nil {

@@ -21,6 +21,22 @@ func appendMsg(t *testing.T, pw *PackWriter, uid uint32, body []byte) (MessageRe
 	return MessageRecord{UIDValidity: 7, UID: uid, Hash: h, Size: int64(len(body)), InternalDate: time.Unix(1700000000, 0).UTC()}, h, bl
 }
 
+// packWriterIn opens a store in dir (closed with the test) and a writer on
+// a fresh pack.
+func packWriterIn(t *testing.T, dir string) (*DB, *PackWriter) {
+	t.Helper()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pw, err := db.NewPackWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, pw
+}
+
 func packSize(t *testing.T, db *DB, n uint32) int64 {
 	t.Helper()
 	st, err := os.Stat(db.packPath(n))
@@ -203,15 +219,7 @@ func TestTrimLeavesOtherFilesAlone(t *testing.T) {
 // Earlier finds the first copy of bytes the writer wrote, and not a copy
 // taken back.
 func TestUnappendTakesTheLastMessageBack(t *testing.T) {
-	db, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	pw, err := db.NewPackWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, pw := packWriterIn(t, t.TempDir())
 	first := []byte("Subject: first\r\n\r\nkept\r\n")
 	_, kh, keep := appendMsg(t, pw, 1, first)
 	small := []byte("Subject: copy\r\n\r\nsmall\r\n")
