@@ -108,16 +108,8 @@ func (s *onFirstUpdate) Update(func(*Progress)) {
 // says which stopped and why, the mailbox shows "login-failed", and
 // Resume, once the password is right, finishes it.
 func TestARunWithARefusedLoginIsNotComplete(t *testing.T) {
-	a, demoID := demoApp(t)
+	a, demoP, p := projectAtTheDemoHosts(t, "Refused")
 	ctx := context.Background()
-	if _, err := a.UnlockSecrets(ctx, []byte("test passphrase"), false); err != nil {
-		t.Fatal(err)
-	}
-	demoP, _ := a.Project(ctx, demoID)
-	p, err := a.CreateProject(ctx, NewProject{Name: "Refused", Domain: "refused.test", Source: demoP.Source, Destination: demoP.Destination})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ann, bob := "ann@"+demoP.Domain, "bob@"+demoP.Domain
 	var bobsRight []byte
 	for _, email := range []string{ann, bob} {

@@ -43,20 +43,31 @@ func TestLoginsOfTheDemoAllWork(t *testing.T) {
 	}
 }
 
-// A project at the demo servers with one wrong password, one mailbox with
-// no new-host password and a host where nothing listens: each failure is
-// worded for a person, the mailbox is marked failed, the step blocked.
-func TestLoginsSayWhatWentWrong(t *testing.T) {
+// projectAtTheDemoHosts is a project of its own (name) whose old and new
+// hosts are the demo's, with saved passwords unlocked: mailboxes added to
+// it carry the passwords a test gives them. It returns the demo project too
+// (its passwords are the demo's users').
+func projectAtTheDemoHosts(t *testing.T, name string) (*App, store.Project, store.Project) {
+	t.Helper()
 	a, demoID := demoApp(t)
 	ctx := context.Background()
 	if _, err := a.UnlockSecrets(ctx, []byte("test passphrase"), false); err != nil {
 		t.Fatal(err)
 	}
 	demoP, _ := a.Project(ctx, demoID)
-	p, err := a.CreateProject(ctx, NewProject{Name: "Logins", Domain: "logins.test", Source: demoP.Source, Destination: demoP.Destination})
+	p, err := a.CreateProject(ctx, NewProject{Name: name, Domain: strings.ToLower(name) + ".test", Source: demoP.Source, Destination: demoP.Destination})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, demoP, p
+}
+
+// A project at the demo servers with one wrong password, one mailbox with
+// no new-host password and a host where nothing listens: each failure is
+// worded for a person, the mailbox is marked failed, the step blocked.
+func TestLoginsSayWhatWentWrong(t *testing.T) {
+	a, demoP, p := projectAtTheDemoHosts(t, "Logins")
+	ctx := context.Background()
 	ann, bob := "ann@"+demoP.Domain, "bob@"+demoP.Domain
 	annPW, err := a.Password(ctx, demoP, store.MailboxID(ann), false)
 	if err != nil {
