@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,11 +31,14 @@ func TestCancelledPullResumesCleanly(t *testing.T) {
 	if first == 0 || first >= 300 {
 		t.Fatalf("the cancelled pull stored %d of 300", first)
 	}
+	if !rep.Interrupted || !strings.Contains(rep.Summary(), ": interrupted; run it again") {
+		t.Fatalf("the cancelled pull's report: %s", rep.Summary())
+	}
 	if res, err := db.Check(context.Background(), nil); err != nil || len(res.Problems) > 0 || res.Records < first {
 		t.Fatalf("store after cancel: %+v %v", res, err)
 	}
 	rep, err = Pull(context.Background(), db, boxes, PullOptions{})
-	if err != nil || rep.Exceptions() {
+	if err != nil || rep.Exceptions() || rep.Interrupted {
 		t.Fatalf("resume: %v %s", err, rep.Summary())
 	}
 	second, _, _, _, _ := rep.Counts()

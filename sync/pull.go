@@ -127,7 +127,7 @@ func Pull(ctx context.Context, db *store.DB, mbs []PullMailbox, opts PullOptions
 	}
 	workers.Wait()
 
-	rep := Report{Elapsed: time.Since(start), Bytes: r.bytes}
+	rep := Report{Elapsed: time.Since(start), Bytes: r.bytes, Interrupted: ctx.Err() != nil}
 	for _, m := range mbs {
 		rep.Mailboxes = append(rep.Mailboxes, *r.reports[m.Box.MailboxID])
 	}

@@ -158,7 +158,7 @@ func Push(ctx context.Context, db *store.DB, mbs []PushMailbox, opts PushOptions
 		}()
 	}
 	workersDone.Wait()
-	rep := PushReport{Elapsed: time.Since(start), Bytes: pr.bytes.Load()}
+	rep := PushReport{Elapsed: time.Since(start), Bytes: pr.bytes.Load(), Interrupted: ctx.Err() != nil}
 	for _, m := range mbs {
 		rep.Mailboxes = append(rep.Mailboxes, *pr.reports[m.Box.MailboxID])
 	}

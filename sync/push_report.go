@@ -65,6 +65,9 @@ type PushReport struct {
 	Mailboxes []PushMailboxReport
 	Bytes     int64
 	Elapsed   time.Duration
+	// Interrupted: the run was cancelled (Ctrl-C, Pause, Stop) before it
+	// ended; what it did is kept and the next run goes on.
+	Interrupted bool
 }
 
 // Totals sums the run.
@@ -131,7 +134,9 @@ func (r PushReport) Summary() string {
 		}
 	}
 	verdict := "completed"
-	if n := r.Stopped(); n > 0 {
+	if r.Interrupted {
+		verdict = "interrupted; run it again to go on (what was sent is kept)"
+	} else if n := r.Stopped(); n > 0 {
 		verdict = fmt.Sprintf("NOT complete: %d of %d mailbox(es) stopped before the end; push again once the cause above is fixed (what was sent is kept)", n, len(r.Mailboxes))
 	} else if r.Exceptions() {
 		verdict = "completed with exceptions"

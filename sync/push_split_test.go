@@ -210,14 +210,16 @@ func TestPushSplitCancelledThenResumed(t *testing.T) {
 	proxy := startCountingProxy(t, e.dst.Addr)
 	ep := endpointFor(e.dst, proxy.ln.Addr().String(), store.SecurityPlain, testenv.DefaultUser)
 	done := make(chan error, 1)
+	var cut PushReport
 	go func() {
-		_, err := Push(ctx, e.db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{MaxConnections: 4, Window: 10, CrashHook: hook})
+		var err error
+		cut, err = Push(ctx, e.db, []PushMailbox{{Box: e.box, Endpoint: ep}}, PushOptions{MaxConnections: 4, Window: 10, CrashHook: hook})
 		done <- err
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("cancelled push returned %v", err)
+		if !errors.Is(err, context.Canceled) || !cut.Interrupted || !strings.HasSuffix(cut.Summary(), ": interrupted; run it again to go on (what was sent is kept).") {
+			t.Fatalf("cancelled push returned %v: %s", err, cut.Summary())
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the cancelled push did not return within a minute")

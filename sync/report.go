@@ -45,6 +45,9 @@ type Report struct {
 	Mailboxes []MailboxReport
 	Bytes     int64
 	Elapsed   time.Duration
+	// Interrupted: the run was cancelled (Ctrl-C, Pause, Stop) before it
+	// ended; what it stored is kept and the next run goes on.
+	Interrupted bool
 }
 
 // Counts sums the run.
@@ -101,6 +104,9 @@ func (r Report) Summary() string {
 		}
 	}
 	s += fmt.Sprintf(" in %s", r.Elapsed.Round(time.Millisecond))
+	if r.Interrupted {
+		return s + ": interrupted; run it again to go on (what was stored is kept)."
+	}
 	if stopped := r.Stopped(); stopped > 0 {
 		// A stopped mailbox's other folders were never read: the words
 		// must not let the count above pass for the whole mailbox.

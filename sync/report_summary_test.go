@@ -30,6 +30,15 @@ func TestSummaryVerdicts(t *testing.T) {
 		}
 	}
 
+	// A cancelled run says so, whatever its folders' errors.
+	cut := PushReport{Mailboxes: []PushMailboxReport{{Mailbox: "ann", Folders: []PushFolderReport{{Source: "INBOX", Wanted: 3, Uploaded: 1, NotPushed: 2, Err: "context canceled"}}}}, Interrupted: true}
+	if s := cut.Summary(); !strings.HasSuffix(s, ": interrupted; run it again to go on (what was sent is kept).") {
+		t.Errorf("a cancelled push: %s", s)
+	}
+	if s := (Report{Interrupted: true}).Summary(); !strings.HasSuffix(s, ": interrupted; run it again to go on (what was stored is kept).") {
+		t.Errorf("a cancelled pull: %s", s)
+	}
+
 	pulled := MailboxReport{Mailbox: "ann", Folders: []FolderReport{{Folder: "INBOX", Stored: 3}}}
 	failed := MailboxReport{Mailbox: "cat", Err: "the login was refused"}
 	if r := (Report{Mailboxes: []MailboxReport{pulled}}); r.Stopped() != 0 || strings.Contains(r.Summary(), "NOT complete") || !strings.HasSuffix(r.Summary(), "s.") {
