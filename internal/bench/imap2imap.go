@@ -55,46 +55,28 @@ func runIMAPToIMAP(n, conns int, keep, withMbsync bool) error {
 	if err != nil {
 		return fmt.Errorf("loader: %w", err)
 	}
-	data := filepath.Join(work, "mailshift")
-	pull, err := runChild(data, src.Addr, conns)
-	if err != nil {
-		return err
-	}
-	pull.name = "Mailshift pull (source -> store)"
-	if err := benchProject(data); err != nil {
-		return err
-	}
 	// The push journal belongs to one destination: the plain-APPEND push
-	// gets its own copy of the store.
+	// gets its own copy of the store, taken before the push.
 	withPlain := msgs <= plainAppendMax
 	plainData := filepath.Join(work, "mailshift-plain")
 	oneData := filepath.Join(work, "mailshift-one")
-	if withPlain {
+	data, pull, push, copied, err := p.firstPass(src.Addr, dst.Addr, conns, func(data string) error {
+		if !withPlain {
+			return nil
+		}
 		for _, copyTo := range []string{plainData, oneData} {
 			if err := os.CopyFS(copyTo, os.DirFS(data)); err != nil {
 				return err
 			}
 		}
-	}
-	push, err := runPushChild(data, dst.Addr, testenv.DefaultUser, conns, false)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
+	pull.name = "Mailshift pull (source -> store)"
 	push.name = fmt.Sprintf("Mailshift push (%d conns, wire)", conns)
 	both := oneAfterTheOther(pull, push, "the first pass, end to end")
-	// The same first pass with pull and push at once (mailshift copy),
-	// from the source into a store of its own, to a login of its own.
-	copyData := filepath.Join(work, "mailshift-copy")
-	if err := benchProject(copyData); err != nil {
-		return err
-	}
-	copied, err := runCopyChild(copyData, src.Addr, dst.Addr, "copy", conns)
-	if err != nil {
-		return err
-	}
-	if err := destFidelity(src, dst, copyData, "copy", msgs); err != nil {
-		return err
-	}
 	rows := []row{raw, loader, pull, push, both, copied}
 	wireVsPlain := fmt.Sprintf("not run above %d messages", plainAppendMax)
 	if withPlain {
@@ -182,6 +164,40 @@ type imapPair struct {
 	msgs     int
 	size     int64
 	cleanup  []func()
+}
+
+// firstPass runs the first pass both ways, from srcAddr to dstAddr (the
+// servers' own addresses, or a link's): a pull into the store
+// work/mailshift, then a push of it (beforePush, when not nil, runs
+// between the two, given the store's folder); and the same pass with pull
+// and push at once (mailshift copy), into a store of its own, to a login
+// of its own, whose every message is then checked on the destination. It
+// returns the first store's folder and the three rows.
+func (p *imapPair) firstPass(srcAddr, dstAddr string, conns int, beforePush func(data string) error) (data string, pull, push, copied row, err error) {
+	data = filepath.Join(p.work, "mailshift")
+	if pull, err = runChild(data, srcAddr, conns); err != nil {
+		return
+	}
+	if err = benchProject(data); err != nil {
+		return
+	}
+	if beforePush != nil {
+		if err = beforePush(data); err != nil {
+			return
+		}
+	}
+	if push, err = runPushChild(data, dstAddr, testenv.DefaultUser, conns, false); err != nil {
+		return
+	}
+	copyData := filepath.Join(p.work, "mailshift-copy")
+	if err = benchProject(copyData); err != nil {
+		return
+	}
+	if copied, err = runCopyChild(copyData, srcAddr, dstAddr, "copy", conns); err != nil {
+		return
+	}
+	err = destFidelity(p.src, p.dst, copyData, "copy", p.msgs)
+	return
 }
 
 // startIMAPPair starts an imapPair with an n-message corpus; stop ends it

@@ -6,8 +6,6 @@ import (
 	"net"
 	"path/filepath"
 	"time"
-
-	"mailshift/internal/testenv"
 )
 
 // runOverLink (-only imap -link KBPS) runs the first pass IMAP to IMAP with
@@ -37,32 +35,13 @@ func runOverLink(n, conns, kbps, latency int, keep, withMbsync bool) error {
 	fmt.Printf("\nIMAP -> IMAP over a link: %d messages, %.0f MB; every connection limited to %d KB/s (the source's replies, the destination's uploads) and delayed %d ms\n",
 		msgs, float64(size)/1e6, kbps, latency)
 
-	data := filepath.Join(work, "mailshift")
-	pull, err := runChild(data, srcVia, conns)
+	_, pull, push, copied, err := p.firstPass(srcVia, dstVia, conns, nil)
 	if err != nil {
 		return err
 	}
 	pull.name = "Mailshift pull"
-	if err := benchProject(data); err != nil {
-		return err
-	}
-	push, err := runPushChild(data, dstVia, testenv.DefaultUser, conns, false)
-	if err != nil {
-		return err
-	}
 	push.name = fmt.Sprintf("Mailshift push (%d conns)", conns)
 	both := oneAfterTheOther(pull, push, "one after the other")
-	copyData := filepath.Join(work, "mailshift-copy")
-	if err := benchProject(copyData); err != nil {
-		return err
-	}
-	copied, err := runCopyChild(copyData, srcVia, dstVia, "copy", conns)
-	if err != nil {
-		return err
-	}
-	if err := destFidelity(src, dst, copyData, "copy", msgs); err != nil {
-		return err
-	}
 	rows := []row{pull, push, both, copied}
 	vsMbsync := "not run"
 	if withMbsync {
