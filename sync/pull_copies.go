@@ -14,7 +14,10 @@ import "mailshift/store"
 // twice: neither is indexed yet, and bytes of another connection's pack
 // are durable only once that connection syncs.
 func (r *run) storeOnce(pw *store.PackWriter, res *batchResult, h store.Hash, bl store.Blob) (store.Blob, bool) {
-	if first, ok := pw.Earlier(h, bl); ok {
+	first, earlier := pw.Earlier(h, bl)
+	_, inBatch := res.blobs[h]
+	switch {
+	case earlier:
 		if !pw.Unappend(h, bl) {
 			return bl, false
 		}
@@ -22,12 +25,8 @@ func (r *run) storeOnce(pw *store.PackWriter, res *batchResult, h store.Hash, bl
 		// (and by its own too, should that come later: either entry is
 		// right). Durable with this batch: the same pack, or an earlier
 		// one synced when it was closed.
-		if _, ok := res.blobs[h]; ok {
-			return first, true
-		}
-		return first, r.indexed(res, h)
-	}
-	if _, ok := res.blobs[h]; ok || r.indexed(res, h) {
+		return first, inBatch || r.indexed(res, h)
+	case inBatch || r.indexed(res, h):
 		pw.Unappend(h, bl)
 		return bl, true
 	}

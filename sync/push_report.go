@@ -133,13 +133,13 @@ func (r PushReport) Summary() string {
 			}
 		}
 	}
-	verdict := "completed"
-	if r.Interrupted {
-		verdict = "interrupted; run it again to go on (what was sent is kept)"
-	} else if n := r.Stopped(); n > 0 {
-		verdict = fmt.Sprintf("NOT complete: %d of %d mailbox(es) stopped before the end; push again once the cause above is fixed (what was sent is kept)", n, len(r.Mailboxes))
-	} else if r.Exceptions() {
+	verdict, unfinishedRun := unfinished(r.Interrupted, r.Stopped(), len(r.Mailboxes), "push", "sent")
+	switch {
+	case unfinishedRun:
+	case r.Exceptions():
 		verdict = "completed with exceptions"
+	default:
+		verdict = "completed"
 	}
 	return s + fmt.Sprintf(" in %s: %s.", r.Elapsed.Round(time.Millisecond), verdict)
 }

@@ -104,13 +104,23 @@ func (r Report) Summary() string {
 		}
 	}
 	s += fmt.Sprintf(" in %s", r.Elapsed.Round(time.Millisecond))
-	if r.Interrupted {
-		return s + ": interrupted; run it again to go on (what was stored is kept)."
-	}
-	if stopped := r.Stopped(); stopped > 0 {
-		// A stopped mailbox's other folders were never read: the words
-		// must not let the count above pass for the whole mailbox.
-		return s + fmt.Sprintf(": NOT complete: %d of %d mailbox(es) stopped before the end; pull again once the cause above is fixed (what was stored is kept).", stopped, len(r.Mailboxes))
+	if v, ok := unfinished(r.Interrupted, r.Stopped(), len(r.Mailboxes), "pull", "stored"); ok {
+		return s + ": " + v + "."
 	}
 	return s + "."
+}
+
+// unfinished words the verdict of a run that did not finish (ok): it was
+// interrupted, or it stopped some of its mailboxes. A stopped mailbox's
+// other folders were never read, so the counts before the verdict must not
+// pass for the whole mailbox. cmd is the command to run again, kept what
+// the run kept of its work (stored, sent).
+func unfinished(interrupted bool, stopped, mailboxes int, cmd, kept string) (string, bool) {
+	switch {
+	case interrupted:
+		return fmt.Sprintf("interrupted; run it again to go on (what was %s is kept)", kept), true
+	case stopped > 0:
+		return fmt.Sprintf("NOT complete: %d of %d mailbox(es) stopped before the end; %s again once the cause above is fixed (what was %s is kept)", stopped, mailboxes, cmd, kept), true
+	}
+	return "", false
 }
