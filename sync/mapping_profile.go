@@ -43,8 +43,12 @@ type Profile struct {
 	// Forbidden characters inside one level of a name (besides the
 	// destination's separator, which is always replaced).
 	Forbidden string `json:"forbidden,omitempty"`
-	// Labels: folders are labels, and one message in several folders is
-	// one message with several labels (Gmail).
+	// Labels: the destination's folders are labels, and it keeps one
+	// message appended to several of them as one message with several
+	// labels (Gmail). It says what the destination does; nothing here
+	// acts on it: the push appends each folder's copy as to any server,
+	// and the folders list the message in each (never tested against
+	// Gmail itself, which no test here can reach).
 	Labels bool `json:"labels,omitempty"`
 }
 
